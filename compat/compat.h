@@ -1,0 +1,24 @@
+/* Declarations of libc functions pinetd replaces where the platform lacks them. */
+
+#ifndef PINETD_COMPAT_H
+#define PINETD_COMPAT_H
+
+#include <stddef.h>
+
+#ifndef HAVE_STRLCPY
+size_t	 strlcpy(char *, const char *, size_t);
+#endif
+
+#ifndef HAVE_STRLCAT
+size_t	 strlcat(char *, const char *, size_t);
+#endif
+
+#ifndef HAVE_CLOSEFROM
+void	 closefrom(int);
+#endif
+
+#ifndef HAVE_REALLOCARRAY
+void	*reallocarray(void *, size_t, size_t);
+#endif
+
+#endif /* PINETD_COMPAT_H */

@@ -1,0 +1,413 @@
+/*
+ * The built-in services (RFC 862, 863, 864, 867, 868), run inside the daemon:
+ * streams on bufferevents with back-pressure, datagrams answered directly.
+ */
+
+#include "pinetd.h"
+
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BUILTIN_HIGH		(64 * 1024)	/* most bytes queued per client */
+#define BUILTIN_LOW		(16 * 1024)	/* refill / resume below this */
+#define BUILTIN_DGRAMS		16		/* datagrams per wake-up */
+#define BUILTIN_CHARGEN_LINE	74		/* 72 characters and CRLF */
+#define BUILTIN_CHARGEN_UDP	512
+#define BUILTIN_1900		2208988800UL	/* 1900-01-01 to 1970-01-01 */
+
+/* One whole chargen cycle: 95 lines, each starting one character later. */
+static char	builtin_cycle[95 * BUILTIN_CHARGEN_LINE];
+static int	builtin_cycle_ready;
+
+static void	builtin_event_cb(struct bufferevent *, short, void *);
+static void	builtin_echo_stream(struct service *, int);
+static void	builtin_discard_stream(struct service *, int);
+static void	builtin_chargen_stream(struct service *, int);
+static void	builtin_daytime_stream(struct service *, int);
+static void	builtin_time_stream(struct service *, int);
+static void	builtin_echo_dgram(struct service *);
+static void	builtin_discard_dgram(struct service *);
+static void	builtin_chargen_dgram(struct service *);
+static void	builtin_daytime_dgram(struct service *);
+static void	builtin_time_dgram(struct service *);
+
+static const struct builtin builtins[] = {
+	{ "echo",    7,  builtin_echo_stream,    builtin_echo_dgram },
+	{ "discard", 9,  builtin_discard_stream, builtin_discard_dgram },
+	{ "daytime", 13, builtin_daytime_stream, builtin_daytime_dgram },
+	{ "chargen", 19, builtin_chargen_stream, builtin_chargen_dgram },
+	{ "time",    37, builtin_time_stream,    builtin_time_dgram },
+	{ NULL,      0,  NULL,                   NULL }
+};
+
+/* Look up a built-in by name. */
+const struct builtin *
+builtin_find(const char *name)
+{
+	const struct builtin	*bi;
+
+	for (bi = builtins; bi->bi_name != NULL; bi++) {
+		if (strcmp(bi->bi_name, name) == 0)
+			return (bi);
+	}
+	return (NULL);
+}
+
+/* Whether a UDP source port must never be answered (loop protection). */
+int
+builtin_port_reserved(int port)
+{
+	const struct builtin	*bi;
+
+	if (port == 0)
+		return (1);
+	for (bi = builtins; bi->bi_name != NULL; bi++) {
+		if (bi->bi_port == port)
+			return (1);
+	}
+	return (0);
+}
+
+/* Build the chargen cycle once. */
+static void
+builtin_chargen_init(void)
+{
+	int	line, i;
+	char	*p = builtin_cycle;
+
+	if (builtin_cycle_ready)
+		return;
+	for (line = 0; line < 95; line++) {
+		for (i = 0; i < 72; i++)
+			*p++ = (char)(' ' + (line + i) % 95);
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	builtin_cycle_ready = 1;
+}
+
+/* Wrap an accepted socket in a bufferevent; NULL (and closed) on failure. */
+static struct bufferevent *
+builtin_bev(int fd)
+{
+	struct bufferevent	*bev;
+
+	evutil_make_socket_nonblocking(fd);
+	bev = bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL) {
+		log_warnx("bufferevent_socket_new failed");
+		close(fd);
+	}
+	return (bev);
+}
+
+/* Free a connection once everything queued has been written. */
+static void
+builtin_drained_cb(struct bufferevent *bev, void *arg)
+{
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		bufferevent_free(bev);
+}
+
+/* Close after the output drains: stop reading and wait for the last write. */
+static void
+builtin_finish(struct bufferevent *bev)
+{
+	bufferevent_disable(bev, EV_READ);
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+		bufferevent_free(bev);
+		return;
+	}
+	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	bufferevent_setcb(bev, NULL, builtin_drained_cb, builtin_event_cb, NULL);
+}
+
+/* End of stream or error: finish politely on EOF, at once on error. */
+static void
+builtin_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR))
+		builtin_finish(bev);
+	else
+		bufferevent_free(bev);
+}
+
+/* Echo: send back what arrives, pausing reads while the client lags. */
+static void
+builtin_echo_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*out = bufferevent_get_output(bev);
+
+	evbuffer_add_buffer(out, bufferevent_get_input(bev));
+	if (evbuffer_get_length(out) >= BUILTIN_HIGH)
+		bufferevent_disable(bev, EV_READ);
+}
+
+/* Echo: the client caught up, so read again. */
+static void
+builtin_echo_write_cb(struct bufferevent *bev, void *arg)
+{
+	bufferevent_enable(bev, EV_READ);
+}
+
+/* Start an echo connection. */
+static void
+builtin_echo_stream(struct service *se, int fd)
+{
+	struct bufferevent	*bev;
+
+	if ((bev = builtin_bev(fd)) == NULL)
+		return;
+	bufferevent_setcb(bev, builtin_echo_read_cb, builtin_echo_write_cb,
+	    builtin_event_cb, NULL);
+	bufferevent_setwatermark(bev, EV_READ, 0, BUILTIN_HIGH);
+	bufferevent_setwatermark(bev, EV_WRITE, BUILTIN_LOW, 0);
+	bufferevent_enable(bev, EV_READ);
+}
+
+/* Discard: drop whatever arrives. */
+static void
+builtin_discard_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+
+	evbuffer_drain(in, evbuffer_get_length(in));
+}
+
+/* Start a discard connection. */
+static void
+builtin_discard_stream(struct service *se, int fd)
+{
+	struct bufferevent	*bev;
+
+	if ((bev = builtin_bev(fd)) == NULL)
+		return;
+	bufferevent_setcb(bev, builtin_discard_read_cb, NULL,
+	    builtin_event_cb, NULL);
+	bufferevent_enable(bev, EV_READ);
+}
+
+/* Chargen: queue whole cycles by reference, never a line per write. */
+static void
+builtin_chargen_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*out = bufferevent_get_output(bev);
+
+	while (evbuffer_get_length(out) < BUILTIN_HIGH)
+		evbuffer_add_reference(out, builtin_cycle,
+		    sizeof builtin_cycle, NULL, NULL);
+}
+
+/* Chargen: a client closing its side ends the stream at once. */
+static void
+builtin_chargen_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	bufferevent_free(bev);
+}
+
+/* Start a chargen connection. */
+static void
+builtin_chargen_stream(struct service *se, int fd)
+{
+	struct bufferevent	*bev;
+
+	builtin_chargen_init();
+	if ((bev = builtin_bev(fd)) == NULL)
+		return;
+	bufferevent_setcb(bev, builtin_discard_read_cb,
+	    builtin_chargen_write_cb, builtin_chargen_event_cb, NULL);
+	bufferevent_setwatermark(bev, EV_WRITE, BUILTIN_LOW, 0);
+	builtin_chargen_write_cb(bev, NULL);
+	bufferevent_enable(bev, EV_READ|EV_WRITE);
+}
+
+/* The human-readable time of RFC 867, as BSD inetd writes it. */
+static size_t
+builtin_daytime_text(char *buf, size_t size)
+{
+	time_t		 now = time(NULL);
+	struct tm	*tm = localtime(&now);
+
+	if (tm == NULL || strftime(buf, size, "%a %b %e %H:%M:%S %Y\r\n",
+	    tm) == 0)
+		return (0);
+	return (strlen(buf));
+}
+
+/* The machine-readable time of RFC 868: seconds since 1900, big-endian. */
+static void
+builtin_time_bytes(unsigned char out[4])
+{
+	unsigned long	t = (unsigned long)time(NULL) + BUILTIN_1900;
+
+	out[0] = (t >> 24) & 0xff;
+	out[1] = (t >> 16) & 0xff;
+	out[2] = (t >> 8) & 0xff;
+	out[3] = t & 0xff;
+}
+
+/* Start a daytime connection: one line, then close. */
+static void
+builtin_daytime_stream(struct service *se, int fd)
+{
+	struct bufferevent	*bev;
+	char			 buf[128];
+	size_t			 len;
+
+	if ((bev = builtin_bev(fd)) == NULL)
+		return;
+	len = builtin_daytime_text(buf, sizeof buf);
+	bufferevent_setcb(bev, NULL, NULL, builtin_event_cb, NULL);
+	bufferevent_write(bev, buf, len);
+	bufferevent_enable(bev, EV_WRITE);
+	builtin_finish(bev);
+}
+
+/* Start a time connection: four bytes, then close. */
+static void
+builtin_time_stream(struct service *se, int fd)
+{
+	struct bufferevent	*bev;
+	unsigned char		 t[4];
+
+	if ((bev = builtin_bev(fd)) == NULL)
+		return;
+	builtin_time_bytes(t);
+	bufferevent_setcb(bev, NULL, NULL, builtin_event_cb, NULL);
+	bufferevent_write(bev, t, sizeof t);
+	bufferevent_enable(bev, EV_WRITE);
+	builtin_finish(bev);
+}
+
+/* Whether a datagram's sender may be answered at all. */
+static int
+builtin_dgram_ok(const struct sockaddr_storage *ss, socklen_t len)
+{
+	const struct sockaddr_in	*sin = (const void *)ss;
+	const struct sockaddr_in6	*sin6 = (const void *)ss;
+
+	switch (ss->ss_family) {
+	case AF_INET:
+		return (!builtin_port_reserved(ntohs(sin->sin_port)));
+	case AF_INET6:
+		return (!builtin_port_reserved(ntohs(sin6->sin6_port)));
+	case AF_UNIX:
+		return (len > offsetof(struct sockaddr_un, sun_path));
+	}
+	return (0);
+}
+
+/*
+ * Read the waiting datagrams, calling a reply function for each one whose
+ * sender may be answered.
+ */
+static void
+builtin_dgram_each(struct service *se, void (*reply)(struct service *,
+    const char *, size_t, const struct sockaddr *, socklen_t))
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	char			 buf[65536];
+	ssize_t			 n;
+	int			 i;
+
+	for (i = 0; i < BUILTIN_DGRAMS; i++) {
+		len = sizeof ss;
+		n = recvfrom(se->se_fd, buf, sizeof buf, 0, (void *)&ss, &len);
+		if (n == -1)
+			return;
+		if (!builtin_dgram_ok(&ss, len)) {
+			log_debug("%s: datagram from a reserved port ignored",
+			    se->se_label);
+			continue;
+		}
+		if (reply != NULL)
+			reply(se, buf, (size_t)n, (void *)&ss, len);
+	}
+}
+
+/* Echo one datagram. */
+static void
+builtin_echo_reply(struct service *se, const char *buf, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	sendto(se->se_fd, buf, len, 0, sa, salen);
+}
+
+/* Answer one datagram with chargen characters. */
+static void
+builtin_chargen_reply(struct service *se, const char *buf, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	builtin_chargen_init();
+	sendto(se->se_fd, builtin_cycle, BUILTIN_CHARGEN_UDP, 0, sa, salen);
+}
+
+/* Answer one datagram with the daytime text. */
+static void
+builtin_daytime_reply(struct service *se, const char *buf, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	char	text[128];
+
+	len = builtin_daytime_text(text, sizeof text);
+	sendto(se->se_fd, text, len, 0, sa, salen);
+}
+
+/* Answer one datagram with the binary time. */
+static void
+builtin_time_reply(struct service *se, const char *buf, size_t len,
+    const struct sockaddr *sa, socklen_t salen)
+{
+	unsigned char	t[4];
+
+	builtin_time_bytes(t);
+	sendto(se->se_fd, t, sizeof t, 0, sa, salen);
+}
+
+/* UDP echo. */
+static void
+builtin_echo_dgram(struct service *se)
+{
+	builtin_dgram_each(se, builtin_echo_reply);
+}
+
+/* UDP discard. */
+static void
+builtin_discard_dgram(struct service *se)
+{
+	builtin_dgram_each(se, NULL);
+}
+
+/* UDP chargen. */
+static void
+builtin_chargen_dgram(struct service *se)
+{
+	builtin_dgram_each(se, builtin_chargen_reply);
+}
+
+/* UDP daytime. */
+static void
+builtin_daytime_dgram(struct service *se)
+{
+	builtin_dgram_each(se, builtin_daytime_reply);
+}
+
+/* UDP time. */
+static void
+builtin_time_dgram(struct service *se)
+{
+	builtin_dgram_each(se, builtin_time_reply);
+}

@@ -1,0 +1,214 @@
+/*
+ * Listening sockets: opening them, and what happens when one is readable.
+ */
+
+#include "pinetd.h"
+
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Set or clear a descriptor's close-on-exec and non-blocking flags. */
+static int
+listen_flags(int fd, int nonblock)
+{
+	int	fl;
+
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		return (-1);
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return (-1);
+	fl = nonblock ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
+	return (fcntl(fd, F_SETFL, fl));
+}
+
+/* Whether this is a unix socket with a name in the file system. */
+static int
+listen_unix_file(const struct service *se)
+{
+	const struct sockaddr_un *sun = (const void *)&se->se_addr;
+
+	return (se->se_family == AF_UNIX && sun->sun_path[0] != '\0');
+}
+
+/*
+ * Create, bind and (for streams) listen on a service's socket. The daemon only
+ * makes it non-blocking if it reads the socket itself; a wait service's child
+ * gets it exactly as a server expects.
+ */
+int
+listen_open(struct service *se)
+{
+	const struct sockaddr_un *sun = (const void *)&se->se_addr;
+	struct stat	 sb;
+	int		 fd, on = 1, saved;
+
+	if ((fd = socket(se->se_family, se->se_socktype, 0)) == -1)
+		return (-1);
+	if (listen_flags(fd, se->se_builtin != NULL || !se->se_wait) == -1)
+		goto fail;
+	if (listen_unix_file(se)) {
+		if (lstat(sun->sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+			unlink(sun->sun_path);
+	} else if (se->se_family != AF_UNIX) {
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof on) == -1)
+			goto fail;
+	}
+#if HAVE_DECL_IPV6_V6ONLY
+	if (se->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &se->se_v6only, sizeof se->se_v6only) == -1)
+		goto fail;
+#endif
+	if (bind(fd, (struct sockaddr *)&se->se_addr, se->se_addrlen) == -1)
+		goto fail;
+	if (se->se_socktype != SOCK_DGRAM && listen(fd, opts.backlog) == -1) {
+		saved = errno;
+		if (listen_unix_file(se))
+			unlink(sun->sun_path);
+		errno = saved;
+		goto fail;
+	}
+	se->se_fd = fd;
+	return (0);
+
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return (-1);
+}
+
+/* Close a service's socket, removing a unix socket's file. */
+void
+listen_close(struct service *se)
+{
+	const struct sockaddr_un *sun = (const void *)&se->se_addr;
+
+	close(se->se_fd);
+	se->se_fd = -1;
+	if (listen_unix_file(se))
+		unlink(sun->sun_path);
+}
+
+/* Format an address as "addr:port", "[v6]:port", a socket path or "unix". */
+const char *
+listen_ntop(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	const struct sockaddr_un	*sun;
+	char				 host[INET6_ADDRSTRLEN];
+	size_t				 plen;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const void *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		sin6 = (const void *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(buf, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
+		break;
+	case AF_UNIX:
+		sun = (const void *)sa;
+		plen = len > offsetof(struct sockaddr_un, sun_path) ?
+		    len - offsetof(struct sockaddr_un, sun_path) : 0;
+		if (plen > sizeof sun->sun_path)
+			plen = sizeof sun->sun_path;
+		if (plen == 0 || (sun->sun_path[0] == '\0' && plen == 1))
+			snprintf(buf, size, "unix");
+		else if (sun->sun_path[0] == '\0')
+			snprintf(buf, size, "@%.*s", (int)plen - 1,
+			    sun->sun_path + 1);
+		else
+			snprintf(buf, size, "%.*s", (int)strnlen(sun->sun_path,
+			    plen), sun->sun_path);
+		break;
+	default:
+		snprintf(buf, size, "family %d", sa->sa_family);
+		break;
+	}
+	return (buf);
+}
+
+/* Accept one connection, close-on-exec and blocking whatever the OS does. */
+static int
+listen_accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	int	cfd;
+
+#ifdef HAVE_ACCEPT4
+	cfd = accept4(fd, sa, len, SOCK_CLOEXEC);
+#else
+	cfd = accept(fd, sa, len);
+	if (cfd != -1 && listen_flags(cfd, 0) == -1) {
+		close(cfd);
+		cfd = -1;
+	}
+#endif
+	return (cfd);
+}
+
+/* A stream connection to a built-in: count it and hand it over. */
+static void
+listen_builtin(struct service *se, int fd, struct sockaddr *sa,
+    socklen_t len)
+{
+	char	addr[256];
+
+	if (!service_may_start(se)) {
+		close(fd);
+		return;
+	}
+	if (opts.log_conns)
+		log_info("%s: connection from %s, built-in", se->se_label,
+		    listen_ntop(sa, len, addr, sizeof addr));
+	se->se_builtin->bi_stream(se, fd);
+}
+
+/* A listening socket is readable: accept, read a datagram or start a server. */
+void
+listen_ready_cb(int fd, short events, void *arg)
+{
+	struct service		*se = arg;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 i, cfd;
+
+	if (se->se_socktype == SOCK_DGRAM && se->se_builtin != NULL) {
+		se->se_builtin->bi_dgram(se);
+		return;
+	}
+	if (se->se_wait && se->se_builtin == NULL) {
+		spawn_wait(se);
+		return;
+	}
+	for (i = 0; i < PINETD_ACCEPTS && se->se_state == SE_LISTEN; i++) {
+		len = sizeof ss;
+		if ((cfd = listen_accept(fd, (void *)&ss, &len)) == -1) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				log_warn("%s: accept", se->se_label);
+				service_backoff(se);
+			}
+			return;
+		}
+		if (se->se_builtin != NULL)
+			listen_builtin(se, cfd, (void *)&ss, len);
+		else
+			spawn_connection(se, cfd, (void *)&ss, len);
+	}
+}

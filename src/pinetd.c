@@ -1,0 +1,283 @@
+/*
+ * pinetd: main program, options, signals, pid file and the event loop.
+ */
+
+#include "pinetd.h"
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct options		 opts;
+struct event_base	*ev_base;
+
+static struct event	*ev_hup, *ev_term, *ev_int;
+static int		 pidfile_written;
+
+/* Print how to call the program. */
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: pinetd [-dilnV] [-P pause] [-p pidfile] "
+	    "[-q backlog] [-T retry] [config-file]\n");
+}
+
+/* Parse a whole positive number option or exit with a message. */
+static int
+number_option(int ch, const char *arg, int min, int max)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno != 0 || *arg == '\0' || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "pinetd: -%c: bad number '%s' (want %d to "
+		    "%d)\n", ch, arg, min, max);
+		exit(1);
+	}
+	return ((int)v);
+}
+
+/* Make sure fds 0, 1 and 2 are open, so no socket can land on them. */
+static void
+fix_stdio(void)
+{
+	int	fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+/* Detach from the terminal: a new session with stdio on /dev/null. */
+static void
+daemonise(void)
+{
+	int	fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+/* Write the pid file atomically, through a temporary file and a rename. */
+static void
+pidfile_write(void)
+{
+	char	*tmp;
+	FILE	*f;
+
+	xasprintf(&tmp, "%s.tmp", opts.pidfile);
+	if ((f = fopen(tmp, "w")) == NULL) {
+		log_warn("%s", tmp);
+		free(tmp);
+		return;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0 || rename(tmp, opts.pidfile) != 0) {
+		log_warn("%s", opts.pidfile);
+		unlink(tmp);
+	} else
+		pidfile_written = 1;
+	free(tmp);
+}
+
+/* SIGHUP: reread the configuration and merge it. */
+static void
+reload_cb(int sig, short events, void *arg)
+{
+	conf_reload(opts.conffile);
+}
+
+/* SIGTERM or SIGINT: stop the loop; main closes everything. */
+static void
+term_cb(int sig, short events, void *arg)
+{
+	log_info("terminating on signal %d", sig);
+	event_base_loopbreak(ev_base);
+}
+
+/* Watch a signal with a callback, or die. */
+static struct event *
+watch_signal(int sig, event_callback_fn cb)
+{
+	struct event	*ev;
+
+	ev = evsignal_new(ev_base, sig, cb, NULL);
+	if (ev == NULL || evsignal_add(ev, NULL) == -1)
+		fatalx("cannot watch signal %d", sig);
+	return (ev);
+}
+
+/* Handle --help and --version, which getopt does not know. */
+static void
+long_options(int argc, char **argv)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return;
+		if (strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("pinetd %s\n", PACKAGE_VERSION);
+			exit(0);
+		}
+	}
+}
+
+/* Check a configuration file and report every error; the exit code says. */
+static int
+check_config(void)
+{
+	struct service	*list, *se, *next;
+	int		 nerr;
+
+	log_to_stderr();
+	list = conf_load(opts.conffile, &nerr);
+	for (se = list; se != NULL; se = next) {
+		next = se->se_next;
+		service_free(se);
+	}
+	return (nerr == 0 ? 0 : 1);
+}
+
+/* Parse the command line into opts. */
+static void
+parse_options(int argc, char **argv)
+{
+	int	ch;
+
+	long_options(argc, argv);
+	opts.backlog = PINETD_BACKLOG;
+	opts.pause = PINETD_PAUSE;
+	opts.retry = PINETD_RETRY;
+	opts.pidfile = PINETD_PIDFILE;
+	opts.conffile = PINETD_CONF;
+	while ((ch = getopt(argc, argv, "dilnP:p:q:T:V")) != -1) {
+		switch (ch) {
+		case 'd':
+			opts.debug = opts.foreground = 1;
+			break;
+		case 'i':
+			opts.foreground = 1;
+			break;
+		case 'l':
+			opts.log_conns = 1;
+			break;
+		case 'n':
+			opts.check_only = 1;
+			break;
+		case 'P':
+			opts.pause = number_option(ch, optarg, 1, 86400);
+			break;
+		case 'p':
+			opts.pidfile = optarg;
+			break;
+		case 'q':
+			opts.backlog = number_option(ch, optarg, 1, 65535);
+			break;
+		case 'T':
+			opts.retry = number_option(ch, optarg, 1, 86400);
+			break;
+		case 'V':
+			printf("pinetd %s\n", PACKAGE_VERSION);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(1);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc > 1) {
+		usage(stderr);
+		exit(1);
+	}
+	if (argc == 1)
+		opts.conffile = argv[0];
+}
+
+/* Start every service in the table. */
+static void
+start_services(void)
+{
+	struct service	*se;
+	int		 nerr;
+
+	services = conf_load(opts.conffile, &nerr);
+	if (nerr == -1)
+		fatalx("cannot read %s", opts.conffile);
+	for (se = services; se != NULL; se = se->se_next)
+		service_start(se);
+}
+
+int
+main(int argc, char **argv)
+{
+	parse_options(argc, argv);
+	if (opts.check_only)
+		return (check_config());
+
+	fix_stdio();
+	closefrom(3);
+	if (access(opts.conffile, R_OK) != 0) {
+		fprintf(stderr, "pinetd: %s: %s\n", opts.conffile,
+		    strerror(errno));
+		return (1);
+	}
+	if (!opts.foreground)
+		daemonise();
+	log_init(opts.debug, opts.debug);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((ev_base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	ev_hup = watch_signal(SIGHUP, reload_cb);
+	ev_term = watch_signal(SIGTERM, term_cb);
+	ev_int = watch_signal(SIGINT, term_cb);
+	spawn_init();
+
+	start_services();
+	pidfile_write();
+	log_info("ready: %d services", service_count());
+
+	event_base_dispatch(ev_base);
+
+	service_stop_all();
+	if (pidfile_written)
+		unlink(opts.pidfile);
+	spawn_done();
+	event_free(ev_hup);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_base_free(ev_base);
+	return (0);
+}

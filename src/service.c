@@ -1,0 +1,334 @@
+/*
+ * The service table: opening and closing each service's socket, its start
+ * rate limit, and the timers that pause and retry it.
+ */
+
+#include "pinetd.h"
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct service	*services;
+
+static void	service_timer_cb(int, short, void *);
+
+/* Allocate an empty service holding one reference (the table's). */
+struct service *
+service_new(void)
+{
+	struct service	*se;
+
+	se = xcalloc(1, sizeof *se);
+	se->se_fd = -1;
+	se->se_refs = 1;
+	se->se_state = SE_CLOSED;
+	return (se);
+}
+
+/* Free the configuration part of a service. */
+static void
+service_free_config(struct service *se)
+{
+	int	i;
+
+	free(se->se_user);
+	free(se->se_group);
+	free(se->se_groups);
+	free(se->se_server);
+	if (se->se_argv != NULL) {
+		for (i = 0; se->se_argv[i] != NULL; i++)
+			free(se->se_argv[i]);
+		free(se->se_argv);
+	}
+	free(se->se_proto);
+}
+
+/* Free a service that has no socket and no users left. */
+void
+service_free(struct service *se)
+{
+	if (se->se_ev != NULL)
+		event_free(se->se_ev);
+	if (se->se_timer != NULL)
+		event_free(se->se_timer);
+	if (se->se_fd != -1)
+		listen_close(se);
+	service_free_config(se);
+	free(se->se_file);
+	free(se->se_label);
+	free(se->se_key);
+	free(se->se_service);
+	free(se);
+}
+
+/* Take a reference: a child or connection still needs the service. */
+void
+service_ref(struct service *se)
+{
+	se->se_refs++;
+}
+
+/* Drop a reference, freeing a removed service when the last one goes. */
+void
+service_unref(struct service *se)
+{
+	if (--se->se_refs == 0)
+		service_free(se);
+}
+
+/* Whether a service needs a non-blocking socket (the daemon reads it). */
+static int
+service_nonblocking(const struct service *se)
+{
+	return (se->se_builtin != NULL || !se->se_wait);
+}
+
+/* Arm the service's timer for some seconds. */
+static void
+service_timer(struct service *se, int seconds)
+{
+	struct timeval	tv = { seconds, 0 };
+
+	if (se->se_timer == NULL)
+		se->se_timer = evtimer_new(ev_base, service_timer_cb, se);
+	evtimer_add(se->se_timer, &tv);
+}
+
+/* Open the socket and start watching it; retry later if it cannot bind. */
+void
+service_start(struct service *se)
+{
+	char	addr[256];
+
+	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
+	    sizeof addr);
+	if (listen_open(se) == -1) {
+		log_warn("%s: bind %s", se->se_label, addr);
+		log_warnx("%s: retrying in %d s", se->se_label, opts.retry);
+		se->se_state = SE_RETRY;
+		service_timer(se, opts.retry);
+		return;
+	}
+	se->se_ev = event_new(ev_base, se->se_fd, EV_READ|EV_PERSIST,
+	    listen_ready_cb, se);
+	event_add(se->se_ev, NULL);
+	se->se_state = SE_LISTEN;
+	log_debug("%s: listening on %s", se->se_label, addr);
+}
+
+/* Close the socket and forget any timer. */
+void
+service_stop(struct service *se)
+{
+	if (se->se_ev != NULL) {
+		event_free(se->se_ev);
+		se->se_ev = NULL;
+	}
+	if (se->se_timer != NULL)
+		evtimer_del(se->se_timer);
+	if (se->se_fd != -1)
+		listen_close(se);
+	se->se_state = SE_CLOSED;
+}
+
+/* Take a service out of the table; it is freed when its children are gone. */
+void
+service_remove(struct service *se)
+{
+	struct service	**pp;
+
+	for (pp = &services; *pp != NULL; pp = &(*pp)->se_next) {
+		if (*pp == se) {
+			*pp = se->se_next;
+			break;
+		}
+	}
+	se->se_next = NULL;
+	service_stop(se);
+	se->se_removed = 1;
+	service_unref(se);
+}
+
+/* Close every service, for shutdown. */
+void
+service_stop_all(void)
+{
+	struct service	*se, *next;
+
+	for (se = services; se != NULL; se = next) {
+		next = se->se_next;
+		service_remove(se);
+	}
+}
+
+/* How many services are in the table. */
+int
+service_count(void)
+{
+	struct service	*se;
+	int		 n = 0;
+
+	for (se = services; se != NULL; se = se->se_next)
+		n++;
+	return (n);
+}
+
+/* Compare two strings either of which may be NULL. */
+static int
+service_streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return (a == b);
+	return (strcmp(a, b) == 0);
+}
+
+/* Whether two services with the same key are configured the same. */
+int
+service_same(const struct service *a, const struct service *b)
+{
+	int	i;
+
+	if (a->se_wait != b->se_wait || a->se_max != b->se_max ||
+	    a->se_builtin != b->se_builtin || a->se_uid != b->se_uid ||
+	    a->se_gid != b->se_gid || a->se_setuser != b->se_setuser ||
+	    a->se_argc != b->se_argc)
+		return (0);
+	if (!service_streq(a->se_proto, b->se_proto) ||
+	    !service_streq(a->se_user, b->se_user) ||
+	    !service_streq(a->se_group, b->se_group) ||
+	    !service_streq(a->se_server, b->se_server))
+		return (0);
+	for (i = 0; i < a->se_argc; i++) {
+		if (strcmp(a->se_argv[i], b->se_argv[i]) != 0)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Give a running service the configuration of its replacement from a reload,
+ * keeping the socket unless the way the daemon uses it changes.
+ */
+void
+service_adopt(struct service *se, struct service *from)
+{
+	int	reopen;
+
+	reopen = service_nonblocking(se) != service_nonblocking(from) &&
+	    se->se_state != SE_CLOSED;
+	service_free_config(se);
+	se->se_proto = from->se_proto;
+	se->se_wait = from->se_wait;
+	se->se_max = from->se_max;
+	se->se_user = from->se_user;
+	se->se_group = from->se_group;
+	se->se_setuser = from->se_setuser;
+	se->se_uid = from->se_uid;
+	se->se_gid = from->se_gid;
+	se->se_groups = from->se_groups;
+	se->se_ngroups = from->se_ngroups;
+	se->se_server = from->se_server;
+	se->se_argv = from->se_argv;
+	se->se_argc = from->se_argc;
+	se->se_builtin = from->se_builtin;
+	from->se_proto = from->se_user = from->se_group = NULL;
+	from->se_server = NULL;
+	from->se_groups = NULL;
+	from->se_argv = NULL;
+
+	free(se->se_file);
+	se->se_file = xstrdup(from->se_file);
+	se->se_line = from->se_line;
+	free(se->se_label);
+	se->se_label = xstrdup(from->se_label);
+	free(se->se_service);
+	se->se_service = xstrdup(from->se_service);
+
+	if (reopen && se->se_state != SE_BUSY) {
+		service_stop(se);
+		service_start(se);
+	}
+}
+
+/*
+ * Count a start against the .max rate. Over the limit, the service is closed
+ * (so clients are refused, not queued) and reopened by a timer.
+ */
+int
+service_may_start(struct service *se)
+{
+	time_t	now = time(NULL);
+
+	if (se->se_max == 0)
+		return (1);
+	if (now - se->se_window >= PINETD_RATE_WINDOW || now < se->se_window) {
+		se->se_window = now;
+		se->se_count = 0;
+	}
+	if (++se->se_count <= se->se_max)
+		return (1);
+	log_warnx("%s: too many starts (%d in %d s); paused for %d s",
+	    se->se_label, se->se_count, PINETD_RATE_WINDOW, opts.pause);
+	service_stop(se);
+	se->se_state = SE_PAUSED;
+	service_timer(se, opts.pause);
+	return (0);
+}
+
+/* A wait service's child holds the socket: stop watching it. */
+void
+service_busy(struct service *se)
+{
+	if (se->se_ev != NULL)
+		event_del(se->se_ev);
+	se->se_state = SE_BUSY;
+}
+
+/* A wait service's child is gone: watch the socket again. */
+void
+service_idle(struct service *se)
+{
+	if (se->se_removed || se->se_state != SE_BUSY)
+		return;
+	if (se->se_ev != NULL)
+		event_add(se->se_ev, NULL);
+	se->se_state = SE_LISTEN;
+}
+
+/* Accept errors such as a full descriptor table: stop watching for a while. */
+void
+service_backoff(struct service *se)
+{
+	if (se->se_ev != NULL)
+		event_del(se->se_ev);
+	service_timer(se, 1);
+}
+
+/* The pause, retry or back-off timer fired. */
+static void
+service_timer_cb(int fd, short events, void *arg)
+{
+	struct service	*se = arg;
+
+	switch (se->se_state) {
+	case SE_PAUSED:
+		log_info("%s: resumed", se->se_label);
+		se->se_window = time(NULL);
+		se->se_count = 0;
+		service_start(se);
+		break;
+	case SE_RETRY:
+		service_start(se);
+		break;
+	case SE_LISTEN:
+		if (se->se_ev != NULL)
+			event_add(se->se_ev, NULL);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,149 @@
+/*
+ * Starting servers on POSIX systems: fork, set up the child, exec; and
+ * reaping children when SIGCHLD arrives.
+ */
+
+#include "pinetd.h"
+
+#include <sys/wait.h>
+
+#include <event2/event.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+extern char	**environ;
+
+static struct event	*spawn_sigchld;
+
+/* The signals the daemon handles or ignores; children get them back. */
+static const int spawn_signals[] = {
+	SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGUSR1, SIGUSR2
+};
+
+/* Reap every child that has exited. */
+static void
+spawn_sigchld_cb(int sig, short events, void *arg)
+{
+	pid_t	pid;
+	int	status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		child_exited(pid, status);
+}
+
+/* Watch for children exiting. */
+void
+spawn_init(void)
+{
+	spawn_sigchld = evsignal_new(ev_base, SIGCHLD, spawn_sigchld_cb, NULL);
+	if (spawn_sigchld == NULL || evsignal_add(spawn_sigchld, NULL) == -1)
+		fatalx("cannot watch SIGCHLD");
+}
+
+/* Stop watching for children, at shutdown. */
+void
+spawn_done(void)
+{
+	if (spawn_sigchld != NULL)
+		event_free(spawn_sigchld);
+	spawn_sigchld = NULL;
+}
+
+/* Give the child default signal handling and an empty signal mask. */
+static void
+spawn_child_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		set;
+	size_t			i;
+
+	sa.sa_handler = SIG_DFL;
+	sa.sa_flags = 0;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof spawn_signals / sizeof spawn_signals[0]; i++)
+		sigaction(spawn_signals[i], &sa, NULL);
+	sigemptyset(&set);
+	sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+/* Become the service's user and group; only called when running as root. */
+static int
+spawn_child_user(struct service *se)
+{
+	if (setgid(se->se_gid) == -1) {
+		log_warn("%s: setgid %ld", se->se_label, (long)se->se_gid);
+		return (-1);
+	}
+	if (se->se_groups != NULL) {
+		if (setgroups(se->se_ngroups, se->se_groups) == -1) {
+			log_warn("%s: setgroups", se->se_label);
+			return (-1);
+		}
+	} else {
+#ifdef HAVE_INITGROUPS
+		if (initgroups(se->se_user, se->se_gid) == -1) {
+			log_warn("%s: initgroups %s", se->se_label,
+			    se->se_user);
+			return (-1);
+		}
+#else
+		if (setgroups(1, &se->se_gid) == -1) {
+			log_warn("%s: setgroups", se->se_label);
+			return (-1);
+		}
+#endif
+	}
+	if (setuid(se->se_uid) == -1) {
+		log_warn("%s: setuid %ld", se->se_label, (long)se->se_uid);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * In the child: the connection becomes fds 0, 1 and 2, everything else of the
+ * daemon is close-on-exec, then the server is executed.
+ */
+static void
+spawn_child(struct service *se, int fd)
+{
+	int	i;
+
+	spawn_child_signals();
+	setsid();
+	for (i = 0; i < 3; i++) {
+		if (fd != i && dup2(fd, i) == -1) {
+			log_warn("%s: dup2", se->se_label);
+			_exit(126);
+		}
+	}
+	if (fd > 2)
+		close(fd);
+	if (se->se_setuser && spawn_child_user(se) != 0)
+		_exit(126);
+	execve(se->se_server, se->se_argv, environ);
+	log_warn("%s: exec %s", se->se_label, se->se_server);
+	_exit(127);
+}
+
+/* Start a server for a service with fd as its stdin, stdout and stderr. */
+int
+spawn_start(struct service *se, int fd, pid_t *ret)
+{
+	pid_t	pid;
+
+	switch (pid = fork()) {
+	case -1:
+		log_warn("%s: fork", se->se_label);
+		return (-1);
+	case 0:
+		spawn_child(se, fd);
+		/* NOTREACHED */
+	}
+	*ret = pid;
+	return (0);
+}

@@ -1,0 +1,49 @@
+/*
+ * When and how a server process is started for a service; the platform part
+ * (spawn_start) does the starting itself.
+ */
+
+#include "pinetd.h"
+
+#include <unistd.h>
+
+/* A connection was accepted for a nowait service: start its server. */
+void
+spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
+    socklen_t len)
+{
+	char	addr[256];
+	pid_t	pid;
+
+	if (!service_may_start(se)) {
+		close(fd);
+		return;
+	}
+	if (spawn_start(se, fd, &pid) != 0) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	child_add(pid, se);
+	if (opts.log_conns)
+		log_info("%s: connection from %s, pid %ld", se->se_label,
+		    listen_ntop(sa, len, addr, sizeof addr), (long)pid);
+}
+
+/* A wait service's socket is readable: hand the socket itself to a server. */
+void
+spawn_wait(struct service *se)
+{
+	pid_t	pid;
+
+	if (!service_may_start(se))
+		return;
+	if (spawn_start(se, se->se_fd, &pid) != 0) {
+		service_backoff(se);
+		return;
+	}
+	service_busy(se);
+	child_add(pid, se);
+	if (opts.log_conns)
+		log_info("%s: started pid %ld", se->se_label, (long)pid);
+}

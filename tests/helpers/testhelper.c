@@ -1,0 +1,386 @@
+/*
+ * testhelper: the server program started by pinetd in the regression tests.
+ * The mode is chosen by argv[1]; see th_usage() for the list.
+ */
+
+#if !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE)
+#define _XOPEN_SOURCE 700
+#endif
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TH_MAXFD 1024
+#define TH_BUFSIZE 4096
+
+/* Print the list of modes and exit with status 2. */
+static void
+th_usage(void)
+{
+	fprintf(stderr, "usage: testhelper peer|id|env|echo-once|udpwait|"
+	    "streamwait|args|proc|sleep N|exit N\n");
+	exit(2);
+}
+
+/* Write all of buf to fd, retrying on short writes; 0 on success. */
+static int
+th_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+/* Format a socket address as ADDR:PORT, [ADDR]:PORT or "unix". */
+static void
+th_format_addr(const struct sockaddr *sa, socklen_t salen, char *out,
+    size_t outlen)
+{
+	const struct sockaddr_in	*sin;
+	const struct sockaddr_in6	*sin6;
+	char				 host[INET6_ADDRSTRLEN];
+
+	if (salen == 0) {
+		snprintf(out, outlen, "none");
+		return;
+	}
+	switch (sa->sa_family) {
+	case AF_INET:
+		sin = (const struct sockaddr_in *)(const void *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+		snprintf(out, outlen, "%s:%u", host, ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+		snprintf(out, outlen, "[%s]:%u", host, ntohs(sin6->sin6_port));
+		break;
+	case AF_UNIX:
+		snprintf(out, outlen, "unix");
+		break;
+	default:
+		snprintf(out, outlen, "family%d", (int)sa->sa_family);
+		break;
+	}
+}
+
+/* Append the comma-separated list of open descriptors to out. */
+static void
+th_list_fds(char *out, size_t outlen)
+{
+	size_t	used = 0;
+	int	fd, n;
+
+	out[0] = '\0';
+	for (fd = 0; fd < TH_MAXFD; fd++) {
+		if (fcntl(fd, F_GETFD) == -1)
+			continue;
+		n = snprintf(out + used, outlen - used, "%s%d",
+		    used == 0 ? "" : ",", fd);
+		if (n < 0 || (size_t)n >= outlen - used)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Mode peer: report pid, the peer of fd 0 and the open descriptors. */
+static int
+th_peer(void)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen = sizeof ss;
+	char			addr[128], fds[4096], line[4400];
+
+	/* List descriptors first so nothing we open can show up. */
+	th_list_fds(fds, sizeof fds);
+	memset(&ss, 0, sizeof ss);
+	if (getpeername(0, (struct sockaddr *)&ss, &sslen) == -1)
+		snprintf(addr, sizeof addr, "error:%s", strerror(errno));
+	else
+		th_format_addr((struct sockaddr *)&ss, sslen, addr,
+		    sizeof addr);
+	snprintf(line, sizeof line, "pid=%ld peer=%s fds=%s\n",
+	    (long)getpid(), addr, fds);
+	return (th_write_all(1, line, strlen(line)) == 0 ? 0 : 1);
+}
+
+/* Mode id: report real uid, gid and the supplementary groups. */
+static int
+th_id(void)
+{
+	gid_t	*groups;
+	char	 line[8192];
+	size_t	 used;
+	int	 i, n, ngroups;
+
+	ngroups = getgroups(0, NULL);
+	if (ngroups < 0)
+		ngroups = 0;
+	groups = calloc((size_t)ngroups + 1, sizeof *groups);
+	if (groups == NULL)
+		return (1);
+	ngroups = getgroups(ngroups, groups);
+	if (ngroups == -1)
+		ngroups = 0;
+	used = (size_t)snprintf(line, sizeof line, "uid=%ld gid=%ld groups=",
+	    (long)getuid(), (long)getgid());
+	for (i = 0; i < ngroups && used < sizeof line; i++) {
+		n = snprintf(line + used, sizeof line - used, "%s%ld",
+		    i == 0 ? "" : ",", (long)groups[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	free(groups);
+	if (used >= sizeof line - 1)
+		used = sizeof line - 2;
+	line[used++] = '\n';
+	return (th_write_all(1, line, used) == 0 ? 0 : 1);
+}
+
+/* Mode env: print the environment, one VAR=value per line. */
+static int
+th_env(void)
+{
+	extern char	**environ;
+	char		**ep;
+
+	for (ep = environ; *ep != NULL; ep++) {
+		if (th_write_all(1, *ep, strlen(*ep)) != 0 ||
+		    th_write_all(1, "\n", 1) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Mode echo-once: read one line from fd 0, answer "pid=PID: LINE". */
+static int
+th_echo_once(void)
+{
+	char	line[TH_BUFSIZE], out[TH_BUFSIZE + 64];
+	size_t	len = 0;
+	ssize_t	n;
+	int	m;
+
+	while (len < sizeof line - 1) {
+		n = read(0, line + len, 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len++;
+		if (line[len - 1] == '\n')
+			break;
+	}
+	if (len == 0 || line[len - 1] != '\n')
+		line[len++] = '\n';
+	line[len] = '\0';
+	m = snprintf(out, sizeof out, "pid=%ld: %s", (long)getpid(), line);
+	if (m < 0)
+		return (1);
+	return (th_write_all(1, out, strlen(out)) == 0 ? 0 : 1);
+}
+
+/* Mode udpwait: answer datagrams on fd 0 until one idle second. */
+static int
+th_udpwait(void)
+{
+	struct sockaddr_storage	ss;
+	struct pollfd		pfd;
+	socklen_t		sslen;
+	char			buf[TH_BUFSIZE], out[TH_BUFSIZE + 64];
+	ssize_t			n;
+	int			m, r;
+
+	for (;;) {
+		pfd.fd = 0;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		r = poll(&pfd, 1, 1000);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return (r == 0 ? 0 : 1);
+		sslen = sizeof ss;
+		n = recvfrom(0, buf, sizeof buf - 1, 0,
+		    (struct sockaddr *)&ss, &sslen);
+		if (n == -1) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
+				continue;
+			return (1);
+		}
+		buf[n] = '\0';
+		m = snprintf(out, sizeof out, "pid=%ld got=%s",
+		    (long)getpid(), buf);
+		if (m < 0)
+			return (1);
+		if ((size_t)m >= sizeof out)
+			m = (int)sizeof out - 1;
+		if (sendto(0, out, (size_t)m, 0, (struct sockaddr *)&ss,
+		    sslen) == -1)
+			return (1);
+	}
+}
+
+/* Mode streamwait: accept one connection on the listening fd 0. */
+static int
+th_streamwait(void)
+{
+	struct pollfd	pfd;
+	char		line[128];
+	int		fd, flags;
+
+	/* The socket may be non-blocking; wait for a client explicitly. */
+	flags = fcntl(0, F_GETFL);
+	if (flags != -1)
+		(void)fcntl(0, F_SETFL, flags & ~O_NONBLOCK);
+	for (;;) {
+		pfd.fd = 0;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 10000) <= 0)
+			return (1);
+		fd = accept(0, NULL, NULL);
+		if (fd != -1)
+			break;
+		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ECONNABORTED)
+			return (1);
+	}
+	snprintf(line, sizeof line, "pid=%ld accepted\n", (long)getpid());
+	if (th_write_all(fd, line, strlen(line)) != 0)
+		return (1);
+	close(fd);
+	return (0);
+}
+
+/* Mode args: print argc and argv joined by '|'. */
+static int
+th_args(int argc, char **argv)
+{
+	char	line[8192];
+	size_t	used;
+	int	i, n;
+
+	used = (size_t)snprintf(line, sizeof line, "argc=%d argv=", argc);
+	for (i = 0; i < argc && used < sizeof line; i++) {
+		n = snprintf(line + used, sizeof line - used, "%s%s",
+		    i == 0 ? "" : "|", argv[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	if (used >= sizeof line - 1)
+		used = sizeof line - 2;
+	line[used++] = '\n';
+	return (th_write_all(1, line, used) == 0 ? 0 : 1);
+}
+
+/* Mode proc: report pid, session, process group, blocked and ignored signals. */
+static int
+th_proc(void)
+{
+	struct sigaction	sa;
+	sigset_t		blocked;
+	char			line[2048], bl[512], ig[512];
+	size_t			bused = 0, iused = 0;
+	int			sig, n;
+
+	bl[0] = ig[0] = '\0';
+	sigemptyset(&blocked);
+	sigprocmask(SIG_BLOCK, NULL, &blocked);
+	for (sig = 1; sig < 32; sig++) {
+		if (sigismember(&blocked, sig) == 1) {
+			n = snprintf(bl + bused, sizeof bl - bused, "%s%d",
+			    bused == 0 ? "" : ",", sig);
+			if (n > 0 && (size_t)n < sizeof bl - bused)
+				bused += (size_t)n;
+		}
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN) {
+			n = snprintf(ig + iused, sizeof ig - iused, "%s%d",
+			    iused == 0 ? "" : ",", sig);
+			if (n > 0 && (size_t)n < sizeof ig - iused)
+				iused += (size_t)n;
+		}
+	}
+	snprintf(line, sizeof line,
+	    "pid=%ld sid=%ld pgid=%ld blocked=%s ignored=%s\n", (long)getpid(),
+	    (long)getsid(0), (long)getpgrp(), bl, ig);
+	return (th_write_all(1, line, strlen(line)) == 0 ? 0 : 1);
+}
+
+/* Parse a non-negative decimal argument or show usage. */
+static int
+th_number(const char *s)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > 100000)
+		th_usage();
+	return ((int)v);
+}
+
+/* Dispatch on argv[1]. */
+int
+main(int argc, char **argv)
+{
+	const char	*mode;
+	int		 n;
+
+	if (argc < 2)
+		th_usage();
+	mode = argv[1];
+	if (strcmp(mode, "peer") == 0)
+		return (th_peer());
+	if (strcmp(mode, "id") == 0)
+		return (th_id());
+	if (strcmp(mode, "env") == 0)
+		return (th_env());
+	if (strcmp(mode, "echo-once") == 0)
+		return (th_echo_once());
+	if (strcmp(mode, "udpwait") == 0)
+		return (th_udpwait());
+	if (strcmp(mode, "streamwait") == 0)
+		return (th_streamwait());
+	if (strcmp(mode, "args") == 0)
+		return (th_args(argc, argv));
+	if (strcmp(mode, "proc") == 0)
+		return (th_proc());
+	if (strcmp(mode, "sleep") == 0 && argc == 3) {
+		n = th_number(argv[2]);
+		while (n > 0)
+			n = (int)sleep((unsigned int)n);
+		return (0);
+	}
+	if (strcmp(mode, "exit") == 0 && argc == 3)
+		return (th_number(argv[2]) & 0xff);
+	th_usage();
+	return (2);
+}

@@ -1,0 +1,28 @@
+# Regression tests: start the real pinetd on loopback and talk to it.
+# Included from the top-level Makefile.am; paths are relative to the top dir.
+
+check_PROGRAMS += tests/helpers/testhelper
+tests_helpers_testhelper_SOURCES = tests/helpers/testhelper.c
+
+TEST_EXTENSIONS = .py
+PY_LOG_COMPILER = python3
+PY_LOG_DRIVER = $(LOG_DRIVER)
+AM_TESTS_ENVIRONMENT = \
+	PINETD='$(abs_top_builddir)/pinetd'; \
+	TESTHELPER='$(abs_top_builddir)/tests/helpers/testhelper'; \
+	export PINETD TESTHELPER;
+
+REGRESS_TESTS = \
+	tests/regress/builtin.py \
+	tests/regress/spawn.py \
+	tests/regress/waitsvc.py \
+	tests/regress/users.py \
+	tests/regress/maxrate.py \
+	tests/regress/reload.py \
+	tests/regress/conferr.py \
+	tests/regress/unixsock.py \
+	tests/regress/ipv6.py \
+	tests/regress/daemon.py
+
+TESTS += $(REGRESS_TESTS)
+EXTRA_DIST += $(REGRESS_TESTS) tests/regress/lib.py

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Built-in services (RFC 862, 863, 864, 867, 868) over TCP and UDP."""
+
+import errno
+import os
+import re
+import socket
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+
+NAMES = ("echo", "discard", "chargen", "daytime", "time")
+_d = None
+PORT = {}
+
+
+def daemon():
+    """One shared daemon with every built-in on its own TCP+UDP port."""
+    global _d
+    if _d is not None and _d.running():
+        use_daemon(_d)
+        return _d
+    lines = []
+    for name in NAMES:
+        PORT[name] = free_port()
+        lines.append("127.0.0.1:%d stream tcp nowait root internal %s"
+                     % (PORT[name], name))
+        lines.append("127.0.0.1:%d dgram udp wait root internal %s"
+                     % (PORT[name], name))
+    _d = Daemon("\n".join(lines) + "\n")
+    _d.persistent = True  # shared by the tests below, stopped by the last
+    check_eq(_d.services, 10, "services in ready line")
+    return _d
+
+
+@test
+def tcp_echo_line():
+    """tcp echo: a line comes back unchanged, connection stays open"""
+    daemon()
+    s = connect(PORT["echo"])
+    s.sendall(b"hello, pinetd\r\n")
+    check_eq(recv_exact(s, 15), b"hello, pinetd\r\n", "echo reply")
+    s.sendall(b"second")
+    check_eq(recv_exact(s, 6), b"second", "second echo reply")
+    s.shutdown(socket.SHUT_WR)
+    check_eq(recv_all(s), b"", "data after our EOF")
+    s.close()
+
+
+@test
+def tcp_echo_1mb():
+    """tcp echo: a 1 MB payload is echoed back completely and in order"""
+    daemon()
+    payload = bytes((i * 7 + (i >> 10)) & 0xff for i in range(1 << 20))
+    s = connect(PORT["echo"], timeout=10)
+    t = send_in_thread(s, payload)
+    got = recv_exact(s, len(payload), timeout=20)
+    t.join(10)
+    check(t.error is None, "sending failed: %r" % t.error)
+    if got != payload:
+        first = next(i for i in range(len(got)) if got[i] != payload[i])
+        raise Failure("1 MB echo differs (first difference at %d)" % first)
+    s.shutdown(socket.SHUT_WR)
+    check_eq(recv_all(s), b"", "data after EOF")
+    s.close()
+
+
+@test
+def tcp_echo_concurrent():
+    """tcp echo: two open clients are served independently"""
+    daemon()
+    a = connect(PORT["echo"])
+    b = connect(PORT["echo"])
+    a.sendall(b"from a\n")
+    b.sendall(b"from b\n")
+    check_eq(recv_exact(b, 7), b"from b\n", "client b")
+    check_eq(recv_exact(a, 7), b"from a\n", "client a")
+    a.close()
+    b.sendall(b"still b\n")
+    check_eq(recv_exact(b, 8), b"still b\n", "client b after a closed")
+    b.close()
+
+
+@test
+def tcp_discard():
+    """tcp discard: nothing is returned and the connection stays open"""
+    daemon()
+    s = connect(PORT["discard"])
+    s.sendall(b"x" * 100000)
+    expect_silence(s, 0.5)
+    s.sendall(b"more data\n")
+    expect_silence(s, 0.2)
+    s.close()
+
+
+@test
+def tcp_chargen():
+    """tcp chargen: RFC 864 lines (74 bytes, rotating pattern), continuous"""
+    daemon()
+    s = connect(PORT["chargen"])
+    first = recv_exact(s, 148)
+    want = chargen_stream(2)
+    check_eq(first[:74], want[:74], "chargen line 0")
+    check_eq(first[74:], want[74:], "chargen line 1")
+    # 300 lines: the pattern wraps around after 95 lines.
+    rest = recv_exact(s, 298 * 74)
+    check(first + rest == chargen_stream(300),
+          "chargen lines 2..299 do not follow the RFC 864 pattern")
+    s.close()
+
+
+@test
+def tcp_chargen_client_reset():
+    """tcp chargen: a client vanishing mid-stream does not hurt the daemon"""
+    d = daemon()
+    for _ in range(3):
+        s = connect(PORT["chargen"])
+        recv_exact(s, 1000)
+        # Close with unread data: the kernel sends RST, the daemon's next
+        # write fails with EPIPE/ECONNRESET.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.close()
+    e = connect(PORT["echo"])
+    e.sendall(b"alive?\n")
+    check_eq(recv_exact(e, 7), b"alive?\n", "echo after chargen resets")
+    e.close()
+    check(d.running(), "daemon died")
+
+
+DAYTIME_RE = re.compile(
+    rb"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|"
+    rb"Nov|Dec) [ 0-9]\d \d\d:\d\d:\d\d \d{4}\r\n$")
+
+
+def check_daytime(data):
+    check(data.endswith(b"\r\n"), "daytime %r does not end with CRLF" % data)
+    check(data.count(b"\n") == 1, "daytime %r is not one line" % data)
+    check(DAYTIME_RE.match(data), "daytime %r is not ctime-style" % data)
+    t = time.mktime(time.strptime(data[4:24].decode(), "%b %d %H:%M:%S %Y"))
+    check(abs(t - time.time()) < 5,
+          "daytime %r is %.0f s away from now" % (data, t - time.time()))
+
+
+def check_time(data):
+    check_eq(len(data), 4, "time length")
+    v = int.from_bytes(data, "big")
+    now = time.time() + RFC868_OFFSET
+    check(abs(v - now) < 5, "time %d is %.0f s away from now (%d)"
+          % (v, v - now, now))
+
+
+@test
+def tcp_daytime():
+    """tcp daytime: one ctime-style line ending in CRLF, then EOF"""
+    daemon()
+    s = connect(PORT["daytime"])
+    check_daytime(recv_all(s))
+    s.close()
+
+
+@test
+def tcp_time():
+    """tcp time: 4 bytes big-endian seconds since 1900, then EOF"""
+    daemon()
+    s = connect(PORT["time"])
+    check_time(recv_all(s))
+    s.close()
+
+
+@test
+def udp_echo():
+    """udp echo: the datagram comes back, twice from one socket"""
+    daemon()
+    u = udp_socket()
+    check_eq(udp_query(PORT["echo"], b"ping 1", sock=u), b"ping 1", "reply 1")
+    check_eq(udp_query(PORT["echo"], b"ping 2" * 100, sock=u), b"ping 2" * 100,
+             "reply 2")
+    u.close()
+
+
+@test
+def udp_daytime():
+    """udp daytime: one datagram with a ctime-style line ending in CRLF"""
+    daemon()
+    r = udp_query(PORT["daytime"], b"x")
+    check(r is not None, "no answer")
+    check_daytime(r)
+
+
+@test
+def udp_time():
+    """udp time: one 4-byte datagram with the RFC 868 time"""
+    daemon()
+    r = udp_query(PORT["time"], b"x")
+    check(r is not None, "no answer")
+    check_time(r)
+
+
+@test
+def udp_chargen():
+    """udp chargen: a datagram of at most 512 bytes of the RFC 864 pattern"""
+    daemon()
+    period = chargen_stream(95)
+    u = udp_socket()
+    for i in range(3):
+        r = udp_query(PORT["chargen"], b"x", sock=u)
+        check(r is not None, "no answer to datagram %d" % i)
+        check(len(r) <= 512, "chargen datagram has %d bytes" % len(r))
+        check(r in period * 3, "chargen datagram %r is not pattern" % r[:100])
+    u.close()
+
+
+@test
+def udp_discard():
+    """udp discard: no answer, and the daemon still serves afterwards"""
+    daemon()
+    u = udp_socket()
+    u.sendto(b"to be discarded", ("127.0.0.1", PORT["discard"]))
+    check(udp_recv(u, 0.5) is None, "discard answered")
+    check_eq(udp_query(PORT["echo"], b"after", sock=u), b"after", "echo")
+    u.close()
+
+
+@test
+def udp_from_builtin_port():
+    """udp echo: a datagram from source port 7 is not answered"""
+    if not IS_ROOT:
+        skip("binding source port 7 needs root")
+    daemon()
+    try:
+        u = udp_socket("127.0.0.1", 7)
+    except OSError as e:
+        skip("cannot bind 127.0.0.1:7/udp: %s" % e)
+    try:
+        u.sendto(b"loop?", ("127.0.0.1", PORT["echo"]))
+        check(udp_recv(u, 0.5) is None, "datagram from port 7 was answered")
+    finally:
+        u.close()
+    for sport in (19, 13, 37):
+        try:
+            u = udp_socket("127.0.0.1", sport)
+        except OSError:
+            continue
+        try:
+            u.sendto(b"loop?", ("127.0.0.1", PORT["echo"]))
+            check(udp_recv(u, 0.3) is None,
+                  "datagram from port %d was answered" % sport)
+        finally:
+            u.close()
+    check_eq(udp_query(PORT["echo"], b"normal"), b"normal",
+             "echo from an ordinary port")
+
+
+@test
+def builtin_connection_log():
+    """-l: a built-in connection logs 'connection from ADDR:PORT, built-in'"""
+    d = daemon()
+    p = d.pos()
+    s = connect(PORT["echo"])
+    cport = s.getsockname()[1]
+    s.sendall(b"x\n")
+    recv_exact(s, 2)
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:%d, "
+               r"built-in$" % (PORT["echo"], cport), pos=p)
+    s.close()
+
+
+@test
+def builtin_by_service_name():
+    """internal without argument: the service name (echo) picks the built-in"""
+    if not IS_ROOT:
+        skip("port 7 needs root")
+    try:
+        t = socket.socket()
+        t.bind(("127.0.0.1", 7))
+        t.close()
+        t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        t.bind(("127.0.0.1", 7))
+        t.close()
+    except OSError as e:
+        skip("127.0.0.1:7 is busy: %s" % e)
+    d = Daemon("127.0.0.1:echo stream tcp nowait root internal\n"
+               "127.0.0.1:daytime dgram udp wait root internal\n")
+    s = connect(7)
+    s.sendall(b"by name\n")
+    check_eq(recv_exact(s, 8), b"by name\n", "echo on port 7")
+    s.close()
+    r = udp_query(13, b"x")
+    check(r is not None, "no daytime answer on udp 13")
+    check_daytime(r)
+    d.stop()
+
+
+@test
+def builtin_shared_daemon_stops_cleanly():
+    """the daemon that ran the built-in tests stops with status 0"""
+    d = daemon()
+    d.persistent = False
+    d.stop()
+
+
+if __name__ == "__main__":
+    run()

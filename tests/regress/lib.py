@@ -1,0 +1,697 @@
+"""Shared helpers for the pinetd regression tests (stdlib only, python3 >= 3.7).
+
+Environment:
+  PINETD      path of the daemon binary (default: ./pinetd)
+  TESTHELPER  path of tests/helpers/testhelper (default: ./tests/helpers/testhelper)
+  srcdir      top source directory (default: .)
+  PINETD_KEEP_TMP  if set, temporary directories are not removed
+
+Every test is a function registered with @test; run() executes them in order and
+prints TAP (``ok N - name``, ``not ok N - name`` with ``#`` diagnostics, ``ok N #
+SKIP reason``) followed by the plan.  The process always exits 0: the TAP driver
+counts the results.
+"""
+
+import atexit
+import errno
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+PINETD = os.path.abspath(os.environ.get("PINETD", "./pinetd"))
+TESTHELPER = os.path.abspath(
+    os.environ.get("TESTHELPER", "./tests/helpers/testhelper"))
+SRCDIR = os.environ.get("srcdir", ".")
+
+# Upper bound for every wait on the daemon (seconds).
+TIMEOUT = 10
+# Upper bound for one whole test (seconds), enforced with SIGALRM.
+TEST_TIMEOUT = 90
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+HAVE_PROC = os.path.isdir("/proc/self")
+IS_LINUX = sys.platform.startswith("linux")
+
+# The Unix epoch expressed in RFC 868 seconds since 1900-01-01.
+RFC868_OFFSET = 2208988800
+
+
+class Skip(Exception):
+    """Raised by a test to report ``ok N # SKIP reason``."""
+
+
+class TestTimeout(Exception):
+    """Raised when a whole test runs past TEST_TIMEOUT."""
+
+
+class Failure(AssertionError):
+    """A failed check (assertion with a readable message)."""
+
+
+def skip(reason):
+    """Skip the current test."""
+    raise Skip(reason)
+
+
+def check(cond, msg):
+    """Fail the current test with msg unless cond is true."""
+    if not cond:
+        raise Failure(msg)
+
+
+def check_eq(got, want, what):
+    """Fail unless got == want."""
+    if got != want:
+        raise Failure("%s: got %r, want %r" % (what, got, want))
+
+
+# ---------------------------------------------------------------------------
+# Temporary directories and ports
+
+_tmpdirs = []
+_ports_given = set()
+
+
+def tmpdir():
+    """Return a new temporary directory, removed at exit."""
+    d = tempfile.mkdtemp(prefix="pinetd-test-")
+    os.chmod(d, 0o755)
+    _tmpdirs.append(d)
+    return d
+
+
+def _cleanup_tmpdirs():
+    if os.environ.get("PINETD_KEEP_TMP"):
+        return
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(_cleanup_tmpdirs)
+
+
+def _try_bind(family, stype, addr):
+    s = socket.socket(family, stype)
+    try:
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(addr)
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def have_ipv6():
+    """True if ::1 can be bound."""
+    return _try_bind(socket.AF_INET6, socket.SOCK_STREAM, ("::1", 0))
+
+
+def free_port():
+    """Return a port that is currently free for TCP and UDP on IPv4 (and
+    IPv6 if available), never the same one twice in this process."""
+    v6 = have_ipv6()
+    for _ in range(200):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        finally:
+            s.close()
+        if port in _ports_given or port < 1024:
+            continue
+        ok = (_try_bind(socket.AF_INET, socket.SOCK_STREAM, ("0.0.0.0", port))
+              and _try_bind(socket.AF_INET, socket.SOCK_DGRAM, ("0.0.0.0", port)))
+        if ok and v6:
+            ok = (_try_bind(socket.AF_INET6, socket.SOCK_STREAM, ("::", port))
+                  and _try_bind(socket.AF_INET6, socket.SOCK_DGRAM, ("::", port)))
+        if ok:
+            _ports_given.add(port)
+            return port
+    raise RuntimeError("cannot find a free port")
+
+
+def write_file(path, text):
+    """Write text to path atomically (temp file + rename)."""
+    tmp = path + ".tmp%d" % os.getpid()
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.rename(tmp, path)
+    return path
+
+
+def write_conf(text, directory=None, name="inetd.conf"):
+    """Write a configuration into directory (a new temp dir by default) and
+    return its absolute path.  Leading indentation common to all lines is
+    NOT removed: pass the text exactly as it should appear."""
+    if directory is None:
+        directory = tmpdir()
+    return write_file(os.path.join(directory, name), text)
+
+
+# ---------------------------------------------------------------------------
+# Processes
+
+def proc_state(pid):
+    """Return the /proc state letter of pid, None if it does not exist.
+    Without /proc, 'R' if kill(pid, 0) succeeds."""
+    if HAVE_PROC:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                data = f.read()
+        except OSError:
+            return None
+        # The command name is in parentheses and may contain spaces.
+        rest = data[data.rindex(")") + 2:]
+        return rest.split()[0]
+    try:
+        os.kill(pid, 0)
+        return "R"
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return "R"
+
+
+def pid_alive(pid):
+    """True if pid exists and is not a zombie."""
+    st = proc_state(pid)
+    return st is not None and st != "Z"
+
+
+def wait_until(pred, timeout=TIMEOUT, what="condition", interval=0.02):
+    """Poll pred() until it returns a true value (returned) or timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise Failure("timed out after %gs waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def wait_pid_gone(pid, timeout=TIMEOUT):
+    """Wait until pid is gone (or a zombie)."""
+    wait_until(lambda: not pid_alive(pid), timeout, "pid %d to exit" % pid)
+
+
+def children_of(ppid):
+    """Return [(pid, state)] of the processes whose parent is ppid (/proc)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                data = f.read()
+        except OSError:
+            continue
+        rest = data[data.rindex(")") + 2:].split()
+        if int(rest[1]) == ppid:
+            out.append((int(name), rest[0]))
+    return out
+
+
+def kill_quietly(pid, sig=signal.SIGKILL):
+    """Send sig to pid, ignoring a vanished process."""
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
+
+
+# ---------------------------------------------------------------------------
+# The daemon
+
+_daemons = []
+
+
+class Daemon:
+    """A pinetd process started as ``$PINETD -d -l -p TMP/pid [args] CONF``.
+
+    The log (stderr and stdout) goes to TMP/log.  Positions in the log are
+    character offsets; wait_log() searches from a position (default: the
+    current mark, set by mark() and initially the end of the ready line)."""
+
+    def __init__(self, conf, args=(), dlflags=("-d", "-l"), directory=None,
+                 env=None, start=True, ready=True, preexec_fn=None,
+                 pidfile=True):
+        if "\n" in conf or not os.path.exists(conf):
+            conf = write_conf(conf, directory)
+        self.conf = conf
+        self.dir = os.path.dirname(conf)
+        self.pidfile = os.path.join(self.dir, "pinetd.pid") if pidfile else None
+        self.logfile = os.path.join(self.dir, "pinetd.log")
+        self.args = list(args)
+        self.dlflags = list(dlflags)
+        self.env = env
+        self.preexec_fn = preexec_fn
+        self.proc = None
+        self.pid = None
+        self._mark = 0
+        self.services = None
+        if start:
+            self.start(ready=ready)
+
+    def argv(self):
+        a = [PINETD] + self.dlflags
+        if self.pidfile:
+            a += ["-p", self.pidfile]
+        return a + self.args + [self.conf]
+
+    def start(self, ready=True):
+        """Start the daemon; with ready, wait for ``ready: N services``."""
+        self._log = open(self.logfile, "a")
+        self._mark = self.pos()
+        self.proc = subprocess.Popen(
+            self.argv(), stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=self._log, env=self.env, preexec_fn=self.preexec_fn)
+        self.pid = self.proc.pid
+        _daemons.append(self)
+        _current_daemons.append(self)
+        if ready:
+            m = self.wait_log(r"^ready: (\d+) services?$")
+            self.services = int(m.group(1))
+            self._mark = m.end()
+        return self
+
+    def log(self):
+        """The whole log so far."""
+        try:
+            with open(self.logfile, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def pos(self):
+        """The current end of the log (a position for wait_log)."""
+        return len(self.log())
+
+    def mark(self):
+        """Make the current end of the log the default search start."""
+        self._mark = self.pos()
+        return self._mark
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def find_log(self, regex, pos=None):
+        """Return the first match of regex in the log after pos, or None."""
+        if pos is None:
+            pos = self._mark
+        return re.compile(regex, re.M).search(self.log(), pos)
+
+    def findall_log(self, regex, pos=None):
+        """Return all matches of regex in the log after pos."""
+        if pos is None:
+            pos = self._mark
+        return list(re.compile(regex, re.M).finditer(self.log(), pos))
+
+    def wait_log(self, regex, timeout=TIMEOUT, pos=None):
+        """Wait for a new match of regex (multi-line mode) after pos and
+        return it; fails if the daemon exits or the timeout passes."""
+        if pos is None:
+            pos = self._mark
+        rx = re.compile(regex, re.M)
+        deadline = time.monotonic() + timeout
+        while True:
+            exited = self.proc is not None and self.proc.poll() is not None
+            text = self.log()
+            # Only complete lines: a line being written must not match.
+            text = text[:text.rfind("\n") + 1]
+            m = rx.search(text, pos)
+            if m:
+                return m
+            if exited:
+                raise Failure("daemon exited (status %s) while waiting for /%s/"
+                              % (self.proc.returncode, regex))
+            if time.monotonic() > deadline:
+                raise Failure("timed out after %gs waiting for log /%s/"
+                              % (timeout, regex))
+            time.sleep(0.02)
+
+    def send(self, sig):
+        """Send signal sig to the daemon."""
+        os.kill(self.pid, sig)
+
+    def hup(self, timeout=TIMEOUT):
+        """Send SIGHUP and wait for the next ``reload:`` line (returned)."""
+        p = self.pos()
+        self.send(signal.SIGHUP)
+        m = self.wait_log(r"^reload: .*$", timeout, pos=p)
+        self._mark = m.end()
+        return m
+
+    def wait_exit(self, timeout=TIMEOUT):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise Failure("daemon did not exit within %gs" % timeout)
+
+    def stop(self, sig=signal.SIGTERM):
+        """Send SIGTERM, wait for the exit, check status 0 and that the pid
+        file is gone."""
+        self.send(sig)
+        rc = self.wait_exit()
+        check(rc == 0, "daemon exited with status %s on signal %d, want 0"
+              % (rc, sig))
+        if self.pidfile:
+            check(not os.path.exists(self.pidfile),
+                  "pid file %s still exists after exit" % self.pidfile)
+        return rc
+
+    def kill(self):
+        """Kill the daemon hard if it is still running."""
+        if self.proc is not None and self.proc.poll() is None:
+            kill_quietly(self.pid)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            self._log.close()
+        except Exception:
+            pass
+
+
+def _kill_all_daemons():
+    for d in _daemons:
+        d.kill()
+
+
+atexit.register(_kill_all_daemons)
+
+
+def run_pinetd(args, timeout=TIMEOUT, env=None):
+    """Run pinetd with args to completion; return (status, stdout, stderr)."""
+    try:
+        p = subprocess.run([PINETD] + list(args), stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        raise Failure("pinetd %s did not finish within %gs"
+                      % (" ".join(args), timeout))
+    return (p.returncode, p.stdout.decode(errors="replace"),
+            p.stderr.decode(errors="replace"))
+
+
+# ---------------------------------------------------------------------------
+# Sockets
+
+def connect(port, host="127.0.0.1", timeout=5, family=None):
+    """Open a TCP connection; the socket has a timeout set."""
+    if family is None:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect((host, port))
+    except Exception:
+        s.close()
+        raise
+    return s
+
+
+def connect_unix(path, timeout=5, stype=socket.SOCK_STREAM):
+    """Open a Unix-domain connection (path starting with NUL = abstract)."""
+    s = socket.socket(socket.AF_UNIX, stype)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+    except Exception:
+        s.close()
+        raise
+    return s
+
+
+def recv_all(s, timeout=5, limit=64 * 1024 * 1024):
+    """Read until EOF; fails on timeout.  A reset counts as EOF."""
+    s.settimeout(timeout)
+    chunks = []
+    total = 0
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            b = s.recv(65536)
+        except socket.timeout:
+            raise Failure("no EOF within %gs (got %d bytes: %r)"
+                          % (timeout, total, b"".join(chunks)[:200]))
+        except ConnectionResetError:
+            b = b""
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
+        total += len(b)
+        if total > limit:
+            raise Failure("more than %d bytes before EOF" % limit)
+        if time.monotonic() > deadline:
+            raise Failure("no EOF within %gs" % timeout)
+
+
+def recv_exact(s, n, timeout=5):
+    """Read exactly n bytes; fails on EOF or timeout."""
+    s.settimeout(timeout)
+    buf = bytearray()
+    deadline = time.monotonic() + timeout
+    while len(buf) < n:
+        try:
+            b = s.recv(min(65536, n - len(buf)))
+        except socket.timeout:
+            raise Failure("timed out after %d of %d bytes: %r"
+                          % (len(buf), n, bytes(buf[:200])))
+        if not b:
+            raise Failure("EOF after %d of %d bytes: %r"
+                          % (len(buf), n, bytes(buf[:200])))
+        buf += b
+        if time.monotonic() > deadline:
+            raise Failure("timed out after %d of %d bytes" % (len(buf), n))
+    return bytes(buf)
+
+
+def recv_line(s, timeout=5, limit=65536):
+    """Read one line (up to and including LF); fails on EOF or timeout."""
+    s.settimeout(timeout)
+    buf = bytearray()
+    deadline = time.monotonic() + timeout
+    while not buf.endswith(b"\n"):
+        try:
+            b = s.recv(1)
+        except socket.timeout:
+            raise Failure("timed out waiting for a line (got %r)" % bytes(buf))
+        if not b:
+            raise Failure("EOF before end of line (got %r)" % bytes(buf))
+        buf += b
+        if len(buf) > limit or time.monotonic() > deadline:
+            raise Failure("no line end (got %r)" % bytes(buf[:200]))
+    return bytes(buf)
+
+
+def expect_silence(s, wait=0.5):
+    """Assert that nothing (neither data nor EOF) arrives on s within wait
+    seconds: the timeout is the assertion."""
+    s.settimeout(wait)
+    try:
+        b = s.recv(4096)
+    except socket.timeout:
+        return
+    if b:
+        raise Failure("unexpected data: %r" % b[:200])
+    raise Failure("unexpected EOF")
+
+
+def expect_closed_without_data(port, host="127.0.0.1", timeout=5):
+    """Connect and expect either a refusal or EOF/reset with no data.
+    Returns 'refused' or 'closed'."""
+    try:
+        s = connect(port, host)
+    except ConnectionRefusedError:
+        return "refused"
+    try:
+        data = recv_all(s, timeout)
+    finally:
+        s.close()
+    check(data == b"", "expected no data, got %r" % data[:200])
+    return "closed"
+
+
+def expect_refused(port, host="127.0.0.1"):
+    """Assert that a TCP connection to port is refused."""
+    try:
+        s = connect(port, host)
+    except ConnectionRefusedError:
+        return
+    s.close()
+    raise Failure("connection to %s port %d was accepted, want refused"
+                  % (host, port))
+
+
+def wait_connectable(port, host="127.0.0.1", timeout=TIMEOUT):
+    """Wait until a TCP connection to port succeeds; return the socket."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return connect(port, host)
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise Failure("port %d never accepted connections" % port)
+            time.sleep(0.05)
+
+
+def udp_socket(host="127.0.0.1", bind_port=0):
+    """A UDP socket bound to host:bind_port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    s.bind((host, bind_port))
+    return s
+
+
+def udp_recv(s, timeout=5):
+    """Receive one datagram, or None on timeout."""
+    s.settimeout(timeout)
+    try:
+        return s.recvfrom(65536)[0]
+    except socket.timeout:
+        return None
+
+
+def udp_query(port, data, host="127.0.0.1", timeout=5, sock=None):
+    """Send one datagram and return the first answer (None on timeout)."""
+    own = sock is None
+    if own:
+        sock = udp_socket(host)
+    try:
+        sock.sendto(data, (host, port))
+        return udp_recv(sock, timeout)
+    finally:
+        if own:
+            sock.close()
+
+
+def send_in_thread(s, data):
+    """sendall(data) in a background thread; returns the thread, whose
+    .error attribute holds an exception if sending failed."""
+    def run():
+        try:
+            s.sendall(data)
+        except Exception as e:  # reported by the caller
+            t.error = e
+    t = threading.Thread(target=run, daemon=True)
+    t.error = None
+    t.start()
+    return t
+
+
+def chargen_stream(nlines, start=0):
+    """The RFC 864 chargen stream: line k holds 72 characters starting at
+    offset (start + k) % 95 of the printable characters ' '..'~', then CRLF."""
+    ring = bytes(range(32, 127))
+    out = bytearray()
+    for k in range(nlines):
+        off = (start + k) % 95
+        out += (ring * 2)[off:off + 72] + b"\r\n"
+    return bytes(out)
+
+
+# ---------------------------------------------------------------------------
+# TAP
+
+_tests = []
+_current_daemons = []
+
+
+def use_daemon(d):
+    """Attach a daemon started by an earlier test to the current test (its
+    log is shown if the test fails)."""
+    if d not in _current_daemons:
+        _current_daemons.append(d)
+
+
+def test(fn):
+    """Register fn as a test; its docstring's first line (or name) is the
+    test description."""
+    _tests.append(fn)
+    return fn
+
+
+def _diag(text):
+    for line in str(text).rstrip("\n").split("\n"):
+        print("# " + line)
+
+
+def _alarm(signum, frame):
+    raise TestTimeout("test took longer than %ds" % TEST_TIMEOUT)
+
+
+def _describe(fn):
+    doc = (fn.__doc__ or "").strip().split("\n")[0].strip()
+    return doc or fn.__name__
+
+
+def run(global_skip=None):
+    """Run all registered tests, print TAP, exit 0."""
+    if hasattr(signal, "SIGALRM"):
+        signal.signal(signal.SIGALRM, _alarm)
+    n = 0
+    for fn in _tests:
+        n += 1
+        name = _describe(fn)
+        del _current_daemons[:]
+        if global_skip:
+            print("ok %d - %s # SKIP %s" % (n, name, global_skip))
+            sys.stdout.flush()
+            continue
+        if not os.access(PINETD, os.X_OK):
+            print("not ok %d - %s" % (n, name))
+            _diag("daemon binary %s is missing" % PINETD)
+            sys.stdout.flush()
+            continue
+        result, diag = "ok", None
+        if hasattr(signal, "alarm"):
+            signal.alarm(TEST_TIMEOUT)
+        try:
+            fn()
+        except Skip as e:
+            result = "skip"
+            diag = str(e)
+        except BaseException as e:
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            result = "not ok"
+            diag = traceback.format_exc()
+        finally:
+            if hasattr(signal, "alarm"):
+                signal.alarm(0)
+        daemons = list(_current_daemons)
+        if result == "not ok":
+            for d in daemons:
+                diag += "\n--- daemon %s log (%s) ---\n%s--- end ---" % (
+                    " ".join(d.argv()), d.logfile, d.log())
+        for d in daemons:
+            if not getattr(d, "persistent", False):
+                d.kill()
+        if result == "ok":
+            print("ok %d - %s" % (n, name))
+        elif result == "skip":
+            print("ok %d - %s # SKIP %s" % (n, name, diag))
+        else:
+            print("not ok %d - %s" % (n, name))
+            _diag(diag)
+        sys.stdout.flush()
+    print("1..%d" % n)
+    sys.stdout.flush()
+    sys.exit(0)
+
+
+def helper(*args, argv0="testhelper"):
+    """The server-program and argument fields that run the test helper."""
+    return " ".join([TESTHELPER, argv0] + [str(a) for a in args])

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""The .max start limit: pause, refuse, resume."""
+
+import os
+import re
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+
+PEER_RE = re.compile(r"^pid=(\d+) peer=\S+ fds=\S*\n$")
+
+
+def served(port):
+    """Connect and check a helper process answered; return its pid."""
+    s = connect(port)
+    out = recv_all(s).decode()
+    s.close()
+    m = PEER_RE.match(out)
+    check(m, "connection not served by a process: %r" % out)
+    return int(m.group(1))
+
+
+def trip(d, port, n, pause=1):
+    """Make n served connections, then one that must trip the limit."""
+    for i in range(n):
+        served(port)
+    how = expect_closed_without_data(port)
+    t = time.monotonic()
+    lab = r"127\.0\.0\.1:%d/tcp" % port
+    d.wait_log(r"^%s: too many starts \(\d+ in 60 s\); paused for %d s$"
+               % (lab, pause))
+    conns = d.findall_log(r"^%s: connection from " % lab)
+    check_eq(len(conns), n, "connection lines (the tripping one (%s) must "
+             "start no process)" % how)
+    return t
+
+
+@test
+def max3_pause_and_resume():
+    """nowait.3 -P 1: 3 served, 4th closed, paused ~1 s, resumed, served again"""
+    p = free_port()
+    lab = r"127\.0\.0\.1:%d/tcp" % p
+    d = Daemon("127.0.0.1:%d stream tcp nowait.3 root %s\n"
+               % (p, helper("peer")), args=["-P", "1"])
+    t = trip(d, p, 3)
+    # While paused the socket is closed: new clients are refused.
+    try:
+        s = connect(p)
+    except ConnectionRefusedError:
+        s = None
+    if s is not None:
+        s.close()
+        check(d.find_log(r"^%s: resumed$" % lab),
+              "connection accepted while the service is paused")
+    d.wait_log(r"^%s: resumed$" % lab, timeout=6)
+    elapsed = time.monotonic() - t
+    check(elapsed >= 0.7, "resumed after %.2f s, want about 1 s" % elapsed)
+    check(elapsed <= 5, "resumed after %.2f s, want about 1 s" % elapsed)
+    served(p)
+    served(p)
+    check_eq(len(d.findall_log(r"too many starts")), 1,
+             "'too many starts' lines (logged once)")
+
+
+@test
+def max_default_is_40():
+    """nowait without .max: 40 starts per minute, the 41st trips the limit"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("peer")), args=["-P", "1"])
+    trip(d, p, 40)
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: resumed$" % p, timeout=6)
+    served(p)
+
+
+@test
+def max0_is_unlimited():
+    """nowait.0: no start limit (50 quick starts all served)"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait.0 root %s\n"
+               % (p, helper("peer")), args=["-P", "1"])
+    for _ in range(50):
+        served(p)
+    check(not d.find_log(r"too many starts"), "limit tripped with .0")
+
+
+@test
+def max_other_service_unaffected():
+    """a paused service does not affect another service"""
+    p = free_port()
+    q = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait.1 root %s\n"
+               "127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("peer"), q, helper("peer")), args=["-P", "3"])
+    trip(d, p, 1, pause=3)
+    served(q)
+    served(q)
+
+
+if __name__ == "__main__":
+    run()

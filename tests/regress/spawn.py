@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""nowait services that start an external program; -l logging; exec errors."""
+
+import os
+import re
+import signal
+import socket
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+
+
+def start(lines, **kw):
+    """Start a daemon with services given as (port, rest-of-line) pairs."""
+    conf = "".join("127.0.0.1:%d stream tcp nowait root %s\n" % (p, rest)
+                   for p, rest in lines)
+    return Daemon(conf, **kw)
+
+
+def label(port):
+    return r"127\.0\.0\.1:%d/tcp" % port
+
+
+PEER_RE = re.compile(r"^pid=(\d+) peer=(\S+) fds=(\S*)\n$")
+
+
+@test
+def nowait_peer_and_fds():
+    """nowait: child sees its real peer address and only fds 0,1,2"""
+    p = free_port()
+    others = [(free_port(), "internal echo") for _ in range(4)]
+    start([(p, helper("peer"))] + others)
+    s = connect(p)
+    ip, cport = s.getsockname()
+    out = recv_all(s).decode()
+    s.close()
+    m = PEER_RE.match(out)
+    check(m, "unexpected peer output %r" % out)
+    check_eq(m.group(2), "127.0.0.1:%d" % cport, "peer seen by the child")
+    check_eq(m.group(3), "0,1,2", "open descriptors in the child")
+
+
+@test
+def nowait_log_connection_and_exit():
+    """-l: 'connection from ADDR:PORT, pid N' and 'pid N exited, status 0'"""
+    p = free_port()
+    d = start([(p, helper("peer"))])
+    s = connect(p)
+    cport = s.getsockname()[1]
+    out = recv_all(s).decode()
+    s.close()
+    m = PEER_RE.match(out)
+    check(m, "unexpected peer output %r" % out)
+    pid = int(m.group(1))
+    d.wait_log(r"^%s: connection from 127\.0\.0\.1:%d, pid %d$"
+               % (label(p), cport, pid))
+    d.wait_log(r"^%s: pid %d exited, status 0$" % (label(p), pid))
+
+
+@test
+def nowait_exit_status_logged():
+    """-l: a child exiting with status 3 logs 'exited, status 3'"""
+    p = free_port()
+    d = start([(p, helper("exit", 3))])
+    s = connect(p)
+    check_eq(recv_all(s), b"", "output of exit 3")
+    s.close()
+    m = d.wait_log(r"^%s: connection from 127\.0\.0\.1:\d+, pid (\d+)$"
+                   % label(p))
+    d.wait_log(r"^%s: pid %s exited, status 3$" % (label(p), m.group(1)))
+
+
+@test
+def nowait_killed_by_signal_logged():
+    """-l: a child killed by SIGKILL logs 'killed by signal 9'"""
+    p = free_port()
+    d = start([(p, helper("sleep", 30))])
+    s = connect(p)
+    m = d.wait_log(r"^%s: connection from 127\.0\.0\.1:\d+, pid (\d+)$"
+                   % label(p))
+    pid = int(m.group(1))
+    check(pid_alive(pid), "child %d not running" % pid)
+    os.kill(pid, signal.SIGKILL)
+    d.wait_log(r"^%s: pid %d killed by signal 9$" % (label(p), pid))
+    s.close()
+
+
+@test
+def nowait_two_concurrent_clients():
+    """nowait: two concurrent clients are served by two different processes"""
+    p = free_port()
+    d = start([(p, helper("echo-once"))])
+    a = connect(p)
+    b = connect(p)
+    # Both children exist before either client sends anything.
+    ms = [d.wait_log(r"^%s: connection from 127\.0\.0\.1:%d, pid (\d+)$"
+                     % (label(p), c.getsockname()[1])) for c in (a, b)]
+    a.sendall(b"line from a\n")
+    b.sendall(b"line from b\n")
+    ra = recv_all(a).decode()
+    rb = recv_all(b).decode()
+    ma = re.match(r"^pid=(\d+): line from a\n$", ra)
+    mb = re.match(r"^pid=(\d+): line from b\n$", rb)
+    check(ma and mb, "replies %r %r" % (ra, rb))
+    check(ma.group(1) != mb.group(1), "both served by pid %s" % ma.group(1))
+    check_eq(sorted([ma.group(1), mb.group(1)]),
+             sorted([ms[0].group(1), ms[1].group(1)]), "pids vs log")
+    a.close()
+    b.close()
+
+
+@test
+def nowait_environment_inherited():
+    """nowait: the child gets the daemon's environment"""
+    p = free_port()
+    env = dict(os.environ)
+    env["PINETD_TEST_MARK"] = "marker value 42"
+    start([(p, helper("env"))], env=env)
+    s = connect(p)
+    out = recv_all(s).decode()
+    s.close()
+    check("PINETD_TEST_MARK=marker value 42" in out.split("\n"),
+          "marker missing from child environment: %r" % out[:2000])
+
+
+@test
+def nowait_argv_passed():
+    """nowait: argv[0] and the arguments come from the configuration"""
+    p = free_port()
+    start([(p, helper("args", "one", "two", argv0="custom-name"))])
+    s = connect(p)
+    out = recv_all(s).decode()
+    s.close()
+    check_eq(out, "argc=4 argv=custom-name|args|one|two\n", "child argv")
+
+
+@test
+def nowait_child_signals_and_session():
+    """nowait: child has default, unblocked signals and its own session"""
+    p = free_port()
+
+    def preexec():
+        # A parent that ignores and blocks signals: pinetd must reset them.
+        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
+    start([(p, helper("proc"))], preexec_fn=preexec)
+    s = connect(p)
+    out = recv_all(s).decode()
+    s.close()
+    m = re.match(r"^pid=(\d+) sid=(\d+) pgid=(\d+) blocked=(\S*) "
+                 r"ignored=(\S*)\n$", out)
+    check(m, "unexpected proc output %r" % out)
+    check_eq(m.group(2), m.group(1), "session id of the child (setsid)")
+    check_eq(m.group(4), "", "blocked signals in the child")
+    check_eq(m.group(5), "", "ignored signals in the child")
+
+
+@test
+def missing_program():
+    """missing server program: EOF, 'exec PATH: No such file...', still up"""
+    p = free_port()
+    q = free_port()
+    d = start([(p, "/nonexistent/pinetd-test-prog prog"),
+               (q, helper("peer"))])
+    s = connect(p)
+    check_eq(recv_all(s), b"", "data from the missing program's connection")
+    s.close()
+    d.wait_log(r"^%s: exec /nonexistent/pinetd-test-prog: "
+               r"No such file or directory$" % label(p))
+    check(d.running(), "daemon exited")
+    s = connect(q)
+    out = recv_all(s).decode()
+    s.close()
+    check(PEER_RE.match(out), "other service after exec failure: %r" % out)
+    # And the broken one again: still handled the same way.
+    s = connect(p)
+    check_eq(recv_all(s), b"", "second connection to the missing program")
+    s.close()
+    check(d.running(), "daemon exited")
+
+
+@test
+def no_zombies():
+    """nowait: after several clients finish no <defunct> child remains"""
+    if not HAVE_PROC:
+        skip("no /proc to inspect children")
+    p = free_port()
+    d = start([(p, helper("peer")), (free_port(), helper("exit", 1))])
+    pids = []
+    for _ in range(8):
+        s = connect(p)
+        out = recv_all(s).decode()
+        s.close()
+        m = PEER_RE.match(out)
+        check(m, "unexpected peer output %r" % out)
+        pids.append(int(m.group(1)))
+    for pid in pids:
+        d.wait_log(r"^%s: pid %d exited, status 0$" % (label(p), pid))
+    kids = children_of(d.pid)
+    zombies = [k for k in kids if k[1] == "Z"]
+    check(not zombies, "zombie children of the daemon: %r" % zombies)
+    for pid in pids:
+        check(proc_state(pid) is None, "child %d still exists (%s)"
+              % (pid, proc_state(pid)))
+
+
+if __name__ == "__main__":
+    run()

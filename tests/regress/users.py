@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""User and group switching of children."""
+
+import grp
+import os
+import pwd
+import re
+import shutil
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+
+ID_RE = re.compile(r"^uid=(\d+) gid=(\d+) groups=([\d,]*)\n$")
+
+
+def nobody():
+    try:
+        return pwd.getpwnam("nobody")
+    except KeyError:
+        skip("no user 'nobody'")
+
+
+def other_group(pw):
+    """A group other than pw's primary group: nogroup if it exists."""
+    for name in ("nogroup", "daemon", "bin", "users"):
+        try:
+            g = grp.getgrnam(name)
+        except KeyError:
+            continue
+        if g.gr_gid != pw.pw_gid:
+            return g
+    # nogroup may be nobody's primary group (Debian): any other group.
+    for g in grp.getgrall():
+        if g.gr_gid not in (pw.pw_gid, 0):
+            return g
+    skip("no group other than nobody's primary group")
+
+
+def run_id(spec, **kw):
+    p = free_port()
+    Daemon("127.0.0.1:%d stream tcp nowait %s %s\n" % (p, spec, helper("id")),
+           **kw)
+    s = connect(p)
+    out = recv_all(s).decode()
+    s.close()
+    m = ID_RE.match(out)
+    check(m, "unexpected id output %r" % out)
+    groups = set(int(g) for g in m.group(3).split(",") if g)
+    return int(m.group(1)), int(m.group(2)), groups
+
+
+@test
+def user_nobody():
+    """user nobody: child runs with nobody's uid, gid and groups"""
+    if not IS_ROOT:
+        skip("switching users needs root (running as uid %d)" % os.getuid())
+    pw = nobody()
+    uid, gid, groups = run_id("nobody")
+    check_eq(uid, pw.pw_uid, "uid")
+    check_eq(gid, pw.pw_gid, "gid")
+    want = set(os.getgrouplist("nobody", pw.pw_gid))
+    check(groups <= want | {pw.pw_gid},
+          "supplementary groups %r, nobody has %r" % (sorted(groups),
+                                                      sorted(want)))
+    check(0 not in groups or 0 in want, "root's group 0 kept: %r" % groups)
+
+
+@test
+def user_colon_group():
+    """user:group: child runs with that group as its gid"""
+    if not IS_ROOT:
+        skip("switching users needs root (running as uid %d)" % os.getuid())
+    pw = nobody()
+    g = other_group(pw)
+    uid, gid, groups = run_id("nobody:%s" % g.gr_name)
+    check_eq(uid, pw.pw_uid, "uid")
+    check_eq(gid, g.gr_gid, "gid")
+    check(0 not in groups or g.gr_gid == 0, "root's group 0 kept: %r" % groups)
+
+
+@test
+def user_dot_group():
+    """user.group: child runs with that group as its gid"""
+    if not IS_ROOT:
+        skip("switching users needs root (running as uid %d)" % os.getuid())
+    pw = nobody()
+    g = other_group(pw)
+    uid, gid, groups = run_id("nobody.%s" % g.gr_name)
+    check_eq(uid, pw.pw_uid, "uid")
+    check_eq(gid, g.gr_gid, "gid")
+
+
+@test
+def user_root_stays_root():
+    """user root: child keeps uid 0"""
+    if not IS_ROOT:
+        skip("needs root (running as uid %d)" % os.getuid())
+    uid, gid, groups = run_id("root")
+    check_eq(uid, 0, "uid")
+    check_eq(gid, pwd.getpwnam("root").pw_gid, "gid")
+
+
+@test
+def non_root_daemon_runs_children_as_itself():
+    """daemon not root: warning names the service, child runs as daemon user"""
+    if IS_ROOT:
+        pw = nobody()
+        d = tmpdir()
+        os.chmod(d, 0o777)
+        conf_dir = d
+
+        def preexec():
+            os.setgroups([])
+            os.setgid(pw.pw_gid)
+            os.setuid(pw.pw_uid)
+        # The daemon and the helper must be reachable by nobody.
+        for path in (PINETD, TESTHELPER):
+            if not os.access(path, os.X_OK):
+                skip("%s missing" % path)
+        want_uid, want_gid = pw.pw_uid, pw.pw_gid
+        user = "root"
+    else:
+        preexec = None
+        conf_dir = None
+        want_uid, want_gid = os.getuid(), os.getgid()
+        user = "root"
+    p = free_port()
+    conf = write_conf("127.0.0.1:%d stream tcp nowait %s %s\n"
+                      % (p, user, helper("id")), conf_dir)
+    os.chmod(conf, 0o644)
+    try:
+        dmn = Daemon(conf, preexec_fn=preexec)
+    except Failure:
+        if IS_ROOT:
+            # nobody may not be able to reach the build tree.
+            with open(os.path.join(os.path.dirname(conf), "pinetd.log")) as f:
+                log = f.read()
+            if "Permission denied" in log:
+                skip("nobody cannot run the daemon here: %s" % log.strip())
+        raise
+    log = dmn.log()
+    before = log[:log.index("ready:")]
+    warn = [line for line in before.split("\n")
+            if "127.0.0.1:%d" % p in line and "listening on" not in line]
+    check(warn, "no load warning naming the service; log: %r" % log)
+    s = connect(p)
+    out = recv_all(s).decode()
+    s.close()
+    m = ID_RE.match(out)
+    check(m, "unexpected id output %r" % out)
+    check_eq(int(m.group(1)), want_uid, "uid")
+    check_eq(int(m.group(2)), want_gid, "gid")
+    dmn.stop()
+
+
+if __name__ == "__main__":
+    run()

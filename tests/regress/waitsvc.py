@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""wait services: the listening socket itself is handed to one child."""
+
+import os
+import re
+import signal
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+
+UDP_RE = re.compile(rb"^pid=(\d+) got=(.*)$", re.S)
+
+
+def udp_ask(sock, port, data):
+    r = udp_query(port, data, sock=sock)
+    check(r is not None, "no answer to %r" % data)
+    m = UDP_RE.match(r)
+    check(m, "unexpected answer %r" % r)
+    check_eq(m.group(2), data, "data echoed by udpwait")
+    return int(m.group(1))
+
+
+@test
+def wait_dgram_one_child_then_next():
+    """wait dgram: one child answers a burst; after it exits a new one starts"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d dgram udp wait root %s\n" % (p, helper("udpwait")))
+    u = udp_socket()
+    a1 = udp_ask(u, p, b"one")
+    a2 = udp_ask(u, p, b"two")
+    check_eq(a2, a1, "pid answering the second datagram")
+    # No second answer: only one process owns the socket.
+    check(udp_recv(u, 0.3) is None, "a second answer arrived")
+    d.wait_log(r"^127\.0\.0\.1:%d/udp: pid %d exited, status 0$" % (p, a1))
+    b = udp_ask(u, p, b"three")
+    check(b != a1, "datagram after the child exited served by old pid %d" % b)
+    d.wait_log(r"^127\.0\.0\.1:%d/udp: pid %d exited, status 0$" % (p, b))
+    u.close()
+
+
+@test
+def wait_dgram_datagram_queued_while_child_runs():
+    """wait dgram: a datagram from another client is answered by the same child"""
+    p = free_port()
+    Daemon("127.0.0.1:%d dgram udp wait root %s\n" % (p, helper("udpwait")))
+    u1 = udp_socket()
+    u2 = udp_socket()
+    a = udp_ask(u1, p, b"first client")
+    b = udp_ask(u2, p, b"second client")
+    check_eq(b, a, "pid answering the second client")
+    u1.close()
+    u2.close()
+
+
+@test
+def wait_stream_each_connection_new_child():
+    """wait stream: each connection is accepted by a new child after the last exits"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp wait root %s\n"
+               % (p, helper("streamwait")))
+    # Both clients are queued on the listening socket at once.
+    c1 = connect(p)
+    c2 = connect(p)
+    r1 = recv_all(c1).decode()
+    r2 = recv_all(c2).decode()
+    c1.close()
+    c2.close()
+    m1 = re.match(r"^pid=(\d+) accepted\n$", r1)
+    m2 = re.match(r"^pid=(\d+) accepted\n$", r2)
+    check(m1 and m2, "replies %r %r" % (r1, r2))
+    check(m1.group(1) != m2.group(1), "both accepted by pid %s" % m1.group(1))
+    for m in (m1, m2):
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: pid %s exited, status 0$"
+                   % (p, m.group(1)))
+    c3 = connect(p)
+    r3 = recv_all(c3).decode()
+    c3.close()
+    m3 = re.match(r"^pid=(\d+) accepted\n$", r3)
+    check(m3, "third reply %r" % r3)
+    check(m3.group(1) not in (m1.group(1), m2.group(1)), "pid reused")
+
+
+@test
+def wait_stream_not_watched_while_child_runs():
+    """wait stream: while the child runs the daemon starts no other process"""
+    if not HAVE_PROC:
+        skip("no /proc to count children")
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp wait root %s\n"
+               % (p, helper("sleep", 5)))
+    # The child sleeps with the listening socket and never accepts, so the
+    # socket stays readable; a daemon still watching it would spawn again.
+    c1 = connect(p)
+    try:
+        kids = wait_until(lambda: [k for k in children_of(d.pid)
+                                   if k[1] != "Z"], what="a child")
+        expect_silence(c1, 0.5)
+        now = [k for k in children_of(d.pid) if k[1] != "Z"]
+        check_eq(len(now), 1, "children while the wait child runs (%r)" % now)
+        check_eq(now[0][0], kids[0][0], "the child")
+        os.kill(kids[0][0], signal.SIGKILL)
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: pid %d killed by signal 9$"
+                   % (p, kids[0][0]))
+    finally:
+        c1.close()
+        for pid, _ in children_of(d.pid):
+            kill_quietly(pid)
+
+
+if __name__ == "__main__":
+    run()

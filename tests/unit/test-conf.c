@@ -1,0 +1,218 @@
+/*
+ * Unit tests of the inetd.conf parser: each entry kind, good and bad.
+ */
+
+#include "pinetd.h"
+
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+struct options		 opts;
+struct event_base	*ev_base;
+
+/* Parse one line with a fresh parser state; returns the service or NULL. */
+static struct service *
+parse(struct conf_bsd *cb, const char *line, int *nerr)
+{
+	char	*copy = xstrdup(line);
+	struct service *se;
+
+	*nerr = 0;
+	se = conf_bsd_line(cb, 1, copy, nerr);
+	free(copy);
+	return (se);
+}
+
+/* Check that a line is rejected with exactly one error. */
+static void
+bad(struct conf_bsd *cb, const char *line, const char *name)
+{
+	struct service	*se;
+	int		 nerr;
+
+	se = parse(cb, line, &nerr);
+	tap_ok(se == NULL && nerr == 1, name);
+	if (se != NULL)
+		service_free(se);
+}
+
+/* The port of an internet service, in host order. */
+static int
+port_of(const struct service *se)
+{
+	if (se->se_family == AF_INET6)
+		return (ntohs(((const struct sockaddr_in6 *)
+		    &se->se_addr)->sin6_port));
+	return (ntohs(((const struct sockaddr_in *)&se->se_addr)->sin_port));
+}
+
+/* Good lines give the right fields. */
+static void
+test_good(struct conf_bsd *cb)
+{
+	struct service	*se;
+	int		 nerr;
+	char		 addr[64];
+
+	se = parse(cb, "127.0.0.1:7007 stream tcp nowait root internal echo",
+	    &nerr);
+	if (tap_ok(se != NULL && nerr == 0, "internal echo on a port")) {
+		tap_ok(se->se_builtin == builtin_find("echo"), "built-in echo");
+		tap_ok(se->se_family == AF_INET && port_of(se) == 7007,
+		    "address 127.0.0.1:7007");
+		tap_ok(se->se_max == PINETD_TOOMANY, "default .max is 40");
+		tap_ok(strcmp(se->se_label, "127.0.0.1:7007/tcp") == 0,
+		    "label");
+		service_free(se);
+	}
+
+	se = parse(cb, "5000 stream tcp nowait.7 root /bin/cat cat -u x",
+	    &nerr);
+	if (tap_ok(se != NULL, "program with arguments")) {
+		tap_ok(se->se_max == 7, "nowait.7");
+		tap_ok(se->se_argc == 3 && strcmp(se->se_argv[0], "cat") == 0 &&
+		    strcmp(se->se_argv[2], "x") == 0 && se->se_argv[3] == NULL,
+		    "argv starts with argv[0]");
+		tap_ok(strcmp(se->se_server, "/bin/cat") == 0, "server path");
+		service_free(se);
+	}
+
+	se = parse(cb, "5001 stream tcp nowait root /bin/cat", &nerr);
+	if (tap_ok(se != NULL, "program without arguments")) {
+		tap_ok(se->se_argc == 1 && strcmp(se->se_argv[0], "cat") == 0,
+		    "argv[0] defaults to the basename");
+		service_free(se);
+	}
+
+	se = parse(cb, "[::1]:5002 stream tcp nowait root internal discard",
+	    &nerr);
+	if (tap_ok(se != NULL, "IPv6 literal host")) {
+		listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen,
+		    addr, sizeof addr);
+		tap_ok(se->se_family == AF_INET6 && strcmp(addr, "[::1]:5002")
+		    == 0, "tcp with an IPv6 host is IPv6");
+		service_free(se);
+	}
+
+	se = parse(cb, "*:5003 dgram udp46 wait root internal echo", &nerr);
+	if (tap_ok(se != NULL, "udp46 on *")) {
+		tap_ok(se->se_family == AF_INET6 && se->se_v6only == 0,
+		    "udp46 is dual-stack");
+		service_free(se);
+	}
+
+	se = parse(cb, "5004 stream tcp6 nowait root internal time", &nerr);
+	if (tap_ok(se != NULL, "tcp6")) {
+		tap_ok(se->se_family == AF_INET6 && se->se_v6only == 1,
+		    "tcp6 is IPv6 only");
+		service_free(se);
+	}
+
+	se = parse(cb, "echo stream tcp nowait root internal", &nerr);
+	if (tap_ok(se != NULL, "service name picks the built-in")) {
+		tap_ok(se->se_builtin == builtin_find("echo") &&
+		    port_of(se) == 7, "echo on port 7");
+		service_free(se);
+	}
+
+	se = parse(cb, "/tmp/pinetd-unit.sock stream unix nowait root "
+	    "internal echo", &nerr);
+	if (tap_ok(se != NULL, "unix stream socket")) {
+		tap_ok(se->se_family == AF_UNIX && strcmp(((struct sockaddr_un *)
+		    &se->se_addr)->sun_path, "/tmp/pinetd-unit.sock") == 0,
+		    "unix path");
+		service_free(se);
+	}
+
+	se = parse(cb, "5005 stream tcp nowait root:root /bin/cat cat", &nerr);
+	tap_ok(se != NULL && se->se_gid == 0 && se->se_group != NULL,
+	    "user:group");
+	if (se != NULL)
+		service_free(se);
+	se = parse(cb, "5006 stream tcp nowait root.root /bin/cat cat", &nerr);
+	tap_ok(se != NULL && se->se_group != NULL, "user.group");
+	if (se != NULL)
+		service_free(se);
+
+	/* A "host:" line sets the default address of the next entries. */
+	se = parse(cb, "127.0.0.2:", &nerr);
+	tap_ok(se == NULL && nerr == 0, "host: line defines no service");
+	se = parse(cb, "5007 stream tcp nowait root internal echo", &nerr);
+	if (tap_ok(se != NULL, "entry after a host: line")) {
+		listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen,
+		    addr, sizeof addr);
+		tap_ok(strcmp(addr, "127.0.0.2:5007") == 0,
+		    "default host applies");
+		service_free(se);
+	}
+	se = parse(cb, "*:", &nerr);
+	se = parse(cb, "5008 stream tcp nowait root internal echo", &nerr);
+	if (tap_ok(se != NULL, "entry after *:")) {
+		listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen,
+		    addr, sizeof addr);
+		tap_ok(strcmp(addr, "0.0.0.0:5008") == 0, "*: resets it");
+		service_free(se);
+	}
+}
+
+/* Every kind of bad line is one error. */
+static void
+test_bad(struct conf_bsd *cb)
+{
+	bad(cb, "5000 stream tcp nowait root", "missing fields");
+	bad(cb, "5000 strem tcp nowait root /bin/cat", "unknown socket type");
+	bad(cb, "5000 raw tcp nowait root /bin/cat", "raw rejected");
+	bad(cb, "5000 stream sctp nowait root /bin/cat", "unknown protocol");
+	bad(cb, "rstatd/1-3 dgram rpc/udp wait root /bin/cat",
+	    "rpc not supported");
+	bad(cb, "5000 dgram tcp nowait root /bin/cat", "type/protocol clash");
+	bad(cb, "5000 stream tcp nowayt root /bin/cat", "bad wait");
+	bad(cb, "5000 stream tcp nowait.x root /bin/cat", "bad .max");
+	bad(cb, "5000 stream tcp nowait nosuchuser-zz /bin/cat",
+	    "unknown user");
+	bad(cb, "5000 stream tcp nowait root:nosuchgroup-zz /bin/cat",
+	    "unknown group");
+	bad(cb, "5000 stream tcp nowait root bin/cat", "relative program");
+	bad(cb, "5000 stream tcp nowait root internal bogus",
+	    "unknown built-in");
+	bad(cb, "nosuchservice-zz stream tcp nowait root /bin/cat",
+	    "unknown service name");
+	bad(cb, "70000 stream tcp nowait root /bin/cat", "port too large");
+	bad(cb, "0 stream tcp nowait root /bin/cat", "port zero");
+	bad(cb, "[::1:5000 stream tcp nowait root /bin/cat", "bad [host");
+	bad(cb, "5000 dgram udp nowait root /bin/cat",
+	    "external dgram nowait");
+	bad(cb, "127.0.0.1:5000 stream tcp46 nowait root /bin/cat",
+	    "tcp46 needs * or IPv6");
+	bad(cb, "5000 seqpacket tcp nowait root /bin/cat",
+	    "seqpacket needs unix");
+	bad(cb, "tmp.sock stream unix nowait root /bin/cat",
+	    "relative unix path");
+	bad(cb, "internal-only stream tcp nowait root internal",
+	    "internal without a built-in name");
+}
+
+int
+main(void)
+{
+	struct conf_bsd	cb;
+
+	opts.retry = PINETD_RETRY;
+	memset(&cb, 0, sizeof cb);
+	cb.cb_file = "unit.conf";
+	cb.cb_uid = (int)geteuid();
+	if (cb.cb_uid != 0)
+		cb.cb_uid = 0;	/* no not-root warnings in the unit output */
+	test_good(&cb);
+	test_bad(&cb);
+	conf_bsd_free(&cb);
+	return (tap_done());
+}
