@@ -37,27 +37,49 @@ conf_hash(const char *key)
 	return (h % CONF_HASHSIZE);
 }
 
-/* Find a service with this key in a hash table. */
+/* What a table is keyed by: the socket (key) or the entry's name (label). */
+static const char *
+conf_name(const struct service *se, int by_label)
+{
+	return (by_label ? se->se_label : se->se_key);
+}
+
+/* Find a service by key or label in a hash table. */
 static struct service *
-conf_lookup(struct service **table, const char *key)
+conf_lookup(struct service **table, const char *name, int by_label)
 {
 	struct service	*se;
 
-	for (se = table[conf_hash(key)]; se != NULL; se = se->se_hnext) {
-		if (strcmp(se->se_key, key) == 0)
+	for (se = table[conf_hash(name)]; se != NULL; se = se->se_hnext) {
+		if (strcmp(conf_name(se, by_label), name) == 0)
 			return (se);
 	}
 	return (NULL);
 }
 
-/* Add a service to a hash table by its key. */
+/* Add a service to a hash table by its key or label. */
 static void
-conf_insert(struct service **table, struct service *se)
+conf_insert(struct service **table, struct service *se, int by_label)
 {
-	unsigned int	h = conf_hash(se->se_key);
+	unsigned int	h = conf_hash(conf_name(se, by_label));
 
 	se->se_hnext = table[h];
 	table[h] = se;
+}
+
+/* Take a service out of a label hash table, so it is matched once. */
+static void
+conf_remove_label(struct service **table, struct service *se)
+{
+	struct service	**pp;
+
+	for (pp = &table[conf_hash(se->se_label)]; *pp != NULL;
+	    pp = &(*pp)->se_hnext) {
+		if (*pp == se) {
+			*pp = se->se_hnext;
+			return;
+		}
+	}
 }
 
 /* Whether a line only continues the entry before it (starts with a blank). */
@@ -91,14 +113,14 @@ conf_entry(struct conf_bsd *cb, int line, char *text, struct service ***tail,
 
 	if ((se = conf_bsd_line(cb, line, text, nerr)) == NULL)
 		return;
-	if ((dup = conf_lookup(table, se->se_key)) != NULL) {
+	if ((dup = conf_lookup(table, se->se_key, 0)) != NULL) {
 		conf_error(cb->cb_file, line, "'%s' uses the same socket as "
 		    "line %d", se->se_service, dup->se_line);
 		service_free(se);
 		(*nerr)++;
 		return;
 	}
-	conf_insert(table, se);
+	conf_insert(table, se, 0);
 	**tail = se;
 	*tail = &se->se_next;
 }
@@ -200,21 +222,60 @@ conf_reload(const char *path)
 		return (-1);
 	}
 
+	/* First match by socket: same address, same service. */
 	table = xcalloc(CONF_HASHSIZE, sizeof *table);
 	for (tail = &services; *tail != NULL; tail = &(*tail)->se_next) {
 		(*tail)->se_seen = 0;
-		conf_insert(table, *tail);
+		conf_insert(table, *tail, 0);
 	}
-
-	for (se = list; se != NULL; se = next) {
-		next = se->se_next;
-		se->se_next = NULL;
-		if ((old = conf_lookup(table, se->se_key)) != NULL) {
+	for (se = list; se != NULL; se = se->se_next) {
+		if ((old = conf_lookup(table, se->se_key, 0)) != NULL) {
 			old->se_seen = 1;
+			se->se_seen = 1;
 			if (!service_same(old, se)) {
 				service_adopt(old, se);
 				changed++;
 			}
+		}
+	}
+
+	/* Then by name: the same entry moved to another address. */
+	memset(table, 0, CONF_HASHSIZE * sizeof *table);
+	for (old = services; old != NULL; old = old->se_next) {
+		if (!old->se_seen)
+			conf_insert(table, old, 1);
+	}
+	for (se = list; se != NULL; se = se->se_next) {
+		if (se->se_seen ||
+		    (old = conf_lookup(table, se->se_label, 1)) == NULL)
+			continue;
+		conf_remove_label(table, old);
+		old->se_seen = 1;
+		se->se_seen = 1;
+		se->se_match = old;
+	}
+	free(table);
+
+	/* Close what the file no longer has first, freeing its ports. */
+	for (se = services; se != NULL; se = next) {
+		next = se->se_next;
+		if (!se->se_seen) {
+			service_remove(se);
+			removed++;
+		}
+	}
+	for (tail = &services; *tail != NULL; tail = &(*tail)->se_next)
+		;
+
+	/* Then move entries to their new addresses and open new ones. */
+	for (se = list; se != NULL; se = next) {
+		next = se->se_next;
+		se->se_next = NULL;
+		if (se->se_match != NULL) {
+			service_adopt(se->se_match, se);
+			changed++;
+		}
+		if (se->se_seen) {
 			service_free(se);
 			continue;
 		}
@@ -223,15 +284,6 @@ conf_reload(const char *path)
 		se->se_seen = 1;
 		added++;
 		service_start(se);
-	}
-	free(table);
-
-	for (se = services; se != NULL; se = next) {
-		next = se->se_next;
-		if (!se->se_seen) {
-			service_remove(se);
-			removed++;
-		}
 	}
 	log_info("reload: %d services (%d added, %d changed, %d removed)",
 	    service_count(), added, changed, removed);

@@ -32,6 +32,14 @@ listen_flags(int fd, int nonblock)
 	return (fcntl(fd, F_SETFL, fl));
 }
 
+/* Make a socket non-blocking, for a wait service that became nowait. */
+void
+listen_nonblocking(int fd)
+{
+	if (listen_flags(fd, 1) == -1)
+		log_warn("fcntl");
+}
+
 /* Whether this is a unix socket with a name in the file system. */
 static int
 listen_unix_file(const struct service *se)

@@ -249,7 +249,7 @@ main(int argc, char **argv)
 	fix_stdio();
 	closefrom(3);
 	if (access(opts.conffile, R_OK) != 0) {
-		fprintf(stderr, "pinetd: %s: %s\n", opts.conffile,
+		fprintf(stderr, "%s: %s\n", opts.conffile,
 		    strerror(errno));
 		return (1);
 	}

@@ -102,6 +102,7 @@ struct service {
 	int		 se_refs;	/* children and connections holding it */
 	int		 se_removed;	/* no longer in the table */
 	int		 se_seen;	/* reload: matched by the new file */
+	struct service	*se_match;	/* reload: the entry it moves */
 
 	struct service	*se_next;	/* the service table */
 	struct service	*se_hnext;	/* reload: key hash chain */
@@ -167,6 +168,7 @@ int		 service_count(void);
 /* listen.c */
 int		 listen_open(struct service *);
 void		 listen_close(struct service *);
+void		 listen_nonblocking(int);
 const char	*listen_ntop(const struct sockaddr *, socklen_t, char *, size_t);
 void		 listen_ready_cb(int, short, void *);
 

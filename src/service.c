@@ -107,8 +107,8 @@ service_start(struct service *se)
 	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
 	    sizeof addr);
 	if (listen_open(se) == -1) {
-		log_warn("%s: bind %s", se->se_label, addr);
-		log_warnx("%s: retrying in %d s", se->se_label, opts.retry);
+		log_warnx("%s: bind %s: %s; retrying in %d s", se->se_label,
+		    addr, strerror(errno), opts.retry);
 		se->se_state = SE_RETRY;
 		service_timer(se, opts.retry);
 		return;
@@ -211,15 +211,27 @@ service_same(const struct service *a, const struct service *b)
 
 /*
  * Give a running service the configuration of its replacement from a reload,
- * keeping the socket unless the way the daemon uses it changes.
+ * keeping the socket unless its address or the daemon's use of it changes.
  */
 void
 service_adopt(struct service *se, struct service *from)
 {
-	int	reopen;
+	int	reopen, moved;
 
-	reopen = service_nonblocking(se) != service_nonblocking(from) &&
-	    se->se_state != SE_CLOSED;
+	moved = strcmp(se->se_key, from->se_key) != 0;
+	reopen = moved || (service_nonblocking(se) !=
+	    service_nonblocking(from) && se->se_state != SE_BUSY);
+	if (reopen)
+		service_stop(se);
+	if (moved) {
+		se->se_family = from->se_family;
+		se->se_socktype = from->se_socktype;
+		se->se_v6only = from->se_v6only;
+		memcpy(&se->se_addr, &from->se_addr, sizeof se->se_addr);
+		se->se_addrlen = from->se_addrlen;
+		free(se->se_key);
+		se->se_key = xstrdup(from->se_key);
+	}
 	service_free_config(se);
 	se->se_proto = from->se_proto;
 	se->se_wait = from->se_wait;
@@ -248,10 +260,8 @@ service_adopt(struct service *se, struct service *from)
 	free(se->se_service);
 	se->se_service = xstrdup(from->se_service);
 
-	if (reopen && se->se_state != SE_BUSY) {
-		service_stop(se);
+	if (reopen)
 		service_start(se);
-	}
 }
 
 /*
@@ -294,6 +304,8 @@ service_idle(struct service *se)
 {
 	if (se->se_removed || se->se_state != SE_BUSY)
 		return;
+	if (service_nonblocking(se))
+		listen_nonblocking(se->se_fd);	/* became nowait on reload */
 	if (se->se_ev != NULL)
 		event_add(se->se_ev, NULL);
 	se->se_state = SE_LISTEN;

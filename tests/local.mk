@@ -20,6 +20,7 @@ REGRESS_TESTS = \
 	tests/regress/maxrate.py \
 	tests/regress/reload.py \
 	tests/regress/conferr.py \
+	tests/regress/confsyntax.py \
 	tests/regress/unixsock.py \
 	tests/regress/ipv6.py \
 	tests/regress/daemon.py

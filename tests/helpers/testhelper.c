@@ -31,7 +31,7 @@ static void
 th_usage(void)
 {
 	fprintf(stderr, "usage: testhelper peer|id|env|echo-once|udpwait|"
-	    "streamwait|args|proc|sleep N|exit N\n");
+	    "streamwait|args|proc|stderr|sleep N|exit N\n");
 	exit(2);
 }
 
@@ -333,6 +333,16 @@ th_proc(void)
 	return (th_write_all(1, line, strlen(line)) == 0 ? 0 : 1);
 }
 
+/* Mode stderr: write one line to fd 2 only. */
+static int
+th_stderr(void)
+{
+	char	line[64];
+
+	snprintf(line, sizeof line, "pid=%ld stderr\n", (long)getpid());
+	return (th_write_all(2, line, strlen(line)) == 0 ? 0 : 1);
+}
+
 /* Parse a non-negative decimal argument or show usage. */
 static int
 th_number(const char *s)
@@ -373,6 +383,8 @@ main(int argc, char **argv)
 		return (th_args(argc, argv));
 	if (strcmp(mode, "proc") == 0)
 		return (th_proc());
+	if (strcmp(mode, "stderr") == 0)
+		return (th_stderr());
 	if (strcmp(mode, "sleep") == 0 && argc == 3) {
 		n = th_number(argv[2]);
 		while (n > 0)

@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
 """Built-in services (RFC 862, 863, 864, 867, 868) over TCP and UDP."""
 
-import errno
 import os
 import re
 import socket
@@ -129,6 +128,39 @@ def tcp_chargen_client_reset():
     check_eq(recv_exact(e, 7), b"alive?\n", "echo after chargen resets")
     e.close()
     check(d.running(), "daemon died")
+
+
+def rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+@test
+def tcp_slow_readers_bounded_memory():
+    """tcp chargen/echo: clients that never read do not grow the daemon"""
+    if not HAVE_PROC:
+        skip("no /proc to measure memory")
+    d = daemon()
+    before = rss_kb(d.pid)
+    c = connect(PORT["chargen"])
+    e = connect(PORT["echo"])
+    e.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    t = send_in_thread(e, b"y" * (64 << 20))
+    # Neither client reads for a second: the assertion window.
+    time.sleep(1.0)
+    grown = rss_kb(d.pid) - before
+    c.close()
+    e.close()
+    t.join(5)
+    check(grown < 32 * 1024, "daemon RSS grew by %d kB with clients that do "
+          "not read" % grown)
+    s = connect(PORT["echo"])
+    s.sendall(b"ok\n")
+    check_eq(recv_exact(s, 3), b"ok\n", "echo afterwards")
+    s.close()
 
 
 DAYTIME_RE = re.compile(

@@ -13,7 +13,6 @@ counts the results.
 """
 
 import atexit
-import errno
 import os
 import re
 import shutil

@@ -3,6 +3,7 @@
 
 import os
 import re
+import socket
 import sys
 
 sys.dont_write_bytecode = True
@@ -132,6 +133,33 @@ def reload_address_change():
     s = connect(p2)
     echo_ok(s, b"moved\n")
     s.close()
+
+
+@test
+def reload_same_label_new_address():
+    """HUP: same service field, new default host: reopened on the new address"""
+    if not IS_LINUX:
+        skip("needs a second loopback address (127.0.0.2)")
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.2", 0))
+    except OSError:
+        skip("cannot bind 127.0.0.2")
+    finally:
+        t.close()
+    p = free_port()
+    d = Daemon("127.0.0.1:\n%d stream tcp nowait root internal echo\n" % p)
+    write_conf("127.0.0.2:\n%d stream tcp nowait root internal echo\n" % p,
+               d.dir)
+    m = d.hup()
+    expect_refused(p, "127.0.0.1")
+    s = connect(p, "127.0.0.2")
+    echo_ok(s, b"moved host\n")
+    s.close()
+    # The label (first field as written + protocol) is the same, so this is
+    # one service whose address changed, not a removal plus an addition.
+    check(re.match(r"^reload: 1 services? \(0 added, 1 changed, 0 removed\)$",
+                   m.group(0)), "reload line %r" % m.group(0))
 
 
 @test

@@ -4,7 +4,6 @@
 import os
 import re
 import signal
-import socket
 import sys
 
 sys.dont_write_bytecode = True
@@ -40,6 +39,17 @@ def nowait_peer_and_fds():
     check(m, "unexpected peer output %r" % out)
     check_eq(m.group(2), "127.0.0.1:%d" % cport, "peer seen by the child")
     check_eq(m.group(3), "0,1,2", "open descriptors in the child")
+
+
+@test
+def nowait_stderr_is_the_socket():
+    """nowait: the child's fd 2 is the connection too"""
+    p = free_port()
+    start([(p, helper("stderr"))])
+    s = connect(p)
+    out = recv_all(s).decode()
+    s.close()
+    check(re.match(r"^pid=\d+ stderr\n$", out), "output %r" % out)
 
 
 @test

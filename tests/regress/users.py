@@ -5,7 +5,6 @@ import grp
 import os
 import pwd
 import re
-import shutil
 import sys
 
 sys.dont_write_bytecode = True

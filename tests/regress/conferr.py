@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""Configuration errors (pinetd -n), start-up errors and the command line."""
+
+import os
+import pwd
+import re
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+
+ME = pwd.getpwuid(os.getuid()).pw_name
+PORT = 40123  # -n binds nothing, so any port will do.
+
+
+def good_line(port=PORT):
+    return "127.0.0.1:%d stream tcp nowait %s internal echo\n" % (port, ME)
+
+
+def check_bad(line, word=None, message=None, lineno=3):
+    """Run pinetd -n on a file whose line 3 is line; expect exit 1 and a
+    FILE:3: error naming word (in single quotes) and/or holding message."""
+    conf = write_conf(good_line() + "# a comment, line 2\n" + line + "\n")
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 1, "exit status of pinetd -n (stderr %r)" % err)
+    prefix = "%s:%d: " % (conf, lineno)
+    lines = [l for l in err.split("\n") if l.startswith(prefix)]
+    check(lines, "no '%s' error in stderr %r" % (prefix, err))
+    if word is not None:
+        rx = re.compile(r"'[^']*%s[^']*'" % re.escape(word))
+        check(any(rx.search(l) for l in lines),
+              "error does not name '%s' in single quotes: %r" % (word, lines))
+    if message is not None:
+        check(any(message in l for l in lines),
+              "error lacks %r: %r" % (message, lines))
+    others = [l for l in err.split("\n") if l and not l.startswith(prefix)]
+    check(not [l for l in others if re.match(re.escape(conf) + r":\d+:", l)],
+          "errors reported for good lines: %r" % others)
+    return lines
+
+
+def svc(rest, port=PORT, host="127.0.0.1"):
+    return "%s:%d %s" % (host, port, rest)
+
+
+@test
+def err_unknown_socket_type():
+    """-n: unknown socket type 'strem'"""
+    check_bad(svc("strem tcp nowait root internal echo"), "strem")
+
+
+@test
+def err_raw_socket():
+    """-n: raw socket type rejected"""
+    check_bad(svc("raw tcp nowait root internal echo"), "raw")
+
+
+@test
+def err_rdm_socket():
+    """-n: rdm socket type rejected"""
+    check_bad(svc("rdm tcp nowait root internal echo"), "rdm")
+
+
+@test
+def err_seqpacket_tcp():
+    """-n: seqpacket is for unix only"""
+    check_bad(svc("seqpacket tcp nowait root internal echo"), "seqpacket")
+
+
+@test
+def err_unknown_protocol():
+    """-n: unknown protocol 'tcpx'"""
+    check_bad(svc("stream tcpx nowait root internal echo"), "tcpx")
+
+
+@test
+def err_rpc_tcp():
+    """-n: rpc/tcp: 'Sun-RPC services are not supported in this build'"""
+    check_bad("rstatd/1-3 stream rpc/tcp wait root /usr/sbin/rpc.rstatd rstatd",
+              message="Sun-RPC services are not supported in this build")
+
+
+@test
+def err_rpc_udp():
+    """-n: rpc/udp: 'Sun-RPC services are not supported in this build'"""
+    check_bad("rusersd/2-3 dgram rpc/udp wait root /usr/sbin/rpc.rusersd x",
+              message="Sun-RPC services are not supported in this build")
+
+
+@test
+def err_bad_wait():
+    """-n: bad wait field 'waitt'"""
+    check_bad(svc("stream tcp waitt root internal echo"), "waitt")
+
+
+@test
+def err_bad_max():
+    """-n: bad .max 'nowait.abc'"""
+    check_bad(svc("stream tcp nowait.abc root internal echo"), "abc")
+
+
+@test
+def err_negative_max():
+    """-n: bad .max 'nowait.-5'"""
+    check_bad(svc("stream tcp nowait.-5 root internal echo"), "-5")
+
+
+@test
+def err_unknown_user():
+    """-n: unknown user"""
+    check_bad(svc("stream tcp nowait nosuchuser_pt internal echo"),
+              "nosuchuser_pt")
+
+
+@test
+def err_unknown_group_colon():
+    """-n: unknown group (user:group)"""
+    check_bad(svc("stream tcp nowait root:nosuchgroup_pt internal echo"),
+              "nosuchgroup_pt")
+
+
+@test
+def err_unknown_group_dot():
+    """-n: unknown group (user.group)"""
+    check_bad(svc("stream tcp nowait root.nosuchgroup_pt internal echo"),
+              "nosuchgroup_pt")
+
+
+@test
+def err_relative_program():
+    """-n: relative server program path"""
+    check_bad(svc("stream tcp nowait root bin/true true"), "bin/true")
+
+
+@test
+def err_unknown_builtin():
+    """-n: unknown built-in name 'frobnicate'"""
+    check_bad(svc("stream tcp nowait root internal frobnicate"), "frobnicate")
+
+
+@test
+def err_internal_without_builtin_name():
+    """-n: internal on a port whose name is no built-in"""
+    check_bad(svc("stream tcp nowait root internal", port=40999), "40999")
+
+
+@test
+def err_unknown_service_name():
+    """-n: unknown service name"""
+    check_bad("127.0.0.1:nosuchsvc_pt stream tcp nowait root internal echo",
+              "nosuchsvc_pt")
+
+
+@test
+def err_bad_port():
+    """-n: port number 70000"""
+    check_bad(svc("stream tcp nowait root internal echo", port=70000), "70000")
+
+
+@test
+def err_missing_fields():
+    """-n: a line with only five fields"""
+    check_bad(svc("stream tcp nowait root"))
+
+
+@test
+def err_missing_server_args_for_program():
+    """-n: a line with only two fields"""
+    check_bad(svc("stream"))
+
+
+@test
+def err_bad_host_literal():
+    """-n: bad IPv6 literal host"""
+    check_bad("[1::2::3]:%d stream tcp nowait root internal echo" % PORT,
+              "1::2::3")
+
+
+@test
+def err_bad_hostname():
+    """-n: host name that does not resolve"""
+    check_bad("nosuchhost-pt.invalid:%d stream tcp nowait root internal echo"
+              % PORT, "nosuchhost-pt.invalid")
+
+
+@test
+def err_dgram_nowait_external():
+    """-n: external dgram nowait rejected"""
+    lines = check_bad(svc("dgram udp nowait root /bin/cat cat"))
+    check(any("nowait" in l for l in lines), "error does not name nowait: %r"
+          % lines)
+
+
+@test
+def err_all_errors_reported():
+    """-n: every bad line is reported, with its own line number"""
+    conf = write_conf("127.0.0.1:1 strem tcp nowait root internal echo\n"
+                      + good_line()
+                      + "\n"
+                      + "127.0.0.1:2 stream tcpx nowait root internal echo\n"
+                      + "127.0.0.1:3 stream tcp nowait nosuchuser_pt internal "
+                      "echo\n")
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 1, "exit status")
+    for n, w in ((1, "strem"), (4, "tcpx"), (5, "nosuchuser_pt")):
+        check(re.search(r"^%s:%d: .*'%s'" % (re.escape(conf), n, w), err, re.M),
+              "line %d ('%s') not reported: %r" % (n, w, err))
+
+
+@test
+def good_file_is_clean():
+    """-n: a good file using every construct: exit 0, no output"""
+    d = tmpdir()
+    conf = write_conf(
+        "# pinetd test configuration\n"
+        "\n"
+        "   # indented comment\n"
+        "127.0.0.1:40001 stream tcp nowait %(me)s internal echo\n"
+        "127.0.0.1:40001\tdgram\tudp\twait\t%(me)s\tinternal\techo\n"
+        "127.0.0.1:echo stream tcp nowait %(me)s internal\n"
+        "127.0.0.1:40002 stream tcp nowait.0 %(me)s internal chargen\n"
+        "127.0.0.1:40003 stream tcp nowait.10 %(me)s internal daytime\n"
+        "127.0.0.1:40004 dgram udp wait.5 %(me)s internal time\n"
+        "127.0.0.1:40005 stream tcp nowait %(me)s /bin/cat cat -u\n"
+        "127.0.0.1:40006 stream tcp nowait %(me)s /bin/cat\n"
+        "  cat\n"
+        "127.0.0.1:40007 stream tcp wait %(me)s /bin/cat cat\n"
+        "127.0.0.1:40008 dgram udp wait %(me)s /bin/cat cat\n"
+        "127.0.0.1:40009 stream tcp4 nowait %(me)s internal discard\n"
+        "127.0.0.1:40009 dgram udp4 wait %(me)s internal discard\n"
+        "[::1]:40010 stream tcp6 nowait %(me)s internal echo\n"
+        "[::1]:40010 dgram udp6 wait %(me)s internal echo\n"
+        "[::1]:40011 stream tcp nowait %(me)s internal echo\n"
+        "*:40012 stream tcp46 nowait %(me)s internal echo\n"
+        "*:40012 dgram udp46 wait %(me)s internal echo\n"
+        "127.0.0.1:\n"
+        "40013 stream tcp nowait %(me)s internal echo\n"
+        "*:\n"
+        "40014 stream tcp nowait %(me)s internal echo\n"
+        "localhost:40015 stream tcp nowait %(me)s internal echo\n"
+        "%(dir)s/s.sock stream unix nowait %(me)s internal echo\n"
+        "%(dir)s/q.sock seqpacket unix nowait %(me)s /bin/cat cat\n"
+        "%(dir)s/d.sock dgram unix wait %(me)s /bin/cat cat\n"
+        % {"me": ME, "dir": d}, d)
+    if IS_ROOT:
+        with open(conf, "a") as f:
+            f.write("127.0.0.1:40016 stream tcp nowait nobody.nogroup /bin/cat cat\n"
+                    "127.0.0.1:40017 stream tcp nowait nobody:nogroup /bin/cat cat\n")
+    if IS_LINUX:
+        with open(conf, "a") as f:
+            f.write("@pinetd-test-abstract stream unix nowait %s internal echo\n"
+                    % ME)
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq((rc, out, err), (0, "", ""), "status, stdout, stderr")
+
+
+@test
+def check_mode_starts_nothing():
+    """-n: binds nothing and writes no pid file"""
+    p = free_port()
+    d = tmpdir()
+    conf = write_conf(good_line(p), d)
+    pidf = os.path.join(d, "pid")
+    rc, out, err = run_pinetd(["-n", "-p", pidf, conf])
+    check_eq(rc, 0, "exit status")
+    check(not os.path.exists(pidf), "pid file written by -n")
+    expect_refused(p)
+
+
+@test
+def startup_with_one_bad_line():
+    """start-up: the bad line is logged, the good service runs"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal frobnicate\n"
+               "127.0.0.1:%d stream tcp nowait root internal echo\n"
+               % (free_port(), p))
+    check(d.find_log(r"^%s:1: .*'frobnicate'" % re.escape(d.conf), 0),
+          "error for line 1 not logged")
+    check_eq(d.services, 1, "services in the ready line")
+    s = connect(p)
+    s.sendall(b"ok?\n")
+    check_eq(recv_exact(s, 4), b"ok?\n", "echo")
+    s.close()
+    d.stop()
+
+
+@test
+def startup_unreadable_config():
+    """start-up: missing config file: 'FILE: No such file...' and exit 1"""
+    d = tmpdir()
+    conf = os.path.join(d, "missing.conf")
+    rc, out, err = run_pinetd(["-d", "-p", os.path.join(d, "pid"), conf])
+    check_eq(rc, 1, "exit status (stderr %r)" % err)
+    check(re.search(r"^%s: No such file or directory$" % re.escape(conf), err,
+                    re.M), "stderr %r" % err)
+    check(not os.path.exists(os.path.join(d, "pid")), "pid file written")
+
+
+@test
+def cmdline_help():
+    """--help: usage on stdout, exit 0"""
+    rc, out, err = run_pinetd(["--help"])
+    check_eq(rc, 0, "exit status")
+    check("usage" in out.lower(), "no usage on stdout: %r" % out)
+
+
+@test
+def cmdline_version():
+    """--version: 'pinetd VERSION', exit 0"""
+    rc, out, err = run_pinetd(["--version"])
+    check_eq(rc, 0, "exit status")
+    check(re.match(r"^pinetd \S+\n$", out), "version output %r" % out)
+
+
+@test
+def cmdline_unknown_option():
+    """unknown option: usage on stderr, exit 1"""
+    rc, out, err = run_pinetd(["-Z"])
+    check_eq(rc, 1, "exit status")
+    check("usage" in err.lower(), "no usage on stderr: %r" % err)
+    check_eq(out, "", "stdout")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Process life: pid file, signals, bind retries, daemonising."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+
+
+def read_pidfile(path):
+    with open(path) as f:
+        data = f.read()
+    check(re.match(r"^\d+\n$", data), "pid file content %r" % data)
+    return int(data)
+
+
+@test
+def pidfile_written_before_ready():
+    """pid file holds the daemon's pid once 'ready' is logged"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n" % p)
+    check_eq(read_pidfile(d.pidfile), d.pid, "pid in the pid file")
+    d.stop()
+
+
+@test
+def sigterm_leaves_children_running():
+    """SIGTERM: exit 0, pid file removed, listeners closed, child still alive"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("sleep", 30)))
+    s = connect(p)
+    m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:%d, "
+                   r"pid (\d+)$" % (p, s.getsockname()[1]))
+    child = int(m.group(1))
+    try:
+        d.stop()
+        d.wait_log(r"^terminating on signal %d$" % signal.SIGTERM)
+        check(pid_alive(child), "child %d died with the daemon" % child)
+        expect_refused(p)
+    finally:
+        kill_quietly(child)
+        s.close()
+    wait_pid_gone(child)
+
+
+@test
+def sigint_exits_cleanly():
+    """SIGINT: exit 0, pid file removed, 'terminating on signal 2'"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n" % p)
+    d.stop(signal.SIGINT)
+    d.wait_log(r"^terminating on signal %d$" % signal.SIGINT)
+    expect_refused(p)
+
+
+@test
+def bind_failure_retried():
+    """bind failure: other service works, 'retrying in 1 s', bound once free"""
+    busy, other = free_port(), free_port()
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", busy))
+    blocker.listen(5)
+    try:
+        d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n"
+                   "127.0.0.1:%d stream tcp nowait root internal echo\n"
+                   % (busy, other), args=["-T", "1"])
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: bind 127\.0\.0\.1:%d: .+; "
+                   r"retrying in 1 s$" % (busy, busy), pos=0)
+        s = connect(other)
+        s.sendall(b"works\n")
+        check_eq(recv_exact(s, 6), b"works\n", "echo on the other service")
+        s.close()
+        # A second attempt is made about a second later.
+        p = d.pos()
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: bind .*retrying in 1 s$" % busy,
+                   timeout=5, pos=p)
+    finally:
+        blocker.close()
+    p = d.pos()
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: listening on 127\.0\.0\.1:%d$"
+               % (busy, busy), timeout=5, pos=p)
+    s = connect(busy)
+    s.sendall(b"now bound\n")
+    check_eq(recv_exact(s, 10), b"now bound\n", "echo on the freed port")
+    s.close()
+    d.stop()
+
+
+@test
+def daemonises_without_d():
+    """without -d/-i: parent returns at once, daemon in the background serves"""
+    p = free_port()
+    dirn = tmpdir()
+    conf = write_conf("127.0.0.1:%d stream tcp nowait root internal echo\n"
+                      % p, dirn)
+    pidf = os.path.join(dirn, "pid")
+    try:
+        r = subprocess.run([PINETD, "-p", pidf, conf],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise Failure("pinetd without -d did not return (not daemonised?)")
+    check_eq(r.returncode, 0, "parent exit status (stderr %r)" % r.stderr)
+    pid = wait_until(lambda: os.path.exists(pidf) and open(pidf).read().strip()
+                     and read_pidfile(pidf), what="pid file")
+    try:
+        check(pid_alive(pid), "daemon %d not running" % pid)
+        s = wait_connectable(p)
+        s.sendall(b"bg\n")
+        check_eq(recv_exact(s, 3), b"bg\n", "echo from the background daemon")
+        s.close()
+        if HAVE_PROC:
+            with open("/proc/%d/stat" % pid) as f:
+                st = f.read()
+            sid = int(st[st.rindex(")") + 2:].split()[3])
+            check_eq(sid, pid, "session of the daemon (setsid)")
+        os.kill(pid, signal.SIGTERM)
+        wait_pid_gone(pid)
+        wait_until(lambda: not os.path.exists(pidf), what="pid file removal")
+    finally:
+        kill_quietly(pid)
+
+
+@test
+def foreground_i_no_debug():
+    """-i: stays in the foreground (no stderr debug lines), serves, exits on TERM"""
+    p = free_port()
+    dirn = tmpdir()
+    conf = write_conf("127.0.0.1:%d stream tcp nowait root internal echo\n"
+                      % p, dirn)
+    d = Daemon(conf, dlflags=["-i"], ready=False)
+    s = wait_connectable(p)
+    s.sendall(b"fg\n")
+    check_eq(recv_exact(s, 3), b"fg\n", "echo")
+    s.close()
+    check(d.running(), "-i daemon is not in the foreground")
+    check(not d.find_log(r"listening on", 0), "debug output with -i: %r"
+          % d.log())
+    d.stop()
+
+
+@test
+def reload_and_stop_many_times():
+    """repeated HUPs keep one working listener; stop afterwards is clean"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n" % p)
+    for i in range(5):
+        m = d.hup()
+        check(m.group(0).startswith("reload: 1 service"), m.group(0))
+    if HAVE_PROC:
+        n = len(os.listdir("/proc/%d/fd" % d.pid))
+        for i in range(5):
+            d.hup()
+        check_eq(len(os.listdir("/proc/%d/fd" % d.pid)), n,
+                 "open descriptors after 5 more reloads (leak?)")
+    s = connect(p)
+    s.sendall(b"x\n")
+    check_eq(recv_exact(s, 2), b"x\n", "echo")
+    s.close()
+    d.stop()
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""IPv6 services: tcp/udp on [::1], tcp6 v6-only, tcp46/udp46 dual stack."""
+
+import os
+import re
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+
+
+def echo(port, host):
+    s = connect(port, host)
+    s.sendall(b"v6?\n")
+    check_eq(recv_exact(s, 4), b"v6?\n", "echo via %s" % host)
+    s.close()
+
+
+@test
+def tcp_on_v6_literal_peer():
+    """tcp on [::1]: child sees peer [::1]:PORT"""
+    p = free_port()
+    d = Daemon("[::1]:%d stream tcp nowait root %s\n" % (p, helper("peer")))
+    s = connect(p, "::1")
+    cport = s.getsockname()[1]
+    out = recv_all(s).decode()
+    s.close()
+    m = re.match(r"^pid=(\d+) peer=(\S+) fds=0,1,2\n$", out)
+    check(m, "peer output %r" % out)
+    check_eq(m.group(2), "[::1]:%d" % cport, "peer")
+    d.wait_log(r"^\[::1\]:%d/tcp: connection from \[?::1\]?:%d, pid %s$"
+               % (p, cport, m.group(1)))
+    expect_refused(p, "127.0.0.1")
+
+
+@test
+def tcp6_echo():
+    """tcp6 on [::1]: built-in echo"""
+    p = free_port()
+    Daemon("[::1]:%d stream tcp6 nowait root internal echo\n" % p)
+    echo(p, "::1")
+
+
+@test
+def tcp6_any_is_v6_only():
+    """tcp6 on *: answers ::1, refuses 127.0.0.1 (IPv6 only)"""
+    p = free_port()
+    Daemon("*:%d stream tcp6 nowait root internal echo\n" % p)
+    echo(p, "::1")
+    expect_refused(p, "127.0.0.1")
+
+
+@test
+def tcp46_any_dual_stack():
+    """tcp46 on *: answers both 127.0.0.1 and ::1"""
+    p = free_port()
+    Daemon("*:%d stream tcp46 nowait root internal echo\n" % p)
+    echo(p, "127.0.0.1")
+    echo(p, "::1")
+
+
+@test
+def tcp46_peer_v4_and_v6():
+    """tcp46 on *: child sees the IPv4 or IPv6 peer address"""
+    p = free_port()
+    Daemon("*:%d stream tcp46 nowait root %s\n" % (p, helper("peer")))
+    for host, fmt in (("127.0.0.1", ("127.0.0.1:%d", "[::ffff:127.0.0.1]:%d")),
+                      ("::1", ("[::1]:%d",))):
+        s = connect(p, host)
+        cport = s.getsockname()[1]
+        out = recv_all(s).decode()
+        s.close()
+        m = re.match(r"^pid=\d+ peer=(\S+) fds=0,1,2\n$", out)
+        check(m, "peer output %r" % out)
+        check(m.group(1) in [f % cport for f in fmt],
+              "peer %r via %s" % (m.group(1), host))
+
+
+@test
+def tcp_any_is_v4_only():
+    """tcp on *: IPv4 only (::1 refused)"""
+    p = free_port()
+    Daemon("*:%d stream tcp nowait root internal echo\n" % p)
+    echo(p, "127.0.0.1")
+    expect_refused(p, "::1")
+
+
+@test
+def udp6_echo():
+    """udp6 on [::1]: built-in echo datagram"""
+    p = free_port()
+    Daemon("[::1]:%d dgram udp6 wait root internal echo\n" % p)
+    check_eq(udp_query(p, b"six", host="::1"), b"six", "udp6 echo")
+
+
+@test
+def udp46_any_dual_stack():
+    """udp46 on *: echo answers both 127.0.0.1 and ::1"""
+    p = free_port()
+    Daemon("*:%d dgram udp46 wait root internal echo\n" % p)
+    check_eq(udp_query(p, b"four", host="127.0.0.1"), b"four", "via IPv4")
+    check_eq(udp_query(p, b"six", host="::1"), b"six", "via IPv6")
+
+
+@test
+def udp6_wait_external():
+    """udp6 wait: udpwait answers over IPv6"""
+    p = free_port()
+    Daemon("[::1]:%d dgram udp6 wait root %s\n" % (p, helper("udpwait")))
+    r = udp_query(p, b"hello6", host="::1")
+    check(r is not None and re.match(rb"^pid=\d+ got=hello6$", r),
+          "answer %r" % r)
+
+
+if __name__ == "__main__":
+    if not have_ipv6():
+        run(global_skip="cannot bind ::1 (no IPv6 loopback)")
+    run()
