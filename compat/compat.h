@@ -17,6 +17,18 @@ size_t	 strlcat(char *, const char *, size_t);
 void	 closefrom(int);
 #endif
 
+#ifndef HAVE_ACCEPT4
+#include <sys/types.h>
+#include <sys/socket.h>
+#ifndef SOCK_CLOEXEC
+#define SOCK_CLOEXEC	0x10000000
+#endif
+#ifndef SOCK_NONBLOCK
+#define SOCK_NONBLOCK	0x20000000
+#endif
+int	 accept4(int, struct sockaddr *, socklen_t *, int);
+#endif
+
 #ifndef HAVE_REALLOCARRAY
 void	*reallocarray(void *, size_t, size_t);
 #endif

@@ -152,24 +152,6 @@ listen_ntop(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 	return (buf);
 }
 
-/* Accept one connection, close-on-exec and blocking whatever the OS does. */
-static int
-listen_accept(int fd, struct sockaddr *sa, socklen_t *len)
-{
-	int	cfd;
-
-#ifdef HAVE_ACCEPT4
-	cfd = accept4(fd, sa, len, SOCK_CLOEXEC);
-#else
-	cfd = accept(fd, sa, len);
-	if (cfd != -1 && listen_flags(cfd, 0) == -1) {
-		close(cfd);
-		cfd = -1;
-	}
-#endif
-	return (cfd);
-}
-
 /* A stream connection to a built-in: count it and hand it over. */
 static void
 listen_builtin(struct service *se, int fd, struct sockaddr *sa,
@@ -206,7 +188,7 @@ listen_ready_cb(int fd, short events, void *arg)
 	}
 	for (i = 0; i < PINETD_ACCEPTS && se->se_state == SE_LISTEN; i++) {
 		len = sizeof ss;
-		if ((cfd = listen_accept(fd, (void *)&ss, &len)) == -1) {
+		if ((cfd = accept4(fd, (void *)&ss, &len, SOCK_CLOEXEC)) == -1) {
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
 				log_warn("%s: accept", se->se_label);
