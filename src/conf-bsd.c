@@ -214,6 +214,50 @@ conf_bsd_groups(struct service *se)
 #endif
 }
 
+/* Whether a group is in a list (the primary group always counts). */
+static int
+conf_bsd_in_groups(gid_t g, gid_t primary, const gid_t *list, int n)
+{
+	int	i;
+
+	if (g == primary)
+		return (1);
+	for (i = 0; i < n; i++) {
+		if (list[i] == g)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Whether the service runs as the daemon already does (same user, group and
+ * supplementary groups), so the child needs no switch and can be started by
+ * posix_spawn.
+ */
+static int
+conf_bsd_same_user(const struct service *se)
+{
+	gid_t	groups[256];
+	int	n, i;
+
+	if (se->se_uid != geteuid() || se->se_gid != getegid() ||
+	    se->se_groups == NULL)
+		return (0);
+	if ((n = getgroups(256, groups)) == -1)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (!conf_bsd_in_groups(groups[i], se->se_gid, se->se_groups,
+		    se->se_ngroups))
+			return (0);
+	}
+	for (i = 0; i < se->se_ngroups; i++) {
+		if (!conf_bsd_in_groups(se->se_groups[i], se->se_gid, groups,
+		    n))
+			return (0);
+	}
+	return (1);
+}
+
 /* Split "host:service" (host may be "[v6]"); NULL host if none given. */
 static int
 conf_bsd_hostport(struct conf_bsd *cb, int line, const char *word,
@@ -512,8 +556,8 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	conf_bsd_names(se);
 
 	if (cb->cb_uid == 0) {
-		se->se_setuser = 1;
 		conf_bsd_groups(se);
+		se->se_setuser = !conf_bsd_same_user(se);
 	} else if (se->se_server != NULL && (uid_t)cb->cb_uid != se->se_uid)
 		log_warnx("%s:%d: %s: not running as root, so the server runs "
 		    "as uid %d, not as '%s'", cb->cb_file, line, se->se_label,
