@@ -110,7 +110,9 @@ pidfile_write(void)
 static void
 reload_cb(int sig, short events, void *arg)
 {
+	notify_reloading();
 	conf_reload(opts.conffile);
+	notify_ready(service_count());
 }
 
 /* SIGTERM or SIGINT: stop the loop; main closes everything. */
@@ -118,6 +120,7 @@ static void
 term_cb(int sig, short events, void *arg)
 {
 	log_info("terminating on signal %d", sig);
+	notify_stopping();
 	event_base_loopbreak(ev_base);
 }
 
@@ -268,6 +271,7 @@ main(int argc, char **argv)
 	start_services();
 	pidfile_write();
 	log_info("ready: %d services", service_count());
+	notify_ready(service_count());
 
 	event_base_dispatch(ev_base);
 

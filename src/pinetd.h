@@ -147,6 +147,11 @@ struct conf_bsd {
 struct service	*conf_bsd_line(struct conf_bsd *, int, char *, int *);
 void		 conf_bsd_free(struct conf_bsd *);
 
+/* notify.c */
+void		 notify_ready(int);
+void		 notify_reloading(void);
+void		 notify_stopping(void);
+
 /* service.c */
 extern struct service	*services;
 struct service	*service_new(void);
