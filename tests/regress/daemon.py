@@ -3,6 +3,7 @@
 
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -163,6 +164,29 @@ def reload_and_stop_many_times():
     s = connect(p)
     s.sendall(b"x\n")
     check_eq(recv_exact(s, 2), b"x\n", "echo")
+    s.close()
+    d.stop()
+
+
+@test
+def full_fd_table():
+    """full fd table: accept backs off (logged), daemon serves again later"""
+    p, e = free_port(), free_port()
+
+    def low_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (24, 24))
+
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal discard\n"
+               "127.0.0.1:%d stream tcp nowait root internal echo\n"
+               % (p, e), preexec_fn=low_limit)
+    held = [connect(p) for _ in range(40)]
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: accept: Too many open files$" % p)
+    check(d.running(), "daemon still running with a full fd table")
+    for s in held:
+        s.close()
+    s = connect(e)
+    s.sendall(b"after\n")
+    check_eq(recv_line(s), b"after\n", "echo once descriptors are free")
     s.close()
     d.stop()
 
