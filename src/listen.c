@@ -40,6 +40,20 @@ listen_nonblocking(int fd)
 		log_warn("fcntl");
 }
 
+/* Whether a service listens on every address (so the local one varies). */
+int
+listen_wildcard(const struct service *se)
+{
+	const struct sockaddr_in	*sin = (const void *)&se->se_addr;
+	const struct sockaddr_in6	*sin6 = (const void *)&se->se_addr;
+
+	if (se->se_family == AF_INET)
+		return (sin->sin_addr.s_addr == htonl(INADDR_ANY));
+	if (se->se_family == AF_INET6)
+		return (IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr));
+	return (0);
+}
+
 /* Whether this is a unix socket with a name in the file system. */
 static int
 listen_unix_file(const struct service *se)

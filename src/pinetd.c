@@ -267,6 +267,7 @@ main(int argc, char **argv)
 	ev_term = watch_signal(SIGTERM, term_cb);
 	ev_int = watch_signal(SIGINT, term_cb);
 	spawn_init();
+	env_init();
 
 	start_services();
 	pidfile_write();
@@ -279,6 +280,7 @@ main(int argc, char **argv)
 	if (pidfile_written)
 		unlink(opts.pidfile);
 	spawn_done();
+	env_done();
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);

@@ -170,10 +170,17 @@ void		 service_backoff(struct service *);
 void		 service_stop_all(void);
 int		 service_count(void);
 
+/* env.c */
+void		 env_init(void);
+char		**env_connection(struct service *, const struct sockaddr *,
+		    const struct sockaddr *);
+void		 env_done(void);
+
 /* listen.c */
 int		 listen_open(struct service *);
 void		 listen_close(struct service *);
 void		 listen_nonblocking(int);
+int		 listen_wildcard(const struct service *);
 const char	*listen_ntop(const struct sockaddr *, socklen_t, char *, size_t);
 void		 listen_ready_cb(int, short, void *);
 
@@ -194,6 +201,6 @@ void		 spawn_wait(struct service *);
 /* spawn-posix.c (and, later, win/spawn-win.c) */
 void		 spawn_init(void);
 void		 spawn_done(void);
-int		 spawn_start(struct service *, int, pid_t *);
+int		 spawn_start(struct service *, int, char **, pid_t *);
 
 #endif /* PINETD_H */

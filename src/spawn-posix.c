@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-extern char	**environ;
-
 static struct event	*spawn_sigchld;
 
 /* The signals the daemon handles or ignores; children get them back. */
@@ -111,7 +109,7 @@ spawn_child_user(struct service *se)
  * daemon is close-on-exec, then the server is executed.
  */
 static void
-spawn_child(struct service *se, int fd)
+spawn_child(struct service *se, int fd, char **envp)
 {
 	int	i;
 
@@ -127,7 +125,7 @@ spawn_child(struct service *se, int fd)
 		close(fd);
 	if (se->se_setuser && spawn_child_user(se) != 0)
 		_exit(126);
-	execve(se->se_server, se->se_argv, environ);
+	execve(se->se_server, se->se_argv, envp);
 	log_warn("%s: exec %s", se->se_label, se->se_server);
 	_exit(127);
 }
@@ -138,7 +136,7 @@ spawn_child(struct service *se, int fd)
  * no change of user or group is needed.
  */
 static int
-spawn_posix_spawn(struct service *se, int fd, pid_t *ret)
+spawn_posix_spawn(struct service *se, int fd, char **envp, pid_t *ret)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
@@ -173,7 +171,7 @@ spawn_posix_spawn(struct service *se, int fd, pid_t *ret)
 		error = posix_spawnattr_setflags(&attr, flags);
 	if (error == 0)
 		error = posix_spawn(ret, se->se_server, &fa, &attr, se->se_argv,
-		    environ);
+		    envp);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 out:
@@ -187,19 +185,19 @@ out:
 
 /* Start a server for a service with fd as its stdin, stdout and stderr. */
 int
-spawn_start(struct service *se, int fd, pid_t *ret)
+spawn_start(struct service *se, int fd, char **envp, pid_t *ret)
 {
 	pid_t	pid;
 
 	if (!se->se_setuser && fd > 2)
-		return (spawn_posix_spawn(se, fd, ret));
+		return (spawn_posix_spawn(se, fd, envp, ret));
 
 	switch (pid = fork()) {
 	case -1:
 		log_warn("%s: fork", se->se_label);
 		return (-1);
 	case 0:
-		spawn_child(se, fd);
+		spawn_child(se, fd, envp);
 		/* NOTREACHED */
 	}
 	*ret = pid;

@@ -12,14 +12,21 @@ void
 spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
     socklen_t len)
 {
-	char	addr[256];
-	pid_t	pid;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
+	const struct sockaddr	*local = (const void *)&se->se_addr;
+	char			 addr[256], **envp;
+	pid_t			 pid;
 
 	if (!service_may_start(se)) {
 		close(fd);
 		return;
 	}
-	if (spawn_start(se, fd, &pid) != 0) {
+	if (listen_wildcard(se))
+		local = getsockname(fd, (void *)&ss, &sslen) == 0 ?
+		    (const void *)&ss : NULL;
+	envp = env_connection(se, sa, local);
+	if (spawn_start(se, fd, envp, &pid) != 0) {
 		close(fd);
 		return;
 	}
@@ -34,11 +41,14 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 void
 spawn_wait(struct service *se)
 {
-	pid_t	pid;
+	char	**envp;
+	pid_t	  pid;
 
 	if (!service_may_start(se))
 		return;
-	if (spawn_start(se, se->se_fd, &pid) != 0) {
+	envp = env_connection(se, NULL, listen_wildcard(se) ? NULL :
+	    (const void *)&se->se_addr);
+	if (spawn_start(se, se->se_fd, envp, &pid) != 0) {
 		service_backoff(se);
 		return;
 	}

@@ -135,6 +135,51 @@ def nowait_environment_inherited():
           "marker missing from child environment: %r" % out[:2000])
 
 
+def child_env(port, host="127.0.0.1", family=None):
+    """Connect, return (client address, the child's environment as a dict)."""
+    s = connect(port, host=host, family=family)
+    me = s.getsockname()
+    out = recv_all(s).decode()
+    s.close()
+    return me, dict(l.split("=", 1) for l in out.split("\n") if "=" in l)
+
+
+@test
+def nowait_peer_environment():
+    """nowait: REMOTE_ADDR/PORT, TCPREMOTE*/TCPLOCAL*, PROTO set; stale ones
+    from the daemon's environment replaced"""
+    p = free_port()
+    env = dict(os.environ, REMOTE_ADDR="stale", TCPLOCALPORT="stale")
+    start([(p, helper("env"))], env=env)
+    me, e = child_env(p)
+    want = {"PROTO": "TCP", "REMOTE_ADDR": "127.0.0.1",
+            "REMOTE_PORT": str(me[1]), "TCPREMOTEIP": "127.0.0.1",
+            "TCPREMOTEPORT": str(me[1]), "TCPLOCALIP": "127.0.0.1",
+            "TCPLOCALPORT": str(p)}
+    for k, v in want.items():
+        check_eq(e.get(k), v, k)
+
+
+@test
+def wildcard_local_environment():
+    """a service on * learns its local address per connection; tcp46 gives
+    IPv4 clients plain IPv4 addresses"""
+    p, q = free_port(), free_port()
+    conf = ("*:%d stream tcp nowait root %s\n" % (p, helper("env")))
+    if have_ipv6():
+        conf += "*:%d stream tcp46 nowait root %s\n" % (q, helper("env"))
+    Daemon(conf)
+    me, e = child_env(p)
+    check_eq(e.get("TCPLOCALIP"), "127.0.0.1", "TCPLOCALIP on *")
+    check_eq(e.get("TCPLOCALPORT"), str(p), "TCPLOCALPORT on *")
+    if have_ipv6():
+        me, e = child_env(q)
+        check_eq(e.get("REMOTE_ADDR"), "127.0.0.1", "tcp46 REMOTE_ADDR")
+        check_eq(e.get("PROTO"), "TCP6", "tcp46 PROTO")
+        me, e = child_env(q, host="::1", family=socket.AF_INET6)
+        check_eq(e.get("REMOTE_ADDR"), "::1", "tcp46 REMOTE_ADDR over ::1")
+
+
 @test
 def nowait_argv_passed():
     """nowait: argv[0] and the arguments come from the configuration"""
