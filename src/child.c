@@ -14,6 +14,7 @@
 struct child {
 	pid_t		 ch_pid;
 	struct service	*ch_service;
+	struct source	*ch_source;	/* for per-address limits, or NULL */
 	struct child	*ch_next;
 };
 
@@ -29,13 +30,15 @@ child_bucket(pid_t pid)
 
 /* Remember a child started for a service, which it keeps alive. */
 void
-child_add(pid_t pid, struct service *se)
+child_add(pid_t pid, struct service *se, struct source *so)
 {
 	struct child	*ch, **bucket = child_bucket(pid);
 
 	ch = xmalloc(sizeof *ch);
 	ch->ch_pid = pid;
 	ch->ch_service = se;
+	ch->ch_source = so;
+	limit_started(so);
 	ch->ch_next = *bucket;
 	*bucket = ch;
 	service_ref(se);
@@ -58,6 +61,7 @@ child_exited(pid_t pid, int status)
 		return;
 	*pp = ch->ch_next;
 	se = ch->ch_service;
+	limit_exited(ch->ch_source);
 	free(ch);
 	child_running--;
 

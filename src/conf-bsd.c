@@ -112,17 +112,38 @@ conf_bsd_socktype(struct conf_bsd *cb, int line, const char *word)
 	return (-1);
 }
 
-/* The wait/nowait[.max] field. */
+/* Parse a number that is a span of a word (up to a '/' or the end). */
+static long
+conf_bsd_span(const char *p, size_t len)
+{
+	char	num[16];
+
+	if (len >= sizeof num)
+		return (-1);
+	memcpy(num, p, len);
+	num[len] = '\0';
+	return (conf_bsd_number(num, 0, CONF_BSD_MAXRATE));
+}
+
+/*
+ * The wait/nowait field: OpenBSD's "nowait.max" (starts per minute) and
+ * FreeBSD's "nowait/max-child/max-connections-per-ip-per-minute/
+ * max-child-per-ip", alone or together.
+ */
 static int
 conf_bsd_wait(struct conf_bsd *cb, int line, const char *word,
     struct service *se)
 {
-	const char	*dot;
+	const char	*dot, *slash, *p;
 	size_t		 len;
-	long		 max = PINETD_TOOMANY;
+	long		 max = PINETD_TOOMANY, v;
+	int		 i, *limits[3];
 
-	dot = strchr(word, '.');
-	len = dot != NULL ? (size_t)(dot - word) : strlen(word);
+	slash = strchr(word, '/');
+	len = slash != NULL ? (size_t)(slash - word) : strlen(word);
+	dot = memchr(word, '.', len);
+	if (dot != NULL)
+		len = (size_t)(dot - word);
 	if (len == 4 && strncmp(word, "wait", 4) == 0)
 		se->se_wait = 1;
 	else if (len == 6 && strncmp(word, "nowait", 6) == 0)
@@ -133,14 +154,41 @@ conf_bsd_wait(struct conf_bsd *cb, int line, const char *word,
 		return (-1);
 	}
 	if (dot != NULL) {
-		max = conf_bsd_number(dot + 1, 0, CONF_BSD_MAXRATE);
-		if (max == -1) {
+		len = (slash != NULL ? (size_t)(slash - dot) : strlen(dot)) - 1;
+		if ((max = conf_bsd_span(dot + 1, len)) == -1) {
 			conf_error(cb->cb_file, line, "bad maximum in '%s'",
 			    word);
 			return (-1);
 		}
 	}
 	se->se_max = (int)max;
+
+	limits[0] = &se->se_instances;
+	limits[1] = &se->se_cpm_per_ip;
+	limits[2] = &se->se_per_source;
+	for (i = 0; slash != NULL; i++) {
+		p = slash + 1;
+		slash = strchr(p, '/');
+		len = slash != NULL ? (size_t)(slash - p) : strlen(p);
+		if (i == 3) {
+			conf_error(cb->cb_file, line, "too many limits in '%s' "
+			    "(want nowait/max-child/max-connections-per-ip-"
+			    "per-minute/max-child-per-ip)", word);
+			return (-1);
+		}
+		if ((v = conf_bsd_span(p, len)) == -1) {
+			conf_error(cb->cb_file, line, "bad limit '%.*s' in '%s'",
+			    (int)len, p, word);
+			return (-1);
+		}
+		*limits[i] = (int)v;
+	}
+	if (se->se_wait && (se->se_instances || se->se_cpm_per_ip ||
+	    se->se_per_source)) {
+		conf_error(cb->cb_file, line, "limits in '%s' need 'nowait'",
+		    word);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -533,6 +581,12 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	name = strrchr(w[0], ':') != NULL ? strrchr(w[0], ':') + 1 : w[0];
 	if (conf_bsd_server(cb, line, se, w + 5, nw - 5, name) != 0)
 		goto fail_se;
+	if (se->se_builtin != NULL && (se->se_instances ||
+	    se->se_cpm_per_ip || se->se_per_source)) {
+		conf_error(cb->cb_file, line, "limits in '%s' apply to server "
+		    "programs, not to built-in services", w[3]);
+		goto fail_se;
+	}
 	if (se->se_builtin == NULL && socktype == SOCK_DGRAM &&
 	    !se->se_wait) {
 		conf_error(cb->cb_file, line, "'%s' with dgram and an external "

@@ -55,6 +55,7 @@ enum se_state {
 };
 
 struct service;
+struct source;
 
 /* A built-in service: handlers for a stream connection and for a datagram. */
 struct builtin {
@@ -80,6 +81,9 @@ struct service {
 	socklen_t	 se_addrlen;
 	int		 se_wait;
 	int		 se_max;	/* starts per window, 0 = no limit */
+	int		 se_instances;	/* servers at once, 0 = no limit */
+	int		 se_per_source;	/* servers at once per address */
+	int		 se_cpm_per_ip;	/* connections per minute per address */
 	char		*se_user;
 	char		*se_group;
 	int		 se_setuser;	/* switch credentials in the child */
@@ -99,6 +103,10 @@ struct service {
 	int		 se_count;	/* starts in the current window */
 	time_t		 se_window;	/* when the window began */
 	int		 se_children;	/* running children */
+	void		*se_sources;	/* limit.c: per-address records */
+	unsigned long	 se_accepted;	/* counters */
+	unsigned long	 se_refused;
+	unsigned long	 se_failed;
 	int		 se_refs;	/* children and connections holding it */
 	int		 se_removed;	/* no longer in the table */
 	int		 se_seen;	/* reload: matched by the new file */
@@ -176,6 +184,13 @@ char		**env_connection(struct service *, const struct sockaddr *,
 		    const struct sockaddr *);
 void		 env_done(void);
 
+/* limit.c */
+struct source	*limit_check(struct service *, const struct sockaddr *,
+		    const char **);
+void		 limit_started(struct source *);
+void		 limit_exited(struct source *);
+void		 limit_free(struct service *);
+
 /* listen.c */
 int		 listen_open(struct service *);
 void		 listen_close(struct service *);
@@ -189,7 +204,7 @@ const struct builtin	*builtin_find(const char *);
 int			 builtin_port_reserved(int);
 
 /* child.c */
-void		 child_add(pid_t, struct service *);
+void		 child_add(pid_t, struct service *, struct source *);
 void		 child_exited(pid_t, int);
 int		 child_count(void);
 

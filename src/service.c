@@ -57,6 +57,7 @@ service_free(struct service *se)
 		event_free(se->se_timer);
 	if (se->se_fd != -1)
 		listen_close(se);
+	limit_free(se);
 	service_free_config(se);
 	free(se->se_file);
 	free(se->se_label);
@@ -193,6 +194,9 @@ service_same(const struct service *a, const struct service *b)
 	int	i;
 
 	if (a->se_wait != b->se_wait || a->se_max != b->se_max ||
+	    a->se_instances != b->se_instances ||
+	    a->se_per_source != b->se_per_source ||
+	    a->se_cpm_per_ip != b->se_cpm_per_ip ||
 	    a->se_builtin != b->se_builtin || a->se_uid != b->se_uid ||
 	    a->se_gid != b->se_gid || a->se_setuser != b->se_setuser ||
 	    a->se_argc != b->se_argc)
@@ -236,6 +240,9 @@ service_adopt(struct service *se, struct service *from)
 	se->se_proto = from->se_proto;
 	se->se_wait = from->se_wait;
 	se->se_max = from->se_max;
+	se->se_instances = from->se_instances;
+	se->se_per_source = from->se_per_source;
+	se->se_cpm_per_ip = from->se_cpm_per_ip;
 	se->se_user = from->se_user;
 	se->se_group = from->se_group;
 	se->se_setuser = from->se_setuser;

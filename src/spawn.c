@@ -15,10 +15,23 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof ss;
 	const struct sockaddr	*local = (const void *)&se->se_addr;
+	struct source		*so;
+	const char		*why;
 	char			 addr[256], **envp;
 	pid_t			 pid;
 
+	so = limit_check(se, sa, &why);
+	if (why != NULL) {
+		se->se_refused++;
+		if (opts.log_conns)
+			log_info("%s: connection from %s refused: %s limit",
+			    se->se_label, listen_ntop(sa, len, addr,
+			    sizeof addr), why);
+		close(fd);
+		return;
+	}
 	if (!service_may_start(se)) {
+		se->se_refused++;
 		close(fd);
 		return;
 	}
@@ -27,11 +40,13 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 		    (const void *)&ss : NULL;
 	envp = env_connection(se, sa, local);
 	if (spawn_start(se, fd, envp, &pid) != 0) {
+		se->se_failed++;
 		close(fd);
 		return;
 	}
 	close(fd);
-	child_add(pid, se);
+	se->se_accepted++;
+	child_add(pid, se, so);
 	if (opts.log_conns)
 		log_info("%s: connection from %s, pid %ld", se->se_label,
 		    listen_ntop(sa, len, addr, sizeof addr), (long)pid);
@@ -53,7 +68,8 @@ spawn_wait(struct service *se)
 		return;
 	}
 	service_busy(se);
-	child_add(pid, se);
+	se->se_accepted++;
+	child_add(pid, se, NULL);
 	if (opts.log_conns)
 		log_info("%s: started pid %ld", se->se_label, (long)pid);
 }

@@ -85,6 +85,19 @@ test_good(struct conf_bsd *cb)
 		service_free(se);
 	}
 
+	se = parse(cb, "5009 stream tcp nowait.10/3/20/2 root /bin/cat", &nerr);
+	if (tap_ok(se != NULL, "FreeBSD limits with .max")) {
+		tap_ok(se->se_max == 10 && se->se_instances == 3 &&
+		    se->se_cpm_per_ip == 20 && se->se_per_source == 2,
+		    "max 10, max-child 3, per-ip/min 20, per-ip 2");
+		service_free(se);
+	}
+	se = parse(cb, "5010 stream tcp nowait/4 root /bin/cat", &nerr);
+	tap_ok(se != NULL && se->se_instances == 4 && se->se_max ==
+	    PINETD_TOOMANY && se->se_per_source == 0, "nowait/4");
+	if (se != NULL)
+		service_free(se);
+
 	se = parse(cb, "5001 stream tcp nowait root /bin/cat", &nerr);
 	if (tap_ok(se != NULL, "program without arguments")) {
 		tap_ok(se->se_argc == 1 && strcmp(se->se_argv[0], "cat") == 0,
@@ -176,6 +189,12 @@ test_bad(struct conf_bsd *cb)
 	bad(cb, "5000 dgram tcp nowait root /bin/cat", "type/protocol clash");
 	bad(cb, "5000 stream tcp nowayt root /bin/cat", "bad wait");
 	bad(cb, "5000 stream tcp nowait.x root /bin/cat", "bad .max");
+	bad(cb, "5000 stream tcp nowait/x root /bin/cat", "bad max-child");
+	bad(cb, "5000 stream tcp nowait/1/2/3/4 root /bin/cat",
+	    "too many limits");
+	bad(cb, "5000 stream tcp wait/3 root /bin/cat", "limits need nowait");
+	bad(cb, "5000 stream tcp nowait/3 root internal echo",
+	    "limits on a built-in");
 	bad(cb, "5000 stream tcp nowait nosuchuser-zz /bin/cat",
 	    "unknown user");
 	bad(cb, "5000 stream tcp nowait root:nosuchgroup-zz /bin/cat",
