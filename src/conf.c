@@ -148,7 +148,6 @@ conf_load(const char *path, int *nerr)
 	}
 	memset(&cb, 0, sizeof cb);
 	cb.cb_file = path;
-	cb.cb_uid = (int)geteuid();
 	table = xcalloc(CONF_HASHSIZE, sizeof *table);
 
 	while (getline(&buf, &bufsize, f) != -1) {

@@ -146,11 +146,21 @@ void		 conf_error(const char *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 conf_reload(const char *);
 
+/* conf-service.c */
+long		 conf_number(const char *, long, long);
+int		 conf_user(const char *, int, struct service *, const char *,
+		    const char *);
+int		 conf_inet(const char *, int, struct service *, const char *,
+		    const char *);
+int		 conf_unix(const char *, int, struct service *, const char *);
+int		 conf_program(const char *, int, struct service *,
+		    const char *, char **, int);
+void		 conf_finish(const char *, int, struct service *);
+
 /* conf-bsd.c */
 struct conf_bsd {
 	const char	*cb_file;
 	char		*cb_defhost;	/* from a "host:" line */
-	int		 cb_uid;	/* the daemon's euid */
 };
 struct service	*conf_bsd_line(struct conf_bsd *, int, char *, int *);
 void		 conf_bsd_free(struct conf_bsd *);

@@ -1,0 +1,302 @@
+/*
+ * Building blocks shared by the configuration dialects: what a user, an
+ * address, a program means, resolved once at load time into a service.
+ */
+
+#include "pinetd.h"
+
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Parse a whole decimal number in a range; -1 if it is not one. */
+long
+conf_number(const char *s, long min, long max)
+{
+	char	*end;
+	long	 v;
+
+	if (*s == '\0' || !isdigit((unsigned char)*s))
+		return (-1);
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return (-1);
+	return (v);
+}
+
+/* Look up the user and optional group a server runs as, once, at load. */
+int
+conf_user(const char *file, int line, struct service *se, const char *user,
+    const char *group)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+
+	if (*user == '\0' || (pw = getpwnam(user)) == NULL) {
+		conf_error(file, line, "unknown user '%s'", user);
+		return (-1);
+	}
+	se->se_uid = pw->pw_uid;
+	se->se_gid = pw->pw_gid;
+	free(se->se_user);
+	se->se_user = xstrdup(user);
+	if (group != NULL) {
+		if (*group == '\0' || (gr = getgrnam(group)) == NULL) {
+			conf_error(file, line, "unknown group '%s'", group);
+			return (-1);
+		}
+		se->se_gid = gr->gr_gid;
+		free(se->se_group);
+		se->se_group = xstrdup(group);
+	}
+	return (0);
+}
+
+/* Work out the supplementary groups of the user once, at load time. */
+static void
+conf_groups(struct service *se)
+{
+#ifdef HAVE_GETGROUPLIST
+	int	 n = 16;
+	gid_t	*g = NULL;
+
+	for (;;) {
+		int	 want = n;
+
+		g = xreallocarray(g, n, sizeof *g);
+		if (getgrouplist(se->se_user, se->se_gid, (void *)g,
+		    &want) != -1) {
+			n = want;
+			break;
+		}
+		if (want <= n)
+			n *= 2;
+		else
+			n = want;
+		if (n > 65536) {
+			free(g);
+			return;		/* initgroups in the child */
+		}
+	}
+	se->se_groups = g;
+	se->se_ngroups = n;
+#else
+	(void)se;
+#endif
+}
+
+/* Whether a group is in a list (the primary group always counts). */
+static int
+conf_in_groups(gid_t g, gid_t primary, const gid_t *list, int n)
+{
+	int	i;
+
+	if (g == primary)
+		return (1);
+	for (i = 0; i < n; i++) {
+		if (list[i] == g)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Whether the service runs as the daemon already does (same user, group and
+ * supplementary groups), so the child needs no switch and can be started by
+ * posix_spawn.
+ */
+static int
+conf_same_user(const struct service *se)
+{
+	gid_t	groups[256];
+	int	n, i;
+
+	if (se->se_uid != geteuid() || se->se_gid != getegid() ||
+	    se->se_groups == NULL)
+		return (0);
+	if ((n = getgroups(256, groups)) == -1)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (!conf_in_groups(groups[i], se->se_gid, se->se_groups,
+		    se->se_ngroups))
+			return (0);
+	}
+	for (i = 0; i < se->se_ngroups; i++) {
+		if (!conf_in_groups(se->se_groups[i], se->se_gid, groups,
+		    n))
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Fill in the address of an internet service from a host (NULL for any) and
+ * a port name or number; DNS happens here, at load. se_family may be
+ * AF_UNSPEC: then an IPv6 literal host means IPv6, anything else IPv4.
+ */
+int
+conf_inet(const char *file, int line, struct service *se, const char *host,
+    const char *port)
+{
+	struct addrinfo		 hints, *res;
+	struct in6_addr		 in6;
+	struct servent		*sv;
+	char			 pbuf[16];
+	const char		*pname;
+	long			 num;
+	int			 error, v6host;
+
+	v6host = host != NULL && inet_pton(AF_INET6, host, &in6) == 1;
+	if (se->se_family == AF_UNSPEC)
+		se->se_family = v6host ? AF_INET6 : AF_INET;
+	if (se->se_family == AF_INET6 && !se->se_v6only && host != NULL &&
+	    !v6host) {
+		conf_error(file, line, "protocol '%s' needs host '*' or an IPv6 "
+		    "address, not '%s'", se->se_proto, host);
+		return (-1);
+	}
+
+	pname = se->se_socktype == SOCK_DGRAM ? "udp" : "tcp";
+	if ((num = conf_number(port, 0, 65535)) == -1) {
+		if (isdigit((unsigned char)*port)) {
+			conf_error(file, line, "bad port '%s'", port);
+			return (-1);
+		}
+		if ((sv = getservbyname(port, pname)) == NULL) {
+			conf_error(file, line, "unknown service '%s/%s'", port,
+			    pname);
+			return (-1);
+		}
+		num = ntohs((unsigned short)sv->s_port);
+	} else if (num == 0) {
+		conf_error(file, line, "bad port '%s'", port);
+		return (-1);
+	}
+	snprintf(pbuf, sizeof pbuf, "%ld", num);
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = se->se_family;
+	hints.ai_socktype = se->se_socktype;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, pbuf, &hints, &res)) != 0) {
+		conf_error(file, line, "bad host '%s': %s",
+		    host != NULL ? host : "*", gai_strerror(error));
+		return (-1);
+	}
+	memcpy(&se->se_addr, res->ai_addr, res->ai_addrlen);
+	se->se_addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return (0);
+}
+
+/* Fill in the address of a unix-domain service from its path. */
+int
+conf_unix(const char *file, int line, struct service *se, const char *path)
+{
+	struct sockaddr_un	*sun = (struct sockaddr_un *)&se->se_addr;
+	size_t			 len = strlen(path);
+
+	se->se_family = AF_UNIX;
+	if (path[0] == '@') {
+		if (!PLATFORM_ABSTRACT_UNIX) {
+			conf_error(file, line, "abstract socket '%s' is "
+			    "not available on this system", path);
+			return (-1);
+		}
+	} else if (path[0] != '/') {
+		conf_error(file, line, "unix socket '%s' is not an "
+		    "absolute path", path);
+		return (-1);
+	}
+	if (len < 2 || len >= sizeof sun->sun_path) {
+		conf_error(file, line, "bad unix socket path '%s'",
+		    path);
+		return (-1);
+	}
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, len);
+	if (path[0] == '@') {
+		sun->sun_path[0] = '\0';
+		se->se_addrlen = offsetof(struct sockaddr_un, sun_path) + len;
+	} else
+		se->se_addrlen = sizeof *sun;
+	return (0);
+}
+
+/*
+ * The server program and its argv (args[0] is argv[0]; with no arguments
+ * argv[0] is the program's base name).
+ */
+int
+conf_program(const char *file, int line, struct service *se,
+    const char *server, char **args, int nargs)
+{
+	const char	*base;
+	int		 i;
+
+	if (server[0] != '/') {
+		conf_error(file, line, "server program '%s' is not an absolute "
+		    "path", server);
+		return (-1);
+	}
+	se->se_server = xstrdup(server);
+	if (nargs > 0) {
+		se->se_argc = nargs;
+		se->se_argv = xcalloc(nargs + 1, sizeof *se->se_argv);
+		for (i = 0; i < nargs; i++)
+			se->se_argv[i] = xstrdup(args[i]);
+	} else {
+		base = strrchr(server, '/') + 1;
+		se->se_argc = 1;
+		se->se_argv = xcalloc(2, sizeof *se->se_argv);
+		se->se_argv[0] = xstrdup(*base != '\0' ? base : server);
+	}
+	return (0);
+}
+
+/* Build the label and the reload key once the address is known. */
+static void
+conf_names(struct service *se)
+{
+	char	addr[256];
+
+	xasprintf(&se->se_label, "%s/%s", se->se_service, se->se_proto);
+	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
+	    sizeof addr);
+	xasprintf(&se->se_key, "%d/%d/%d/%s", se->se_family, se->se_socktype,
+	    se->se_v6only, addr);
+}
+
+/*
+ * Complete a parsed service: its label and reload key, whether the child must
+ * switch user (decided once, here), and warnings that do not stop it.
+ */
+void
+conf_finish(const char *file, int line, struct service *se)
+{
+	uid_t	euid = geteuid();
+
+	conf_names(se);
+	if (euid == 0) {
+		conf_groups(se);
+		se->se_setuser = !conf_same_user(se);
+	} else if (se->se_server != NULL && euid != se->se_uid)
+		log_warnx("%s:%d: %s: not running as root, so the server runs "
+		    "as uid %ld, not as '%s'", file, line, se->se_label,
+		    (long)euid, se->se_user);
+	if (se->se_server != NULL && access(se->se_server, X_OK) != 0)
+		log_warn("%s:%d: %s: server program %s", file, line,
+		    se->se_label, se->se_server);
+}
