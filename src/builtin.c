@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -32,11 +33,11 @@ static char	builtin_cycle[95 * BUILTIN_CHARGEN_LINE];
 static int	builtin_cycle_ready;
 
 static void	builtin_event_cb(struct bufferevent *, short, void *);
-static void	builtin_echo_stream(struct service *, int);
-static void	builtin_discard_stream(struct service *, int);
-static void	builtin_chargen_stream(struct service *, int);
-static void	builtin_daytime_stream(struct service *, int);
-static void	builtin_time_stream(struct service *, int);
+static void	builtin_echo_stream(struct service *, int, struct source *);
+static void	builtin_discard_stream(struct service *, int, struct source *);
+static void	builtin_chargen_stream(struct service *, int, struct source *);
+static void	builtin_daytime_stream(struct service *, int, struct source *);
+static void	builtin_time_stream(struct service *, int, struct source *);
 static void	builtin_echo_dgram(struct service *);
 static void	builtin_discard_dgram(struct service *);
 static void	builtin_chargen_dgram(struct service *);
@@ -98,19 +99,61 @@ builtin_chargen_init(void)
 	builtin_cycle_ready = 1;
 }
 
-/* Wrap an accepted socket in a bufferevent; NULL (and closed) on failure. */
+/* One stream connection to a built-in: it holds the service and its limits. */
+struct builtin_conn {
+	struct service	*bc_se;
+	struct source	*bc_so;
+};
+
+/*
+ * Wrap an accepted socket in a bufferevent whose callback argument is the
+ * connection record; NULL (and closed) on failure.
+ */
 static struct bufferevent *
-builtin_bev(int fd)
+builtin_bev(struct service *se, int fd, struct source *so,
+    struct builtin_conn **ret)
 {
 	struct bufferevent	*bev;
+	struct builtin_conn	*bc;
 
 	evutil_make_socket_nonblocking(fd);
 	bev = bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		log_warnx("bufferevent_socket_new failed");
 		close(fd);
+		return (NULL);
 	}
+	bc = xmalloc(sizeof *bc);
+	bc->bc_se = se;
+	bc->bc_so = so;
+	service_ref(se);
+	se->se_active++;
+	limit_started(so);
+	*ret = bc;
 	return (bev);
+}
+
+/* The connection record a bufferevent carries. */
+static struct builtin_conn *
+builtin_conn(struct bufferevent *bev)
+{
+	void	*arg;
+
+	bufferevent_getcb(bev, NULL, NULL, NULL, &arg);
+	return (arg);
+}
+
+/* Close a connection and release what it held. */
+static void
+builtin_close(struct bufferevent *bev)
+{
+	struct builtin_conn	*bc = builtin_conn(bev);
+
+	bufferevent_free(bev);
+	limit_exited(bc->bc_so);
+	bc->bc_se->se_active--;
+	service_unref(bc->bc_se);
+	free(bc);
 }
 
 /* Free a connection once everything queued has been written. */
@@ -118,7 +161,7 @@ static void
 builtin_drained_cb(struct bufferevent *bev, void *arg)
 {
 	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		bufferevent_free(bev);
+		builtin_close(bev);
 }
 
 /* Close after the output drains: stop reading and wait for the last write. */
@@ -127,11 +170,12 @@ builtin_finish(struct bufferevent *bev)
 {
 	bufferevent_disable(bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-		bufferevent_free(bev);
+		builtin_close(bev);
 		return;
 	}
 	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
-	bufferevent_setcb(bev, NULL, builtin_drained_cb, builtin_event_cb, NULL);
+	bufferevent_setcb(bev, NULL, builtin_drained_cb, builtin_event_cb,
+	    builtin_conn(bev));
 }
 
 /* End of stream or error: finish politely on EOF, at once on error. */
@@ -141,7 +185,7 @@ builtin_event_cb(struct bufferevent *bev, short what, void *arg)
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR))
 		builtin_finish(bev);
 	else
-		bufferevent_free(bev);
+		builtin_close(bev);
 }
 
 /* Echo: send back what arrives, pausing reads while the client lags. */
@@ -164,14 +208,15 @@ builtin_echo_write_cb(struct bufferevent *bev, void *arg)
 
 /* Start an echo connection. */
 static void
-builtin_echo_stream(struct service *se, int fd)
+builtin_echo_stream(struct service *se, int fd, struct source *so)
 {
+	struct builtin_conn	*bc;
 	struct bufferevent	*bev;
 
-	if ((bev = builtin_bev(fd)) == NULL)
+	if ((bev = builtin_bev(se, fd, so, &bc)) == NULL)
 		return;
 	bufferevent_setcb(bev, builtin_echo_read_cb, builtin_echo_write_cb,
-	    builtin_event_cb, NULL);
+	    builtin_event_cb, bc);
 	bufferevent_setwatermark(bev, EV_READ, 0, BUILTIN_HIGH);
 	bufferevent_setwatermark(bev, EV_WRITE, BUILTIN_LOW, 0);
 	bufferevent_enable(bev, EV_READ);
@@ -188,14 +233,15 @@ builtin_discard_read_cb(struct bufferevent *bev, void *arg)
 
 /* Start a discard connection. */
 static void
-builtin_discard_stream(struct service *se, int fd)
+builtin_discard_stream(struct service *se, int fd, struct source *so)
 {
+	struct builtin_conn	*bc;
 	struct bufferevent	*bev;
 
-	if ((bev = builtin_bev(fd)) == NULL)
+	if ((bev = builtin_bev(se, fd, so, &bc)) == NULL)
 		return;
 	bufferevent_setcb(bev, builtin_discard_read_cb, NULL,
-	    builtin_event_cb, NULL);
+	    builtin_event_cb, bc);
 	bufferevent_enable(bev, EV_READ);
 }
 
@@ -214,20 +260,21 @@ builtin_chargen_write_cb(struct bufferevent *bev, void *arg)
 static void
 builtin_chargen_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	bufferevent_free(bev);
+	builtin_close(bev);
 }
 
 /* Start a chargen connection. */
 static void
-builtin_chargen_stream(struct service *se, int fd)
+builtin_chargen_stream(struct service *se, int fd, struct source *so)
 {
+	struct builtin_conn	*bc;
 	struct bufferevent	*bev;
 
 	builtin_chargen_init();
-	if ((bev = builtin_bev(fd)) == NULL)
+	if ((bev = builtin_bev(se, fd, so, &bc)) == NULL)
 		return;
 	bufferevent_setcb(bev, builtin_discard_read_cb,
-	    builtin_chargen_write_cb, builtin_chargen_event_cb, NULL);
+	    builtin_chargen_write_cb, builtin_chargen_event_cb, bc);
 	bufferevent_setwatermark(bev, EV_WRITE, BUILTIN_LOW, 0);
 	builtin_chargen_write_cb(bev, NULL);
 	bufferevent_enable(bev, EV_READ|EV_WRITE);
@@ -260,16 +307,17 @@ builtin_time_bytes(unsigned char out[4])
 
 /* Start a daytime connection: one line, then close. */
 static void
-builtin_daytime_stream(struct service *se, int fd)
+builtin_daytime_stream(struct service *se, int fd, struct source *so)
 {
+	struct builtin_conn	*bc;
 	struct bufferevent	*bev;
 	char			 buf[128];
 	size_t			 len;
 
-	if ((bev = builtin_bev(fd)) == NULL)
+	if ((bev = builtin_bev(se, fd, so, &bc)) == NULL)
 		return;
 	len = builtin_daytime_text(buf, sizeof buf);
-	bufferevent_setcb(bev, NULL, NULL, builtin_event_cb, NULL);
+	bufferevent_setcb(bev, NULL, NULL, builtin_event_cb, bc);
 	bufferevent_write(bev, buf, len);
 	bufferevent_enable(bev, EV_WRITE);
 	builtin_finish(bev);
@@ -277,15 +325,16 @@ builtin_daytime_stream(struct service *se, int fd)
 
 /* Start a time connection: four bytes, then close. */
 static void
-builtin_time_stream(struct service *se, int fd)
+builtin_time_stream(struct service *se, int fd, struct source *so)
 {
+	struct builtin_conn	*bc;
 	struct bufferevent	*bev;
 	unsigned char		 t[4];
 
-	if ((bev = builtin_bev(fd)) == NULL)
+	if ((bev = builtin_bev(se, fd, so, &bc)) == NULL)
 		return;
 	builtin_time_bytes(t);
-	bufferevent_setcb(bev, NULL, NULL, builtin_event_cb, NULL);
+	bufferevent_setcb(bev, NULL, NULL, builtin_event_cb, bc);
 	bufferevent_write(bev, t, sizeof t);
 	bufferevent_enable(bev, EV_WRITE);
 	builtin_finish(bev);
@@ -328,6 +377,10 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 		n = recvfrom(se->se_fd, buf, sizeof buf, 0, (void *)&ss, &len);
 		if (n == -1)
 			return;
+		if (!acl_allowed(se, (void *)&ss)) {
+			se->se_refused++;
+			continue;
+		}
 		if (!builtin_dgram_ok(&ss, len)) {
 			log_debug("%s: datagram from a reserved port ignored",
 			    se->se_label);

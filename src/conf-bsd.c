@@ -314,12 +314,6 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	} else if (conf_program(cb->cb_file, line, se, w[5], w + 6,
 	    nw - 6) != 0)
 		goto fail_se;
-	if (se->se_builtin != NULL && (se->se_instances ||
-	    se->se_cpm_per_ip || se->se_per_source)) {
-		conf_error(cb->cb_file, line, "limits in '%s' apply to server "
-		    "programs, not to built-in services", w[3]);
-		goto fail_se;
-	}
 	if (se->se_builtin == NULL && socktype == SOCK_DGRAM &&
 	    !se->se_wait) {
 		conf_error(cb->cb_file, line, "'%s' with dgram and an external "
@@ -366,4 +360,122 @@ conf_bsd_free(struct conf_bsd *cb)
 {
 	free(cb->cb_defhost);
 	cb->cb_defhost = NULL;
+}
+
+/* Whether a line only continues the entry before it (starts with a blank). */
+static int
+conf_bsd_is_continuation(const char *line)
+{
+	const char	*p = line;
+
+	if (*p != ' ' && *p != '\t')
+		return (0);
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return (*p != '\0' && *p != '\n' && *p != '\r' && *p != '#');
+}
+
+/* Whether a line holds nothing: blank or a comment. */
+static int
+conf_bsd_is_empty(const char *line)
+{
+	while (*line == ' ' || *line == '\t' || *line == '\r' ||
+	    *line == '\n')
+		line++;
+	return (*line == '\0' || *line == '#');
+}
+
+/*
+ * Whether an indented line is an attribute line ("name = values", "+=" or
+ * "-="), which gives an entry the controls of the xinetd dialect.
+ */
+static int
+conf_bsd_is_attr(const char *line)
+{
+	const char	*p = line + strspn(line, " \t");
+
+	p += strcspn(p, " \t=+-");
+	p += strspn(p, " \t");
+	return (*p == '=' || strncmp(p, "+=", 2) == 0 ||
+	    strncmp(p, "-=", 2) == 0);
+}
+
+/* Parse one whole entry with its attribute lines and add it to the list. */
+static void
+conf_bsd_entry(struct conf_bsd *cb, struct conf_out *co, int line,
+    char *text, struct xattr *attrs, int attrbad)
+{
+	struct service	*se;
+
+	if ((se = conf_bsd_line(cb, line, text, &co->co_nerr)) == NULL)
+		return;
+	if (attrbad || xattr_apply(cb->cb_file, se, NULL, attrs) != 0) {
+		service_free(se);
+		if (!attrbad)
+			co->co_nerr++;
+		return;
+	}
+	conf_add(co, se);
+}
+
+/* Read a whole inetd.conf file: entries, continuation and attribute lines. */
+void
+conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
+{
+	struct conf_bsd	  cb;
+	struct xattr	 *attrs = NULL, **tail = &attrs, *xa;
+	char		 *buf = NULL, *entry = NULL;
+	size_t		  bufsize = 0, elen = 0, len;
+	int		  line = 0, eline = 0, ignored, attrbad = 0;
+
+	memset(&cb, 0, sizeof cb);
+	cb.cb_file = path;
+	while (getline(&buf, &bufsize, f) != -1) {
+		line++;
+		if (entry != NULL && conf_bsd_is_continuation(buf) &&
+		    conf_bsd_is_attr(buf)) {
+			xa = xattr_parse(path, line, buf, XA_BSD, &ignored);
+			if (xa != NULL) {
+				*tail = xa;
+				tail = &xa->xa_next;
+			} else if (!ignored) {
+				co->co_nerr++;
+				attrbad = 1;
+			}
+			continue;
+		}
+		if (entry != NULL && conf_bsd_is_continuation(buf)) {
+			len = strlen(buf);
+			entry = xreallocarray(entry, elen + len + 2, 1);
+			entry[elen++] = ' ';
+			memcpy(entry + elen, buf, len + 1);
+			elen += len;
+			continue;
+		}
+		if (entry != NULL) {
+			conf_bsd_entry(&cb, co, eline, entry, attrs, attrbad);
+			free(entry);
+			xattr_free(attrs);
+			entry = NULL;
+			attrs = NULL;
+			tail = &attrs;
+			attrbad = 0;
+		}
+		if (conf_bsd_is_empty(buf))
+			continue;
+		entry = xstrdup(buf);
+		elen = strlen(entry);
+		eline = line;
+	}
+	if (ferror(f)) {
+		log_warn("%s", path);
+		co->co_nerr++;
+	}
+	if (entry != NULL) {
+		conf_bsd_entry(&cb, co, eline, entry, attrs, attrbad);
+		free(entry);
+	}
+	xattr_free(attrs);
+	free(buf);
+	conf_bsd_free(&cb);
 }

@@ -4,6 +4,8 @@
 
 #include "pinetd.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,108 +84,59 @@ conf_remove_label(struct service **table, struct service *se)
 	}
 }
 
-/* Whether a line only continues the entry before it (starts with a blank). */
-static int
-conf_is_continuation(const char *line)
+/* Add a parsed service to the list being built, refusing duplicates. */
+void
+conf_add(struct conf_out *co, struct service *se)
 {
-	const char	*p = line;
+	struct service	*dup;
 
-	if (*p != ' ' && *p != '\t')
-		return (0);
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return (*p != '\0' && *p != '\n' && *p != '\r' && *p != '#');
-}
-
-/* Whether a line holds nothing: blank or a comment. */
-static int
-conf_is_empty(const char *line)
-{
-	while (*line == ' ' || *line == '\t' || *line == '\r' || *line == '\n')
-		line++;
-	return (*line == '\0' || *line == '#');
-}
-
-/* Parse one whole entry and append it to the list, refusing duplicates. */
-static void
-conf_entry(struct conf_bsd *cb, int line, char *text, struct service ***tail,
-    struct service **table, int *nerr)
-{
-	struct service	*se, *dup;
-
-	if ((se = conf_bsd_line(cb, line, text, nerr)) == NULL)
-		return;
-	if ((dup = conf_lookup(table, se->se_key, 0)) != NULL) {
-		conf_error(cb->cb_file, line, "'%s' uses the same socket as "
-		    "line %d", se->se_service, dup->se_line);
+	if ((dup = conf_lookup(co->co_table, se->se_key, 0)) != NULL) {
+		conf_error(se->se_file, se->se_line, "'%s' uses the same socket "
+		    "as %s:%d", se->se_service, dup->se_file, dup->se_line);
 		service_free(se);
-		(*nerr)++;
+		co->co_nerr++;
 		return;
 	}
-	conf_insert(table, se, 0);
-	**tail = se;
-	*tail = &se->se_next;
+	conf_insert(co->co_table, se, 0);
+	*co->co_tail = se;
+	co->co_tail = &se->se_next;
 }
 
 /*
- * Read a configuration file into a new list of services. Bad entries are
+ * Read a configuration (inetd.conf lines, or xinetd blocks: chosen by -x/-b
+ * or by the file's first word) into a new list of services. Bad entries are
  * reported and left out; the count of errors is returned in *nerr, or -1 if
  * the file could not be read at all.
  */
 struct service *
 conf_load(const char *path, int *nerr)
 {
-	struct conf_bsd	  cb;
-	struct service	 *list = NULL, **tail = &list, **table;
-	FILE		 *f;
-	char		 *buf = NULL, *entry = NULL;
-	size_t		  bufsize = 0, elen = 0, len;
-	int		  line = 0, eline = 0;
+	struct conf_out	 co;
+	struct stat	 sb;
+	FILE		*f = NULL;
+	int		 xinetd = opts.dialect == DIALECT_XINETD;
 
-	*nerr = 0;
-	if ((f = fopen(path, "r")) == NULL) {
+	memset(&co, 0, sizeof co);
+	co.co_tail = &co.co_list;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		xinetd = 1;
+	else if ((f = fopen(path, "r")) == NULL) {
 		log_warn("%s", path);
 		*nerr = -1;
 		return (NULL);
 	}
-	memset(&cb, 0, sizeof cb);
-	cb.cb_file = path;
-	table = xcalloc(CONF_HASHSIZE, sizeof *table);
-
-	while (getline(&buf, &bufsize, f) != -1) {
-		line++;
-		if (entry != NULL && conf_is_continuation(buf)) {
-			len = strlen(buf);
-			entry = xreallocarray(entry, elen + len + 2, 1);
-			entry[elen++] = ' ';
-			memcpy(entry + elen, buf, len + 1);
-			elen += len;
-			continue;
-		}
-		if (entry != NULL) {
-			conf_entry(&cb, eline, entry, &tail, table, nerr);
-			free(entry);
-			entry = NULL;
-		}
-		if (conf_is_empty(buf))
-			continue;
-		entry = xstrdup(buf);
-		elen = strlen(entry);
-		eline = line;
-	}
-	if (ferror(f)) {
-		log_warn("%s", path);
-		(*nerr)++;
-	}
-	if (entry != NULL) {
-		conf_entry(&cb, eline, entry, &tail, table, nerr);
-		free(entry);
-	}
-	free(buf);
-	free(table);
-	conf_bsd_free(&cb);
-	fclose(f);
-	return (list);
+	if (f != NULL && opts.dialect == DIALECT_AUTO)
+		xinetd = conf_xinetd_detect(f);
+	co.co_table = xcalloc(CONF_HASHSIZE, sizeof *co.co_table);
+	if (xinetd)
+		conf_xinetd_load(path, &co);
+	else
+		conf_bsd_load(path, f, &co);
+	if (f != NULL)
+		fclose(f);
+	free(co.co_table);
+	*nerr = co.co_nerr;
+	return (co.co_list);
 }
 
 /* Free a list of services that never ran. */

@@ -26,7 +26,8 @@ static const char *env_names[] = {
 
 static char	**env_base;	/* the daemon's environment, filtered once */
 static size_t	  env_nbase;
-static char	**env_out;	/* env_base plus this connection's variables */
+static char	**env_out;	/* a base plus this connection's variables */
+static size_t	  env_outsize;
 static char	  env_buf[ENV_NPEER][96];
 
 /* Whether an inherited variable is one pinetd sets itself. */
@@ -49,6 +50,8 @@ env_init(void)
 {
 	size_t	n = 0, i;
 
+	if (env_base != NULL)
+		return;
 	while (environ[n] != NULL)
 		n++;
 	env_base = xcalloc(n + 1, sizeof *env_base);
@@ -56,8 +59,100 @@ env_init(void)
 		if (!env_is_ours(environ[i]))
 			env_base[env_nbase++] = environ[i];
 	}
-	env_out = xcalloc(env_nbase + ENV_NPEER + 1, sizeof *env_out);
-	memcpy(env_out, env_base, env_nbase * sizeof *env_out);
+}
+
+/* The value of a variable in the daemon's environment, as "NAME=value". */
+static char *
+env_lookup(const char *name)
+{
+	size_t	i, len = strlen(name);
+
+	for (i = 0; i < env_nbase; i++) {
+		if (strncmp(env_base[i], name, len) == 0 &&
+		    env_base[i][len] == '=')
+			return (env_base[i]);
+	}
+	return (NULL);
+}
+
+/* Add or replace NAME=value in a NULL-terminated list of copies. */
+static char **
+env_set(char **list, size_t *n, const char *var)
+{
+	size_t	i, len = strcspn(var, "=");
+
+	for (i = 0; i < *n; i++) {
+		if (strncmp(list[i], var, len) == 0 && list[i][len] == '=') {
+			free(list[i]);
+			list[i] = xstrdup(var);
+			return (list);
+		}
+	}
+	list = xreallocarray(list, *n + 2, sizeof *list);
+	list[(*n)++] = xstrdup(var);
+	list[*n] = NULL;
+	return (list);
+}
+
+/*
+ * Build a service's environment once, at load: for the xinetd dialect only
+ * env and passenv (as xinetd does), otherwise the daemon's environment with
+ * env added. Without either, the service shares the daemon's.
+ */
+void
+env_service(struct service *se, char **env, int nenv, char **pass, int npass)
+{
+	char	**list = NULL, *var;
+	size_t	  n = 0, i;
+	int	  k;
+
+	if (env_base == NULL)
+		env_init();
+	if (!se->se_cleanenv && nenv == 0)
+		return;
+	list = xcalloc(1, sizeof *list);
+	if (!se->se_cleanenv) {
+		for (i = 0; i < env_nbase; i++)
+			list = env_set(list, &n, env_base[i]);
+	}
+	for (k = 0; k < npass; k++) {
+		if ((var = env_lookup(pass[k])) != NULL)
+			list = env_set(list, &n, var);
+	}
+	for (k = 0; k < nenv; k++) {
+		if (!env_is_ours(env[k]))
+			list = env_set(list, &n, env[k]);
+	}
+	env_free_list(se->se_envbase);
+	se->se_envbase = list;
+}
+
+/* Free a service's environment. */
+void
+env_free_list(char **list)
+{
+	size_t	i;
+
+	if (list == NULL)
+		return;
+	for (i = 0; list[i] != NULL; i++)
+		free(list[i]);
+	free(list);
+}
+
+/* Whether two services' environments are the same (for reload). */
+int
+env_same(char **a, char **b)
+{
+	size_t	i;
+
+	if (a == NULL || b == NULL)
+		return (a == b);
+	for (i = 0; a[i] != NULL && b[i] != NULL; i++) {
+		if (strcmp(a[i], b[i]) != 0)
+			return (0);
+	}
+	return (a[i] == b[i]);
 }
 
 /* Split an internet address into its text and port. */
@@ -93,12 +188,20 @@ char **
 env_connection(struct service *se, const struct sockaddr *peer,
     const struct sockaddr *local)
 {
-	char		 host[INET6_ADDRSTRLEN];
+	char		 host[INET6_ADDRSTRLEN], **base;
 	unsigned	 port;
-	size_t		 n = env_nbase, i = 0;
+	size_t		 n, i = 0;
 
-	if (env_out == NULL)
+	if (env_base == NULL)
 		env_init();
+	base = se->se_envbase != NULL ? se->se_envbase : env_base;
+	for (n = 0; base[n] != NULL; n++)
+		;
+	if (n + ENV_NPEER + 1 > env_outsize) {
+		env_outsize = n + ENV_NPEER + 1;
+		env_out = xreallocarray(env_out, env_outsize, sizeof *env_out);
+	}
+	memcpy(env_out, base, n * sizeof *env_out);
 	snprintf(env_buf[i], sizeof env_buf[i], "PROTO=%s",
 	    se->se_family == AF_UNIX ? "UNIX" :
 	    se->se_family == AF_INET6 ? (se->se_socktype == SOCK_DGRAM ?
@@ -132,5 +235,5 @@ env_done(void)
 	free(env_base);
 	free(env_out);
 	env_base = env_out = NULL;
-	env_nbase = 0;
+	env_nbase = env_outsize = 0;
 }

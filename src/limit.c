@@ -105,7 +105,8 @@ limit_check(struct service *se, const struct sockaddr *sa, const char **why)
 	time_t		 now;
 
 	*why = NULL;
-	if (se->se_instances > 0 && se->se_children >= se->se_instances) {
+	if (se->se_instances > 0 &&
+	    se->se_children + se->se_active >= se->se_instances) {
 		*why = "instances";
 		return (NULL);
 	}

@@ -166,21 +166,49 @@ listen_ntop(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 	return (buf);
 }
 
+/*
+ * A connection refused by the access lists or a limit: closed at once,
+ * counted, and logged with -l or log_on_failure.
+ */
+void
+listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
+    socklen_t len, const char *why)
+{
+	char	addr[256];
+
+	close(fd);
+	se->se_refused++;
+	if (opts.log_conns ||
+	    (se->se_log_failure & (LOGF_HOST | LOGF_ATTEMPT)))
+		log_info("%s: connection from %s refused: %s%s", se->se_label,
+		    listen_ntop(sa, len, addr, sizeof addr), why,
+		    strcmp(why, "access") == 0 ? "" : " limit");
+}
+
 /* A stream connection to a built-in: count it and hand it over. */
 static void
 listen_builtin(struct service *se, int fd, struct sockaddr *sa,
     socklen_t len)
 {
-	char	addr[256];
+	struct source	*so;
+	const char	*why;
+	char		 addr[256];
 
+	so = limit_check(se, sa, &why);
+	if (why != NULL) {
+		listen_refuse(se, fd, sa, len, why);
+		return;
+	}
 	if (!service_may_start(se)) {
+		se->se_refused++;
 		close(fd);
 		return;
 	}
-	if (opts.log_conns)
+	se->se_accepted++;
+	if (opts.log_conns || (se->se_log_success & LOGF_HOST))
 		log_info("%s: connection from %s, built-in", se->se_label,
 		    listen_ntop(sa, len, addr, sizeof addr));
-	se->se_builtin->bi_stream(se, fd);
+	se->se_builtin->bi_stream(se, fd, so);
 }
 
 /* A listening socket is readable: accept, read a datagram or start a server. */
@@ -209,6 +237,10 @@ listen_ready_cb(int fd, short events, void *arg)
 				service_backoff(se);
 			}
 			return;
+		}
+		if (!acl_allowed(se, (void *)&ss)) {
+			listen_refuse(se, cfd, (void *)&ss, len, "access");
+			continue;
 		}
 		if (se->se_builtin != NULL)
 			listen_builtin(se, cfd, (void *)&ss, len);

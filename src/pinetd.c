@@ -24,7 +24,7 @@ static int		 pidfile_written;
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: pinetd [-dilnV] [-P pause] [-p pidfile] "
+	fprintf(f, "usage: pinetd [-bdilnVx] [-P pause] [-p pidfile] "
 	    "[-q backlog] [-T retry] [config-file]\n");
 }
 
@@ -184,8 +184,14 @@ parse_options(int argc, char **argv)
 	opts.retry = PINETD_RETRY;
 	opts.pidfile = PINETD_PIDFILE;
 	opts.conffile = PINETD_CONF;
-	while ((ch = getopt(argc, argv, "dilnP:p:q:T:V")) != -1) {
+	while ((ch = getopt(argc, argv, "bdilnP:p:q:T:Vx")) != -1) {
 		switch (ch) {
+		case 'b':
+			opts.dialect = DIALECT_BSD;
+			break;
+		case 'x':
+			opts.dialect = DIALECT_XINETD;
+			break;
 		case 'd':
 			opts.debug = opts.foreground = 1;
 			break;

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -43,7 +44,11 @@ struct options {
 	int		 retry;		/* -T */
 	const char	*pidfile;	/* -p */
 	const char	*conffile;
+	int		 dialect;	/* -b, -x or DIALECT_AUTO */
 };
+#define DIALECT_AUTO	0
+#define DIALECT_BSD	1
+#define DIALECT_XINETD	2
 
 /* Where a service's sockets are. */
 enum se_state {
@@ -61,9 +66,30 @@ struct source;
 struct builtin {
 	const char	*bi_name;
 	int		 bi_port;
-	void		(*bi_stream)(struct service *, int);
+	void		(*bi_stream)(struct service *, int, struct source *);
 	void		(*bi_dgram)(struct service *);
 };
+
+/* One network of an access list. */
+struct acl {
+	int		 ac_family;
+	int		 ac_bits;
+	unsigned char	 ac_addr[16];
+};
+
+/* An only_from or no_access list; al_set: given at all (even empty). */
+struct acl_list {
+	struct acl	*al_v;
+	int		 al_n;
+	int		 al_set;
+};
+
+/* log_on_success / log_on_failure flags. */
+#define LOGF_PID	0x01
+#define LOGF_HOST	0x02
+#define LOGF_EXIT	0x04
+#define LOGF_DURATION	0x08
+#define LOGF_ATTEMPT	0x10
 
 /* One configured service: configuration first, then run-time state. */
 struct service {
@@ -95,14 +121,27 @@ struct service {
 	char		**se_argv;	/* NULL-terminated */
 	int		 se_argc;
 	const struct builtin *se_builtin;
+	struct acl_list	 se_only_from;
+	struct acl_list	 se_no_access;
+	int		 se_cps;	/* starts per second, 0 = no limit */
+	int		 se_cps_pause;	/* seconds to pause past se_cps */
+	int		 se_log_success; /* LOGF_* */
+	int		 se_log_failure;
+	int		 se_nodelay;	/* TCP_NODELAY on connections */
+	int		 se_keepalive;	/* SO_KEEPALIVE on connections */
+	int		 se_cleanenv;	/* xinetd: only env, passenv, peer */
+	char		**se_envbase;	/* the child's environment, or NULL */
 
 	enum se_state	 se_state;
 	int		 se_fd;
 	struct event	*se_ev;
 	struct event	*se_timer;
 	int		 se_count;	/* starts in the current window */
+	int		 se_cps_count;	/* starts in the current second */
+	time_t		 se_cps_time;
 	time_t		 se_window;	/* when the window began */
 	int		 se_children;	/* running children */
+	int		 se_active;	/* open built-in stream connections */
 	void		*se_sources;	/* limit.c: per-address records */
 	unsigned long	 se_accepted;	/* counters */
 	unsigned long	 se_refused;
@@ -141,7 +180,14 @@ int	 xasprintf(char **, const char *, ...)
 int	 xvasprintf(char **, const char *, va_list);
 
 /* conf.c */
+struct conf_out {
+	struct service	 *co_list;
+	struct service	**co_tail;
+	struct service	**co_table;
+	int		  co_nerr;
+};
 struct service	*conf_load(const char *, int *);
+void		 conf_add(struct conf_out *, struct service *);
 void		 conf_error(const char *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 conf_reload(const char *);
@@ -157,12 +203,42 @@ int		 conf_program(const char *, int, struct service *,
 		    const char *, char **, int);
 void		 conf_finish(const char *, int, struct service *);
 
+/* conf-xinetd.c */
+#define XA_SVC		0x1	/* attribute allowed in a service block */
+#define XA_DEF		0x2	/* in defaults */
+#define XA_BSD		0x4	/* on a BSD entry's attribute line */
+#define XOP_SET		0
+#define XOP_ADD		1
+#define XOP_DEL		2
+struct xattr {
+	char		 *xa_name;
+	int		  xa_op;
+	char		**xa_v;
+	int		  xa_n;
+	int		  xa_line;
+	struct xattr	 *xa_next;
+};
+struct xinetd_parse {
+	struct conf_out	*xp_out;
+	const char	*xp_file;
+	struct xattr	*xp_defaults;
+	int		 xp_depth;
+};
+struct xattr	*xattr_parse(const char *, int, char *, int, int *);
+void		 xattr_free(struct xattr *);
+int		 xattr_apply(const char *, struct service *,
+		    const struct xattr *, const struct xattr *);
+void		 conf_xinetd_file(struct xinetd_parse *, const char *);
+void		 conf_xinetd_load(const char *, struct conf_out *);
+int		 conf_xinetd_detect(FILE *);
+
 /* conf-bsd.c */
 struct conf_bsd {
 	const char	*cb_file;
 	char		*cb_defhost;	/* from a "host:" line */
 };
 struct service	*conf_bsd_line(struct conf_bsd *, int, char *, int *);
+void		 conf_bsd_load(const char *, FILE *, struct conf_out *);
 void		 conf_bsd_free(struct conf_bsd *);
 
 /* notify.c */
@@ -190,6 +266,9 @@ int		 service_count(void);
 
 /* env.c */
 void		 env_init(void);
+void		 env_service(struct service *, char **, int, char **, int);
+void		 env_free_list(char **);
+int		 env_same(char **, char **);
 char		**env_connection(struct service *, const struct sockaddr *,
 		    const struct sockaddr *);
 void		 env_done(void);
@@ -206,8 +285,17 @@ int		 listen_open(struct service *);
 void		 listen_close(struct service *);
 void		 listen_nonblocking(int);
 int		 listen_wildcard(const struct service *);
+void		 listen_refuse(struct service *, int, const struct sockaddr *,
+		    socklen_t, const char *);
 const char	*listen_ntop(const struct sockaddr *, socklen_t, char *, size_t);
 void		 listen_ready_cb(int, short, void *);
+
+/* acl.c */
+int		 acl_parse(const char *, int, struct acl_list *, const char *);
+void		 acl_copy(struct acl_list *, const struct acl_list *);
+void		 acl_free(struct acl_list *);
+int		 acl_same(const struct acl_list *, const struct acl_list *);
+int		 acl_allowed(const struct service *, const struct sockaddr *);
 
 /* builtin.c */
 const struct builtin	*builtin_find(const char *);

@@ -15,6 +15,7 @@
 struct service	*services;
 
 static void	service_timer_cb(int, short, void *);
+static void	service_pause(struct service *, int);
 
 /* Allocate an empty service holding one reference (the table's). */
 struct service *
@@ -45,6 +46,9 @@ service_free_config(struct service *se)
 		free(se->se_argv);
 	}
 	free(se->se_proto);
+	acl_free(&se->se_only_from);
+	acl_free(&se->se_no_access);
+	env_free_list(se->se_envbase);
 }
 
 /* Free a service that has no socket and no users left. */
@@ -201,6 +205,17 @@ service_same(const struct service *a, const struct service *b)
 	    a->se_gid != b->se_gid || a->se_setuser != b->se_setuser ||
 	    a->se_argc != b->se_argc)
 		return (0);
+	if (!acl_same(&a->se_only_from, &b->se_only_from) ||
+	    !acl_same(&a->se_no_access, &b->se_no_access) ||
+	    !env_same(a->se_envbase, b->se_envbase))
+		return (0);
+	if (a->se_cps != b->se_cps || a->se_cps_pause != b->se_cps_pause ||
+	    a->se_log_success != b->se_log_success ||
+	    a->se_log_failure != b->se_log_failure ||
+	    a->se_nodelay != b->se_nodelay ||
+	    a->se_keepalive != b->se_keepalive ||
+	    a->se_cleanenv != b->se_cleanenv)
+		return (0);
 	if (!service_streq(a->se_proto, b->se_proto) ||
 	    !service_streq(a->se_user, b->se_user) ||
 	    !service_streq(a->se_group, b->se_group) ||
@@ -254,6 +269,19 @@ service_adopt(struct service *se, struct service *from)
 	se->se_argv = from->se_argv;
 	se->se_argc = from->se_argc;
 	se->se_builtin = from->se_builtin;
+	se->se_only_from = from->se_only_from;
+	se->se_no_access = from->se_no_access;
+	se->se_envbase = from->se_envbase;
+	from->se_envbase = NULL;
+	se->se_cps = from->se_cps;
+	se->se_cps_pause = from->se_cps_pause;
+	se->se_log_success = from->se_log_success;
+	se->se_log_failure = from->se_log_failure;
+	se->se_nodelay = from->se_nodelay;
+	se->se_keepalive = from->se_keepalive;
+	se->se_cleanenv = from->se_cleanenv;
+	memset(&from->se_only_from, 0, sizeof from->se_only_from);
+	memset(&from->se_no_access, 0, sizeof from->se_no_access);
 	from->se_proto = from->se_user = from->se_group = NULL;
 	from->se_server = NULL;
 	from->se_groups = NULL;
@@ -280,6 +308,19 @@ service_may_start(struct service *se)
 {
 	time_t	now = time(NULL);
 
+	if (se->se_cps > 0) {
+		if (now != se->se_cps_time) {
+			se->se_cps_time = now;
+			se->se_cps_count = 0;
+		}
+		if (++se->se_cps_count > se->se_cps) {
+			log_warnx("%s: more than %d connections per second; "
+			    "paused for %d s", se->se_label, se->se_cps,
+			    se->se_cps_pause);
+			service_pause(se, se->se_cps_pause);
+			return (0);
+		}
+	}
 	if (se->se_max == 0)
 		return (1);
 	if (now - se->se_window >= PINETD_RATE_WINDOW || now < se->se_window) {
@@ -290,10 +331,17 @@ service_may_start(struct service *se)
 		return (1);
 	log_warnx("%s: too many starts (%d in %d s); paused for %d s",
 	    se->se_label, se->se_count, PINETD_RATE_WINDOW, opts.pause);
+	service_pause(se, opts.pause);
+	return (0);
+}
+
+/* Close a service that went over a rate, and reopen it after a pause. */
+static void
+service_pause(struct service *se, int seconds)
+{
 	service_stop(se);
 	se->se_state = SE_PAUSED;
-	service_timer(se, opts.pause);
-	return (0);
+	service_timer(se, seconds);
 }
 
 /* A wait service's child holds the socket: stop watching it. */
@@ -338,6 +386,7 @@ service_timer_cb(int fd, short events, void *arg)
 		log_info("%s: resumed", se->se_label);
 		se->se_window = time(NULL);
 		se->se_count = 0;
+		se->se_cps_count = 0;
 		service_start(se);
 		break;
 	case SE_RETRY:

@@ -22,12 +22,7 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 
 	so = limit_check(se, sa, &why);
 	if (why != NULL) {
-		se->se_refused++;
-		if (opts.log_conns)
-			log_info("%s: connection from %s refused: %s limit",
-			    se->se_label, listen_ntop(sa, len, addr,
-			    sizeof addr), why);
-		close(fd);
+		listen_refuse(se, fd, sa, len, why);
 		return;
 	}
 	if (!service_may_start(se)) {
@@ -47,7 +42,7 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 	close(fd);
 	se->se_accepted++;
 	child_add(pid, se, so);
-	if (opts.log_conns)
+	if (opts.log_conns || (se->se_log_success & (LOGF_HOST | LOGF_PID)))
 		log_info("%s: connection from %s, pid %ld", se->se_label,
 		    listen_ntop(sa, len, addr, sizeof addr), (long)pid);
 }

@@ -1,0 +1,198 @@
+/*
+ * Access control: only_from and no_access lists of addresses and networks,
+ * parsed (and host names resolved) at load time, matched per connection with
+ * no lookups.
+ */
+
+#include "pinetd.h"
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Append one network to a list. */
+static void
+acl_add(struct acl_list *al, int family, const void *addr, int bits)
+{
+	struct acl	*ac;
+
+	al->al_v = xreallocarray(al->al_v, al->al_n + 1, sizeof *al->al_v);
+	ac = &al->al_v[al->al_n++];
+	memset(ac, 0, sizeof *ac);
+	ac->ac_family = family;
+	memcpy(ac->ac_addr, addr, family == AF_INET ? 4 : 16);
+	ac->ac_bits = bits;
+}
+
+/* An IPv4 address whose trailing zero octets make it a network (xinetd). */
+static int
+acl_implicit_bits(const unsigned char *a)
+{
+	int	bits = 32;
+
+	while (bits > 0 && a[bits / 8 - 1] == 0)
+		bits -= 8;
+	return (bits);
+}
+
+/* Resolve a host name now, adding every address it has. */
+static int
+acl_host(const char *file, int line, struct acl_list *al, const char *name)
+{
+	struct addrinfo	 hints, *res, *ai;
+	int		 error;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if ((error = getaddrinfo(name, NULL, &hints, &res)) != 0) {
+		conf_error(file, line, "cannot resolve '%s': %s", name,
+		    gai_strerror(error));
+		return (-1);
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			acl_add(al, AF_INET, &((struct sockaddr_in *)
+			    (void *)ai->ai_addr)->sin_addr, 32);
+		else if (ai->ai_family == AF_INET6)
+			acl_add(al, AF_INET6, &((struct sockaddr_in6 *)
+			    (void *)ai->ai_addr)->sin6_addr, 128);
+	}
+	freeaddrinfo(res);
+	return (0);
+}
+
+/*
+ * Parse one only_from/no_access word: an IPv4 or IPv6 address, either with
+ * /bits, an IPv4 address ending in .0 (a network, as xinetd reads it), or a
+ * host name resolved now.
+ */
+int
+acl_parse(const char *file, int line, struct acl_list *al, const char *word)
+{
+	unsigned char	 addr[16];
+	char		*copy, *slash;
+	long		 bits = -1;
+	int		 family;
+
+	copy = xstrdup(word);
+	if ((slash = strchr(copy, '/')) != NULL) {
+		*slash++ = '\0';
+		if ((bits = conf_number(slash, 0, 128)) == -1) {
+			conf_error(file, line, "bad network '%s'", word);
+			free(copy);
+			return (-1);
+		}
+	}
+	if (inet_pton(AF_INET, copy, addr) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, copy, addr) == 1)
+		family = AF_INET6;
+	else if (slash == NULL) {
+		free(copy);
+		return (acl_host(file, line, al, word));
+	} else {
+		conf_error(file, line, "bad network '%s'", word);
+		free(copy);
+		return (-1);
+	}
+	free(copy);
+	if (bits == -1)
+		bits = family == AF_INET ? acl_implicit_bits(addr) : 128;
+	if (bits > (family == AF_INET ? 32 : 128)) {
+		conf_error(file, line, "bad network '%s'", word);
+		return (-1);
+	}
+	acl_add(al, family, addr, (int)bits);
+	return (0);
+}
+
+/* Copy a list (defaults into a service). */
+void
+acl_copy(struct acl_list *to, const struct acl_list *from)
+{
+	to->al_set = from->al_set;
+	to->al_n = from->al_n;
+	to->al_v = NULL;
+	if (from->al_n > 0) {
+		to->al_v = xreallocarray(NULL, from->al_n, sizeof *to->al_v);
+		memcpy(to->al_v, from->al_v, from->al_n * sizeof *to->al_v);
+	}
+}
+
+/* Free a list's entries. */
+void
+acl_free(struct acl_list *al)
+{
+	free(al->al_v);
+	al->al_v = NULL;
+	al->al_n = 0;
+	al->al_set = 0;
+}
+
+/* Whether two lists are the same (for reload). */
+int
+acl_same(const struct acl_list *a, const struct acl_list *b)
+{
+	return (a->al_set == b->al_set && a->al_n == b->al_n && (a->al_n == 0 ||
+	    memcmp(a->al_v, b->al_v, a->al_n * sizeof *a->al_v) == 0));
+}
+
+/* The longest prefix of a list matching an address; -1 if none does. */
+static int
+acl_longest(const struct acl_list *al, int family, const unsigned char *a)
+{
+	const struct acl	*ac;
+	int			 i, best = -1, full, rest;
+
+	for (i = 0; i < al->al_n; i++) {
+		ac = &al->al_v[i];
+		if (ac->ac_family != family || ac->ac_bits <= best)
+			continue;
+		full = ac->ac_bits / 8;
+		rest = ac->ac_bits % 8;
+		if (memcmp(ac->ac_addr, a, full) != 0)
+			continue;
+		if (rest != 0 && ((ac->ac_addr[full] ^ a[full]) &
+		    (0xff << (8 - rest)) & 0xff) != 0)
+			continue;
+		best = ac->ac_bits;
+	}
+	return (best);
+}
+
+/*
+ * Whether a peer may connect: with an only_from list it must match it; a
+ * no_access match refuses it unless an only_from match is more specific (as
+ * xinetd decides). Unix-domain peers have no address and are not checked.
+ */
+int
+acl_allowed(const struct service *se, const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
+	const unsigned char		*a;
+	int				 family, allow, deny;
+
+	if (!se->se_only_from.al_set && se->se_no_access.al_n == 0)
+		return (1);
+	if (sa->sa_family == AF_INET) {
+		family = AF_INET;
+		a = (const unsigned char *)&sin->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		a = (const unsigned char *)&sin6->sin6_addr;
+		family = AF_INET6;
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			family = AF_INET;
+			a += 12;
+		}
+	} else
+		return (1);
+	allow = acl_longest(&se->se_only_from, family, a);
+	deny = acl_longest(&se->se_no_access, family, a);
+	if (se->se_only_from.al_set && allow == -1)
+		return (0);
+	return (deny == -1 || allow > deny);
+}

@@ -1,0 +1,827 @@
+/*
+ * The xinetd dialect: "defaults { }" and "service NAME { }" blocks of
+ * "attribute = values" lines, "includedir" and "include", turned into the same
+ * services the BSD dialect makes. The attribute lines BSD entries may carry
+ * are applied here too.
+ */
+
+#include "pinetd.h"
+
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#define XA_ALL		(XA_SVC|XA_DEF|XA_BSD)
+
+/* An attribute pinetd knows, and where it may appear. */
+struct xinetd_known {
+	const char	*xk_name;
+	int		 xk_where;
+};
+
+static const struct xinetd_known xinetd_known[] = {
+	{ "socket_type",	XA_SVC },
+	{ "protocol",		XA_SVC },
+	{ "wait",		XA_SVC },
+	{ "user",		XA_SVC },
+	{ "group",		XA_SVC },
+	{ "server",		XA_SVC },
+	{ "server_args",	XA_SVC },
+	{ "port",		XA_SVC },
+	{ "bind",		XA_SVC|XA_DEF },
+	{ "interface",		XA_SVC|XA_DEF },
+	{ "flags",		XA_ALL },
+	{ "disable",		XA_SVC },
+	{ "type",		XA_SVC },
+	{ "id",			XA_SVC },
+	{ "env",		XA_ALL },
+	{ "passenv",		XA_ALL },
+	{ "only_from",		XA_ALL },
+	{ "no_access",		XA_ALL },
+	{ "instances",		XA_ALL },
+	{ "per_source",		XA_ALL },
+	{ "cps",		XA_ALL },
+	{ "log_type",		XA_SVC|XA_DEF },
+	{ "log_on_success",	XA_ALL },
+	{ "log_on_failure",	XA_ALL },
+	{ "disabled",		XA_DEF },
+	{ "enabled",		XA_DEF },
+	{ NULL,			0 }
+};
+
+/* Attributes of xinetd that pinetd does not have yet: a clear error. */
+static const char *xinetd_later[] = {
+	"umask", "nice", "groups", "banner", "banner_success", "banner_fail",
+	"redirect", "rlimit_as", "rlimit_cpu", "rlimit_data", "rlimit_rss",
+	"rlimit_stack", "rlimit_files", "max_load", "access_times", NULL
+};
+
+/* Attributes that make no sense for pinetd: accepted with a warning. */
+static const char *xinetd_ignored[] = {
+	"mdns", "deny_time", "libwrap", "v6only", "rpc_version",
+	"rpc_number", "redirect_hostname", "include", NULL
+};
+
+/* Flags pinetd uses, and flags it accepts but has no use for. */
+static const char *xinetd_flags_used[] = {
+	"REUSE", "IPv4", "IPv6", "NODELAY", "KEEPALIVE", "NAMEINARGS", NULL
+};
+
+/* Whether a word is in a NULL-terminated list. */
+static int
+xinetd_in(const char *word, const char **list)
+{
+	for (; *list != NULL; list++) {
+		if (strcmp(word, *list) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Look up an attribute name. */
+static const struct xinetd_known *
+xinetd_find(const char *name)
+{
+	const struct xinetd_known	*xk;
+
+	for (xk = xinetd_known; xk->xk_name != NULL; xk++) {
+		if (strcmp(xk->xk_name, name) == 0)
+			return (xk);
+	}
+	return (NULL);
+}
+
+/* Free a list of attribute records. */
+void
+xattr_free(struct xattr *xa)
+{
+	struct xattr	*next;
+	int		 i;
+
+	for (; xa != NULL; xa = next) {
+		next = xa->xa_next;
+		for (i = 0; i < xa->xa_n; i++)
+			free(xa->xa_v[i]);
+		free(xa->xa_v);
+		free(xa->xa_name);
+		free(xa);
+	}
+}
+
+/*
+ * Parse "name = values", "name += values" or "name -= values". Returns the
+ * record, or NULL with an error reported (or, for an accepted-but-ignored
+ * attribute, only a warning: *ignored is set).
+ */
+struct xattr *
+xattr_parse(const char *file, int line, char *text, int where, int *ignored)
+{
+	const struct xinetd_known	*xk;
+	struct xattr			*xa;
+	char				*p = text, *start, *name, *op, *word;
+
+	*ignored = 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	start = p;
+	while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '=' &&
+	    *p != '+' && *p != '-')
+		p++;
+	if (p == start) {
+		conf_error(file, line, "expected an attribute, not '%s'", text);
+		return (NULL);
+	}
+	name = xmalloc(p - start + 1);
+	memcpy(name, start, p - start);
+	name[p - start] = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	op = p;
+	if (strncmp(p, "+=", 2) == 0 || strncmp(p, "-=", 2) == 0)
+		p += 2;
+	else if (*p == '=')
+		p++;
+	else {
+		conf_error(file, line, "expected '=', '+=' or '-=' after "
+		    "attribute '%s'", name);
+		free(name);
+		return (NULL);
+	}
+
+	if (xinetd_in(name, xinetd_ignored)) {
+		log_warnx("%s:%d: attribute '%s' does not apply to pinetd; "
+		    "ignored", file, line, name);
+		free(name);
+		*ignored = 1;
+		return (NULL);
+	}
+	if (xinetd_in(name, xinetd_later)) {
+		conf_error(file, line, "attribute '%s' is not supported by this "
+		    "version of pinetd", name);
+		free(name);
+		return (NULL);
+	}
+	if ((xk = xinetd_find(name)) == NULL) {
+		conf_error(file, line, "unknown attribute '%s'", name);
+		free(name);
+		return (NULL);
+	}
+	if ((xk->xk_where & where) == 0) {
+		conf_error(file, line, "attribute '%s' is not allowed %s", name,
+		    where == XA_DEF ? "in defaults" : where == XA_BSD ?
+		    "on an inetd.conf entry (its fields say that)" : "here");
+		free(name);
+		return (NULL);
+	}
+
+	xa = xcalloc(1, sizeof *xa);
+	xa->xa_name = name;
+	xa->xa_op = op[0] == '+' ? XOP_ADD : op[0] == '-' ? XOP_DEL : XOP_SET;
+	xa->xa_line = line;
+	while ((word = strsep(&p, " \t\r\n")) != NULL) {
+		if (*word == '\0')
+			continue;
+		xa->xa_v = xreallocarray(xa->xa_v, xa->xa_n + 1,
+		    sizeof *xa->xa_v);
+		xa->xa_v[xa->xa_n++] = xstrdup(word);
+	}
+	return (xa);
+}
+
+/* The values an attribute ends up with, folding defaults then the service. */
+static int
+xinetd_values(const struct xattr *def, const struct xattr *svc,
+    const char *name, char ***out, int *line)
+{
+	const struct xattr	*lists[2] = { def, svc }, *xa;
+	char			**v = NULL;
+	int			  n = 0, i, j, k, found = 0;
+
+	for (k = 0; k < 2; k++) {
+		for (xa = lists[k]; xa != NULL; xa = xa->xa_next) {
+			if (strcmp(xa->xa_name, name) != 0)
+				continue;
+			found = 1;
+			*line = xa->xa_line;
+			if (xa->xa_op == XOP_SET)
+				n = 0;
+			for (i = 0; i < xa->xa_n; i++) {
+				if (xa->xa_op == XOP_DEL) {
+					for (j = 0; j < n; j++) {
+						if (strcmp(v[j], xa->xa_v[i])
+						    == 0)
+							v[j--] = v[--n];
+					}
+					continue;
+				}
+				v = xreallocarray(v, n + 1, sizeof *v);
+				v[n++] = xa->xa_v[i];
+			}
+		}
+	}
+	*out = v;
+	return (found ? n : -1);
+}
+
+/* One value of a single-valued attribute, or NULL if not given. */
+static const char *
+xinetd_one(const char *file, const struct xattr *def, const struct xattr *svc,
+    const char *name, int *line, int *bad)
+{
+	const char	*value;
+	char		**v;
+	int		  n;
+
+	if ((n = xinetd_values(def, svc, name, &v, line)) == -1)
+		return (NULL);
+	if (n != 1) {
+		conf_error(file, *line, "attribute '%s' wants one value", name);
+		(*bad)++;
+		free(v);
+		return (NULL);
+	}
+	value = v[0];
+	free(v);
+	return (value);
+}
+
+/* A limit: a number or UNLIMITED (0). */
+static int
+xinetd_limit(const char *file, int line, const char *name, const char *value,
+    int *out)
+{
+	long	v;
+
+	if (strcmp(value, "UNLIMITED") == 0) {
+		*out = 0;
+		return (0);
+	}
+	if ((v = conf_number(value, 0, 1000000)) == -1) {
+		conf_error(file, line, "bad value '%s' for '%s'", value, name);
+		return (-1);
+	}
+	*out = (int)v;
+	return (0);
+}
+
+/* log_on_success / log_on_failure flags into bits. */
+static int
+xinetd_logflags(const char *file, int line, const char *name, char **v, int n,
+    int *out)
+{
+	int	i;
+
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i], "PID") == 0)
+			*out |= LOGF_PID;
+		else if (strcmp(v[i], "HOST") == 0)
+			*out |= LOGF_HOST;
+		else if (strcmp(v[i], "EXIT") == 0)
+			*out |= LOGF_EXIT;
+		else if (strcmp(v[i], "DURATION") == 0)
+			*out |= LOGF_DURATION;
+		else if (strcmp(v[i], "ATTEMPT") == 0)
+			*out |= LOGF_ATTEMPT;
+		else if (strcmp(v[i], "USERID") == 0 ||
+		    strcmp(v[i], "TRAFFIC") == 0 ||
+		    strcmp(v[i], "RECORD") == 0)
+			log_warnx("%s:%d: %s flag '%s' is not supported; "
+			    "ignored", file, line, name, v[i]);
+		else {
+			conf_error(file, line, "unknown %s flag '%s'", name,
+			    v[i]);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Apply the attributes that are not about the socket or the program: access
+ * lists, limits, environment, logging. Used for xinetd services and for the
+ * attribute lines of BSD entries.
+ */
+int
+xattr_apply(const char *file, struct service *se, const struct xattr *def,
+    const struct xattr *svc)
+{
+	static const char	*lists[] = { "only_from", "no_access" };
+	struct acl_list		*acls[2];
+	char			**v, **pass;
+	const char		*value;
+	int			  n, npass, i, k, line = se->se_line, bad = 0;
+
+	acls[0] = &se->se_only_from;
+	acls[1] = &se->se_no_access;
+	for (k = 0; k < 2; k++) {
+		if ((n = xinetd_values(def, svc, lists[k], &v, &line)) == -1)
+			continue;
+		acls[k]->al_set = 1;
+		for (i = 0; i < n; i++) {
+			if (acl_parse(file, line, acls[k], v[i]) != 0)
+				bad++;
+		}
+		free(v);
+	}
+	if ((value = xinetd_one(file, def, svc, "instances", &line, &bad)) !=
+	    NULL && xinetd_limit(file, line, "instances", value,
+	    &se->se_instances) != 0)
+		bad++;
+	if ((value = xinetd_one(file, def, svc, "per_source", &line, &bad)) !=
+	    NULL && xinetd_limit(file, line, "per_source", value,
+	    &se->se_per_source) != 0)
+		bad++;
+	if ((n = xinetd_values(def, svc, "cps", &v, &line)) != -1) {
+		if (n != 2 || (se->se_cps = (int)conf_number(v[0], 1,
+		    1000000)) == -1 || (se->se_cps_pause = (int)conf_number(
+		    v[1], 1, 86400)) == -1) {
+			conf_error(file, line, "cps wants a rate and a pause in "
+			    "seconds");
+			se->se_cps = 0;
+			bad++;
+		}
+		free(v);
+	}
+	if ((n = xinetd_values(def, svc, "log_on_success", &v, &line)) != -1) {
+		if (xinetd_logflags(file, line, "log_on_success", v, n,
+		    &se->se_log_success) != 0)
+			bad++;
+		free(v);
+	}
+	if ((n = xinetd_values(def, svc, "log_on_failure", &v, &line)) != -1) {
+		if (xinetd_logflags(file, line, "log_on_failure", v, n,
+		    &se->se_log_failure) != 0)
+			bad++;
+		free(v);
+	}
+	if ((n = xinetd_values(def, svc, "env", &v, &line)) == -1)
+		n = 0;
+	if ((npass = xinetd_values(def, svc, "passenv", &pass, &line)) == -1)
+		npass = 0;
+	for (i = 0; i < n; i++) {
+		if (strchr(v[i], '=') == NULL || v[i][0] == '=') {
+			conf_error(file, line, "env wants NAME=value, not '%s'",
+			    v[i]);
+			bad++;
+		}
+	}
+	if (bad == 0)
+		env_service(se, v, n, pass, npass);
+	free(v);
+	free(pass);
+
+	if ((n = xinetd_values(def, svc, "flags", &v, &line)) != -1) {
+		for (i = 0; i < n; i++) {
+			if (strcmp(v[i], "NODELAY") == 0)
+				se->se_nodelay = 1;
+			else if (strcmp(v[i], "KEEPALIVE") == 0)
+				se->se_keepalive = 1;
+		}
+		free(v);
+	}
+	return (bad == 0 ? 0 : -1);
+}
+
+/* The socket, program and identity of an xinetd service. */
+static int
+xinetd_core(const char *file, struct service *se, const char *name,
+    const struct xattr *def, const struct xattr *svc)
+{
+	const char	*socktype, *wait, *proto, *user, *group, *server;
+	const char	*port, *bind, *id;
+	char		**flags, **types, **args, **argv;
+	int		  nflags, ntypes, nargs, line = se->se_line, bad = 0;
+	int		  internal = 0, unlisted = 0, nameinargs = 0, i;
+	int		  family = AF_UNSPEC;
+	struct in6_addr	  in6;
+
+	if ((ntypes = xinetd_values(NULL, svc, "type", &types, &line)) > 0) {
+		for (i = 0; i < ntypes; i++) {
+			if (strcmp(types[i], "INTERNAL") == 0)
+				internal = 1;
+			else if (strcmp(types[i], "UNLISTED") == 0)
+				unlisted = 1;
+			else {
+				conf_error(file, line, "type '%s' is not "
+				    "supported", types[i]);
+				bad++;
+			}
+		}
+	}
+	free(types);
+	if ((nflags = xinetd_values(def, svc, "flags", &flags, &line)) > 0) {
+		for (i = 0; i < nflags; i++) {
+			if (strcmp(flags[i], "IPv4") == 0)
+				family = AF_INET;
+			else if (strcmp(flags[i], "IPv6") == 0)
+				family = AF_INET6;
+			else if (strcmp(flags[i], "NAMEINARGS") == 0)
+				nameinargs = 1;
+			else if (!xinetd_in(flags[i], xinetd_flags_used))
+				log_warnx("%s:%d: flag '%s' does not apply to "
+				    "pinetd; ignored", file, line, flags[i]);
+		}
+	}
+	free(flags);
+
+	socktype = xinetd_one(file, NULL, svc, "socket_type", &line, &bad);
+	wait = xinetd_one(file, NULL, svc, "wait", &line, &bad);
+	proto = xinetd_one(file, NULL, svc, "protocol", &line, &bad);
+	user = xinetd_one(file, NULL, svc, "user", &line, &bad);
+	group = xinetd_one(file, NULL, svc, "group", &line, &bad);
+	server = xinetd_one(file, NULL, svc, "server", &line, &bad);
+	port = xinetd_one(file, NULL, svc, "port", &line, &bad);
+	id = xinetd_one(file, NULL, svc, "id", &line, &bad);
+	if ((bind = xinetd_one(file, def, svc, "bind", &line, &bad)) == NULL)
+		bind = xinetd_one(file, def, svc, "interface", &line, &bad);
+	if (bad)
+		return (-1);
+
+	line = se->se_line;
+	if (socktype == NULL || wait == NULL) {
+		conf_error(file, line, "service '%s' needs '%s'", name,
+		    socktype == NULL ? "socket_type" : "wait");
+		return (-1);
+	}
+	if (strcmp(socktype, "stream") == 0)
+		se->se_socktype = SOCK_STREAM;
+	else if (strcmp(socktype, "dgram") == 0)
+		se->se_socktype = SOCK_DGRAM;
+	else {
+		conf_error(file, line, "socket_type '%s' is not supported",
+		    socktype);
+		return (-1);
+	}
+	if (strcmp(wait, "yes") == 0)
+		se->se_wait = 1;
+	else if (strcmp(wait, "no") != 0) {
+		conf_error(file, line, "wait wants 'yes' or 'no', not '%s'",
+		    wait);
+		return (-1);
+	}
+	if (proto == NULL)
+		proto = se->se_socktype == SOCK_DGRAM ? "udp" : "tcp";
+	if (strcmp(proto, se->se_socktype == SOCK_DGRAM ? "udp" : "tcp")
+	    != 0) {
+		conf_error(file, line, "protocol '%s' does not match "
+		    "socket_type '%s'", proto, socktype);
+		return (-1);
+	}
+	se->se_proto = xstrdup(proto);
+	se->se_service = xstrdup(id != NULL ? id : name);
+	se->se_max = 0;		/* xinetd limits with cps, not .max */
+
+	if (internal) {
+		if ((se->se_builtin = builtin_find(name)) == NULL) {
+			conf_error(file, line, "unknown built-in service '%s'",
+			    name);
+			return (-1);
+		}
+	} else {
+		if (server == NULL) {
+			conf_error(file, line, "service '%s' needs 'server'",
+			    name);
+			return (-1);
+		}
+		if ((nargs = xinetd_values(NULL, svc, "server_args", &args,
+		    &line)) == -1)
+			nargs = 0;
+		argv = xcalloc(nargs + 2, sizeof *argv);
+		i = 0;
+		if (!nameinargs) {
+			argv[i++] = strrchr(server, '/') != NULL ?
+			    strrchr(server, '/') + 1 : (char *)server;
+		}
+		memcpy(argv + i, args, nargs * sizeof *args);
+		bad = conf_program(file, se->se_line, se, server, argv,
+		    i + nargs);
+		free(argv);
+		free(args);
+		if (bad)
+			return (-1);
+		if (se->se_socktype == SOCK_DGRAM && !se->se_wait) {
+			conf_error(file, se->se_line, "'wait = no' with dgram "
+			    "and an external program would start one server "
+			    "per datagram; use 'wait = yes'");
+			return (-1);
+		}
+	}
+	if (user != NULL) {
+		if (conf_user(file, se->se_line, se, user, group) != 0)
+			return (-1);
+	} else if (!internal && geteuid() == 0) {
+		conf_error(file, se->se_line, "service '%s' needs 'user'",
+		    name);
+		return (-1);
+	} else if (conf_user(file, se->se_line, se, "root", group) != 0)
+		return (-1);
+
+	if (unlisted && port == NULL) {
+		conf_error(file, se->se_line, "unlisted service '%s' needs "
+		    "'port'", name);
+		return (-1);
+	}
+	if (family == AF_UNSPEC && bind != NULL &&
+	    inet_pton(AF_INET6, bind, &in6) == 1)
+		family = AF_INET6;
+	se->se_family = family == AF_UNSPEC ? AF_INET : family;
+	se->se_v6only = se->se_family == AF_INET6 && bind != NULL &&
+	    inet_pton(AF_INET6, bind, &in6) == 1 &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&in6);
+	return (conf_inet(file, se->se_line, se, bind, port != NULL ? port :
+	    name));
+}
+
+/* Whether defaults disable a service by name (disabled / enabled lists). */
+static int
+xinetd_disabled(const struct xattr *def, const struct xattr *svc,
+    const char *name)
+{
+	const char	*disable;
+	char		**v;
+	int		  n, i, line, bad = 0, off = 0;
+
+	disable = xinetd_one("", NULL, svc, "disable", &line, &bad);
+	if (disable != NULL && strcmp(disable, "yes") == 0)
+		return (1);
+	if ((n = xinetd_values(def, NULL, "disabled", &v, &line)) > 0) {
+		for (i = 0; i < n; i++)
+			off |= strcmp(v[i], name) == 0;
+	}
+	free(v);
+	if ((n = xinetd_values(def, NULL, "enabled", &v, &line)) != -1) {
+		off = 1;
+		for (i = 0; i < n; i++)
+			off &= strcmp(v[i], name) != 0;
+	}
+	free(v);
+	return (off);
+}
+
+/* Build one service from its block and the defaults, and add it. */
+static void
+xinetd_service(struct xinetd_parse *xp, const char *name, int line,
+    struct xattr *svc)
+{
+	struct service	*se;
+
+	if (xinetd_disabled(xp->xp_defaults, svc, name)) {
+		log_debug("%s:%d: service '%s' is disabled", xp->xp_file, line,
+		    name);
+		return;
+	}
+	se = service_new();
+	se->se_file = xstrdup(xp->xp_file);
+	se->se_line = line;
+	se->se_cleanenv = 1;
+	if (xinetd_core(xp->xp_file, se, name, xp->xp_defaults, svc) != 0 ||
+	    xattr_apply(xp->xp_file, se, xp->xp_defaults, svc) != 0) {
+		service_free(se);
+		xp->xp_out->co_nerr++;
+		return;
+	}
+	conf_finish(xp->xp_file, line, se);
+	conf_add(xp->xp_out, se);
+}
+
+/* Strip a comment and trailing blanks; returns the first non-blank. */
+static char *
+xinetd_trim(char *buf)
+{
+	char	*p, *end;
+
+	if ((p = strchr(buf, '#')) != NULL)
+		*p = '\0';
+	end = buf + strlen(buf);
+	while (end > buf && (end[-1] == ' ' || end[-1] == '\t' ||
+	    end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	p = buf;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return (p);
+}
+
+/* Whether a directory entry is one xinetd would read (no '.', no '~'). */
+static int
+xinetd_wanted(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return (len > 0 && strchr(name, '.') == NULL && name[len - 1] != '~');
+}
+
+/* Read every wanted file of a directory, in name order. */
+static void
+xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
+{
+	struct dirent	**names;
+	char		 *path;
+	int		  n, i;
+
+	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
+		conf_error(xp->xp_file, line, "includedir '%s': %s", dir,
+		    strerror(errno));
+		xp->xp_out->co_nerr++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (xinetd_wanted(names[i]->d_name)) {
+			xasprintf(&path, "%s/%s", dir, names[i]->d_name);
+			conf_xinetd_file(xp, path);
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Read one file of blocks. */
+void
+conf_xinetd_file(struct xinetd_parse *xp, const char *path)
+{
+	struct xattr	 *attrs = NULL, **tail = &attrs, *xa;
+	const char	 *saved = xp->xp_file;
+	FILE		 *f;
+	char		 *buf = NULL, *p, *name = NULL, word[32];
+	size_t		  bufsize = 0;
+	int		  line = 0, bline = 0, state = 0, ignored;
+	int		  blockbad = 0;
+
+	/* state: 0 top level, 1 waiting for '{', 2 inside a block */
+	if (xp->xp_depth > 8) {
+		conf_error(xp->xp_file, 0, "includes nested too deep at '%s'",
+		    path);
+		xp->xp_out->co_nerr++;
+		return;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		log_warn("%s", path);
+		xp->xp_out->co_nerr++;
+		return;
+	}
+	xp->xp_depth++;
+	xp->xp_file = path;
+	while (getline(&buf, &bufsize, f) != -1) {
+		line++;
+		p = xinetd_trim(buf);
+		if (*p == '\0')
+			continue;
+		if (state == 2) {
+			if (strcmp(p, "}") == 0) {
+				if (name == NULL)
+					xp->xp_defaults = attrs;
+				else {
+					if (!blockbad)
+						xinetd_service(xp, name, bline,
+						    attrs);
+					xattr_free(attrs);
+				}
+				blockbad = 0;
+				free(name);
+				name = NULL;
+				attrs = NULL;
+				tail = &attrs;
+				state = 0;
+				continue;
+			}
+			sscanf(p, "%31s", word);
+			if (strcmp(word, "service") == 0 ||
+			    strcmp(word, "defaults") == 0) {
+				conf_error(path, bline, "missing '}' for '%s' "
+				    "(found '%s' at line %d)", name != NULL ?
+				    name : "defaults", p, line);
+				xp->xp_out->co_nerr++;
+				xattr_free(attrs);
+				free(name);
+				name = NULL;
+				attrs = NULL;
+				tail = &attrs;
+				state = 0;
+				blockbad = 0;
+				/* FALLTHROUGH to the top level */
+			} else {
+				xa = xattr_parse(path, line, p, name == NULL ?
+				    XA_DEF : XA_SVC, &ignored);
+				if (xa != NULL) {
+					*tail = xa;
+					tail = &xa->xa_next;
+				} else if (!ignored) {
+					xp->xp_out->co_nerr++;
+					blockbad = 1;
+				}
+				continue;
+			}
+		}
+		if (state == 1) {
+			if (strcmp(p, "{") == 0) {
+				state = 2;
+				continue;
+			}
+			conf_error(path, line, "expected '{' after '%s', not "
+			    "'%s'", name != NULL ? name : "defaults", p);
+			xp->xp_out->co_nerr++;
+			free(name);
+			name = NULL;
+			state = 0;
+		}
+		if (strncmp(p, "service", 7) == 0 && (p[7] == ' ' ||
+		    p[7] == '\t')) {
+			p += 8;
+			p += strspn(p, " \t");
+			name = xstrdup(p);
+			name[strcspn(name, " \t{")] = '\0';
+			bline = line;
+			state = strchr(p, '{') != NULL ? 2 : 1;
+			if (*name == '\0') {
+				conf_error(path, line, "service without a name");
+				xp->xp_out->co_nerr++;
+			}
+		} else if (strncmp(p, "defaults", 8) == 0) {
+			if (xp->xp_defaults != NULL) {
+				xattr_free(xp->xp_defaults);
+				xp->xp_defaults = NULL;
+			}
+			name = NULL;
+			bline = line;
+			state = strchr(p, '{') != NULL ? 2 : 1;
+		} else if (strncmp(p, "includedir", 10) == 0 &&
+		    (p[10] == ' ' || p[10] == '\t')) {
+			p += 10 + strspn(p + 10, " \t");
+			xinetd_dir(xp, p, line);
+			xp->xp_file = path;
+		} else if (strncmp(p, "include", 7) == 0 &&
+		    (p[7] == ' ' || p[7] == '\t')) {
+			p += 7 + strspn(p + 7, " \t");
+			conf_xinetd_file(xp, p);
+			xp->xp_file = path;
+		} else {
+			conf_error(path, line, "expected 'service', 'defaults' "
+			    "or 'includedir', not '%s'", p);
+			xp->xp_out->co_nerr++;
+		}
+	}
+	if (state != 0) {
+		conf_error(path, bline, "missing '}' for '%s' at the end of the "
+		    "file", name != NULL ? name : "defaults");
+		xp->xp_out->co_nerr++;
+		if (name != NULL || attrs != xp->xp_defaults)
+			xattr_free(attrs);
+		free(name);
+	}
+	free(buf);
+	fclose(f);
+	xp->xp_file = saved;
+	xp->xp_depth--;
+}
+
+/* Read an xinetd configuration: a file, or a directory of service files. */
+void
+conf_xinetd_load(const char *path, struct conf_out *co)
+{
+	struct xinetd_parse	xp;
+	struct stat		sb;
+
+	memset(&xp, 0, sizeof xp);
+	xp.xp_out = co;
+	xp.xp_file = path;
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		xinetd_dir(&xp, path, 0);
+	else
+		conf_xinetd_file(&xp, path);
+	xattr_free(xp.xp_defaults);
+}
+
+/* Whether a file looks like xinetd's format (its first word says so). */
+int
+conf_xinetd_detect(FILE *f)
+{
+	char	*buf = NULL, *p, word[32];
+	size_t	 bufsize = 0;
+	int	 found = 0;
+
+	while (getline(&buf, &bufsize, f) != -1) {
+		p = xinetd_trim(buf);
+		if (*p == '\0')
+			continue;
+		if (sscanf(p, "%31s", word) == 1)
+			found = strcmp(word, "service") == 0 ||
+			    strcmp(word, "defaults") == 0 ||
+			    strcmp(word, "defaults{") == 0 ||
+			    strcmp(word, "includedir") == 0;
+		break;
+	}
+	free(buf);
+	rewind(f);
+	return (found);
+}
