@@ -1,8 +1,9 @@
 # Regression tests: start the real pinetd on loopback and talk to it.
 # Included from the top-level Makefile.am; paths are relative to the top dir.
 
-check_PROGRAMS += tests/helpers/testhelper
+check_PROGRAMS += tests/helpers/testhelper tests/helpers/fakeq
 tests_helpers_testhelper_SOURCES = tests/helpers/testhelper.c
+tests_helpers_fakeq_SOURCES = tests/helpers/fakeq.c
 
 TEST_EXTENSIONS = .py
 PY_LOG_COMPILER = python3
@@ -10,7 +11,8 @@ PY_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = \
 	PINETD='$(abs_top_builddir)/pinetd'; \
 	TESTHELPER='$(abs_top_builddir)/tests/helpers/testhelper'; \
-	export PINETD TESTHELPER;
+	FAKEQ='$(abs_top_builddir)/tests/helpers/fakeq'; \
+	export PINETD TESTHELPER FAKEQ;
 
 REGRESS_TESTS = \
 	tests/regress/builtin.py \
@@ -23,7 +25,11 @@ REGRESS_TESTS = \
 	tests/regress/confsyntax.py \
 	tests/regress/unixsock.py \
 	tests/regress/ipv6.py \
-	tests/regress/daemon.py
+	tests/regress/daemon.py \
+	tests/regress/kdb.py
 
 TESTS += $(REGRESS_TESTS)
-EXTRA_DIST += $(REGRESS_TESTS) tests/regress/lib.py
+EXTRA_DIST += $(REGRESS_TESTS) tests/regress/lib.py \
+	tests/regress/kdbclient.py doc/kdb.md \
+	doc/examples/kdb/inetd.conf doc/examples/kdb/q-quiet \
+	doc/examples/kdb/kdbtaq.xinetd
