@@ -4,7 +4,10 @@
 
 #include "pinetd.h"
 
+#include <sys/time.h>
 #include <sys/wait.h>
+
+#include <stdio.h>
 
 #include <stdlib.h>
 
@@ -15,6 +18,7 @@ struct child {
 	pid_t		 ch_pid;
 	struct service	*ch_service;
 	struct source	*ch_source;	/* for per-address limits, or NULL */
+	struct timeval	 ch_start;	/* for log_on_success DURATION */
 	struct child	*ch_next;
 };
 
@@ -38,6 +42,8 @@ child_add(pid_t pid, struct service *se, struct source *so)
 	ch->ch_pid = pid;
 	ch->ch_service = se;
 	ch->ch_source = so;
+	if (se->se_log_success & LOGF_DURATION)
+		gettimeofday(&ch->ch_start, NULL);
 	limit_started(so);
 	ch->ch_next = *bucket;
 	*bucket = ch;
@@ -52,6 +58,8 @@ child_exited(pid_t pid, int status)
 {
 	struct child	*ch, **pp;
 	struct service	*se;
+	struct timeval	 start, now;
+	char		 dur[64] = "";
 
 	for (pp = child_bucket(pid); (ch = *pp) != NULL; pp = &ch->ch_next) {
 		if (ch->ch_pid == pid)
@@ -62,16 +70,23 @@ child_exited(pid_t pid, int status)
 	*pp = ch->ch_next;
 	se = ch->ch_service;
 	limit_exited(ch->ch_source);
+	start = ch->ch_start;
 	free(ch);
+	if (se->se_log_success & LOGF_DURATION) {
+		gettimeofday(&now, NULL);
+		snprintf(dur, sizeof dur, ", duration %.3f s",
+		    (double)(now.tv_sec - start.tv_sec) +
+		    (now.tv_usec - start.tv_usec) / 1e6);
+	}
 	child_running--;
 
-	if (opts.log_conns) {
+	if (opts.log_conns || (se->se_log_success & LOGF_EXIT)) {
 		if (WIFSIGNALED(status))
-			log_info("%s: pid %ld killed by signal %d",
-			    se->se_label, (long)pid, WTERMSIG(status));
+			log_info("%s: pid %ld killed by signal %d%s",
+			    se->se_label, (long)pid, WTERMSIG(status), dur);
 		else
-			log_info("%s: pid %ld exited, status %d",
-			    se->se_label, (long)pid, WEXITSTATUS(status));
+			log_info("%s: pid %ld exited, status %d%s",
+			    se->se_label, (long)pid, WEXITSTATUS(status), dur);
 	} else if (WIFSIGNALED(status))
 		log_warnx("%s: pid %ld killed by signal %d", se->se_label,
 		    (long)pid, WTERMSIG(status));

@@ -26,7 +26,8 @@ REGRESS_TESTS = \
 	tests/regress/unixsock.py \
 	tests/regress/ipv6.py \
 	tests/regress/daemon.py \
-	tests/regress/kdb.py
+	tests/regress/kdb.py \
+	tests/regress/xinetd.py
 
 TESTS += $(REGRESS_TESTS)
 EXTRA_DIST += $(REGRESS_TESTS) tests/regress/lib.py \

@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""The xinetd dialect, and the xinetd controls (access lists, limits, cps,
+environment, log flags) in both dialects, through the real daemon."""
+
+import os
+import re
+import socket
+import sys
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+import kdbclient  # noqa: E402
+
+FAKEQ = os.environ.get("FAKEQ", "")
+
+
+def connect_from(port, source, host="127.0.0.1"):
+    """A TCP connection from a chosen loopback address."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.bind((source, 0))
+    s.connect((host, port))
+    return s
+
+
+def env_of(port, source="127.0.0.1"):
+    """Connect to an 'env' helper service and return the child's env."""
+    s = connect_from(port, source)
+    out = recv_all(s).decode()
+    s.close()
+    return dict(l.split("=", 1) for l in out.split("\n") if "=" in l)
+
+
+def service_block(name, port, server_args, extra="", server=None):
+    return ("service %s\n{\n\tsocket_type = stream\n\twait = no\n"
+            "\tuser = root\n\tport = %d\n\tbind = 127.0.0.1\n"
+            "\tserver = %s\n\tserver_args = %s\n%s}\n"
+            % (name, port, server or TESTHELPER, server_args, extra))
+
+
+@test
+def kdbtaq_example():
+    """the kdb+ kdbtaq block, commented lines on, paths changed: env, clean
+    environment, server_args, bind, only_from, instances, per_source"""
+    if not FAKEQ:
+        skip("FAKEQ not set")
+    p = free_port()
+    conf = """# default: on
+
+service kdbtaq
+{
+    flags       = REUSE
+    socket_type = stream
+    wait        = no
+    user        = root
+    env         = QHOME=/home/kdb/q QLIC=/home/kdb/q
+    server      = %s
+    server_args = /home/kdb/taq -s 4 -q -g 1
+    port        = %d
+    only_from   = 127.0.0.1 localhost
+    bind        = 127.0.0.1
+    instances   = 5
+    per_source  = 2
+}
+""" % (FAKEQ, p)
+    env = dict(os.environ, PINETD_SHOULD_NOT_PASS="1")
+    d = Daemon(conf, env=env)
+    a = kdbclient.Client()
+    a.hopen(p)
+    check_eq(a.sync("1+1"), 2, "1+1")
+    check_eq(a.sync("getenv`QHOME"), "/home/kdb/q", "QHOME from env")
+    check_eq(a.sync("getenv`QLIC"), "/home/kdb/q", "QLIC from env")
+    check_eq(a.sync("getenv`PINETD_SHOULD_NOT_PASS"), "",
+             "daemon's environment not passed (xinetd's clean env)")
+    check_eq(a.sync("getenv`REMOTE_ADDR"), "127.0.0.1", "REMOTE_ADDR")
+    b = kdbclient.Client()
+    b.hopen(p)
+    check(a.sync(".z.i") != b.sync(".z.i"), "one process per connection")
+    # per_source = 2: a third connection from 127.0.0.1 gets no process
+    c = connect(p)
+    check_eq(recv_all(c), b"", "third connection from one address")
+    d.wait_log(r"^kdbtaq/tcp: connection from 127\.0\.0\.1:%d refused: "
+               r"per_source limit$" % c.getsockname()[1])
+    c.close()
+    # only_from: 127.0.0.2 is not listed
+    e = connect_from(p, "127.0.0.2")
+    check_eq(recv_all(e), b"", "127.0.0.2 refused by only_from")
+    d.wait_log(r"^kdbtaq/tcp: connection from 127\.0\.0\.2:\d+ refused: "
+               r"access$")
+    e.close()
+    check_eq(len(d.findall_log(r"connection from .*, pid \d+$", pos=0)), 2,
+             "processes started")
+    a.close()
+    b.close()
+    d.stop()
+
+
+@test
+def kdbtaq_args_and_instances():
+    """server_args split as xinetd splits them; instances = 2 refuses a
+    third concurrent client from another address"""
+    p = free_port()
+    d = Daemon(service_block("argsvc", p, "args /home/kdb/taq -s 4",
+                             "\tinstances = 2\n"))
+    s = connect(p)
+    check_eq(recv_all(s).decode(),
+             "argc=5 argv=testhelper|args|/home/kdb/taq|-s|4\n", "argv")
+    s.close()
+    d.stop()
+    q = free_port()
+    d = Daemon(service_block("inst", q, "echo-once", "\tinstances = 2\n"))
+    a, b = connect(q), connect(q)
+    for s in (a, b):
+        d.wait_log(r"^inst/tcp: connection from 127\.0\.0\.1:%d, pid \d+$"
+                   % s.getsockname()[1])
+    c = connect_from(q, "127.0.0.2")
+    check_eq(recv_all(c), b"", "third concurrent client")
+    d.wait_log(r"refused: instances limit$")
+    for s in (a, b):
+        s.sendall(b"x\n")
+        recv_all(s)
+        s.close()
+    d.stop()
+
+
+@test
+def defaults_and_includedir():
+    """defaults apply to services; includedir reads files without '.' or a
+    trailing '~'; += extends a defaults list"""
+    top = tmpdir()
+    inc = os.path.join(top, "xinetd.d")
+    os.mkdir(inc)
+    p, q, r = free_port(), free_port(), free_port()
+    write_conf("defaults\n{\n\tonly_from = 127.0.0.2\n"
+               "\tlog_on_success = PID HOST EXIT\n}\n\nincludedir %s\n" % inc,
+               top, "xinetd.conf")
+    write_conf(service_block("one", p, "env"), inc, "one")
+    write_conf(service_block("two", q, "env",
+                             "\tonly_from += 127.0.0.1\n"), inc, "two")
+    write_conf(service_block("skipped", r, "env"), inc, "skipped.rpmsave")
+    write_conf(service_block("skipped2", r, "env"), inc, "skipped2~")
+    d = Daemon(os.path.join(top, "xinetd.conf"), dlflags=("-d",))
+    check_eq(d.services, 2, "services read")
+    s = connect(p)
+    check_eq(recv_all(s), b"", "defaults' only_from refuses 127.0.0.1")
+    s.close()
+    check_eq(env_of(p, "127.0.0.2").get("REMOTE_ADDR"), "127.0.0.2",
+             "127.0.0.2 allowed")
+    check_eq(env_of(q).get("REMOTE_ADDR"), "127.0.0.1", "+= adds 127.0.0.1")
+    # log_on_success from defaults logs without -l
+    d.wait_log(r"^two/tcp: connection from 127\.0\.0\.1:\d+, pid \d+$")
+    d.wait_log(r"^two/tcp: pid \d+ exited, status 0$")
+    expect_refused(r)
+    d.stop()
+
+
+@test
+def directory_given_directly():
+    """a directory of service files given as the configuration"""
+    top = tmpdir()
+    p = free_port()
+    write_conf(service_block("dirsvc", p, "env"), top, "dirsvc")
+    d = Daemon(top)
+    check_eq(env_of(p).get("PROTO"), "TCP", "served")
+    d.stop()
+
+
+@test
+def internal_and_disabled():
+    """type = INTERNAL runs a built-in; disable = yes and defaults' disabled
+    list skip services without an error"""
+    p, q, r = free_port(), free_port(), free_port()
+    conf = ("defaults\n{\n\tdisabled = gone\n}\n"
+            "service echo\n{\n\ttype = INTERNAL UNLISTED\n\tid = echo-stream\n"
+            "\tsocket_type = stream\n\twait = no\n\tport = %d\n"
+            "\tbind = 127.0.0.1\n}\n" % p
+            + service_block("off", q, "env", "\tdisable = yes\n")
+            + service_block("gone", r, "env"))
+    rc, out, err = run_pinetd(["-n", write_conf(conf)])
+    check_eq((rc, err), (0, ""), "-n on a good file")
+    d = Daemon(conf)
+    check_eq(d.services, 1, "only the echo service")
+    s = connect(p)
+    s.sendall(b"ping\n")
+    check_eq(recv_line(s), b"ping\n", "internal echo")
+    s.close()
+    expect_refused(q)
+    expect_refused(r)
+    d.stop()
+
+
+@test
+def passenv_and_nameinargs():
+    """passenv passes named daemon variables only; NAMEINARGS takes argv[0]
+    from server_args"""
+    p, q = free_port(), free_port()
+    conf = (service_block("pe", p, "env", "\tpassenv = KEEPME\n")
+            + service_block("nia", q, "myname args one",
+                            "\tflags = NAMEINARGS NOLIBWRAP\n"))
+    env = dict(os.environ, KEEPME="kept", DROPME="dropped")
+    d = Daemon(conf, env=env)
+    e = env_of(p)
+    check_eq(e.get("KEEPME"), "kept", "passenv")
+    check(e.get("DROPME") is None, "other variables dropped")
+    s = connect(q)
+    check_eq(recv_all(s).decode(), "argc=3 argv=myname|args|one\n", "argv")
+    s.close()
+    check(d.find_log(r"flag 'NOLIBWRAP' does not apply to pinetd; ignored",
+                     pos=0), "warning names the ignored flag")
+    d.stop()
+
+
+@test
+def access_lists():
+    """only_from with CIDR and a.b.c.0 nets, no_access more specific wins;
+    a refused peer never starts a process"""
+    p = free_port()
+    d = Daemon(service_block("acl", p, "env",
+                             "\tonly_from = 127.0.0.0/8\n"
+                             "\tno_access = 127.0.0.3 127.0.5.0\n"))
+    check_eq(env_of(p, "127.0.0.2").get("REMOTE_ADDR"), "127.0.0.2",
+             "127.0.0.2 in 127.0.0.0/8")
+    for src in ("127.0.0.3", "127.0.5.9"):
+        s = connect_from(p, src)
+        check_eq(recv_all(s), b"", "%s refused" % src)
+        s.close()
+        d.wait_log(r"connection from %s:\d+ refused: access$"
+                   % re.escape(src))
+    check_eq(len(d.findall_log(r", pid \d+$", pos=0)), 1, "processes")
+    d.stop()
+
+
+@test
+def cps_pauses():
+    """cps = 2 1: the third connection in one second pauses the service for
+    a second; it is logged and the service comes back"""
+    p = free_port()
+    d = Daemon(service_block("cps", p, "exit 0", "\tcps = 2 1\n"))
+    for _ in range(3):
+        try:
+            s = connect(p)
+            recv_all(s)
+            s.close()
+        except ConnectionRefusedError:
+            pass
+    d.wait_log(r"^cps/tcp: more than 2 connections per second; paused for "
+               r"1 s$")
+    d.wait_log(r"^cps/tcp: resumed$")
+    wait_connectable(p)
+    d.stop()
+
+
+@test
+def bsd_attribute_lines():
+    """indented 'name = value' lines give an inetd.conf entry the same
+    controls: only_from, env, instances"""
+    p = free_port()
+    conf = ("127.0.0.1:%d stream tcp nowait root %s\n"
+            "\tonly_from = 127.0.0.2\n"
+            "\tenv = EXTRA=yes\n" % (p, helper("env")))
+    env = dict(os.environ, FROMDAEMON="1")
+    d = Daemon(conf, env=env)
+    s = connect(p)
+    check_eq(recv_all(s), b"", "127.0.0.1 refused")
+    s.close()
+    e = env_of(p, "127.0.0.2")
+    check_eq(e.get("EXTRA"), "yes", "env added")
+    check_eq(e.get("FROMDAEMON"), "1", "BSD entries keep the daemon's env")
+    d.stop()
+
+
+@test
+def errors_name_file_line_attribute():
+    """unknown attribute, bad value, missing brace, missing socket_type:
+    FILE:LINE errors naming the word; the good service still runs; a bad
+    reload changes nothing"""
+    p, q = free_port(), free_port()
+    good = service_block("good", p, "env")
+    cases = [
+        (service_block("bad", q, "env", "\tfrobnicate = 1\n"),
+         r":20: unknown attribute 'frobnicate'"),
+        (service_block("bad", q, "env", "\tinstances = lots\n"),
+         r":20: bad value 'lots' for 'instances'"),
+        (service_block("bad", q, "env", "\tonly_from = 300.1.1.1/8\n"),
+         r":20: bad network '300\.1\.1\.1/8'"),
+        ("service bad\n{\n\tsocket_type = stream\n",
+         r":11: missing '\}' for 'bad'"),
+        ("service bad\n{\n\twait = no\n}\n", r":11: service 'bad' needs "
+         r"'socket_type'"),
+        (service_block("bad", q, "env", "\tumask = 022\n"),
+         r":20: attribute 'umask' is not supported"),
+    ]
+    for text, rx in cases:
+        path = write_conf(good + text)
+        rc, out, err = run_pinetd(["-n", path])
+        check_eq(rc, 1, "-n exit status for %r" % rx)
+        check(re.search(re.escape(path) + rx, err), "%r in %r" % (rx, err))
+    d = Daemon(good + cases[0][0])
+    check_eq(d.services, 1, "the good service runs")
+    check_eq(env_of(p).get("PROTO"), "TCP", "good service answers")
+    write_file(d.conf, good.replace("env", "args") + cases[1][0])
+    d.send(__import__("signal").SIGHUP)
+    d.wait_log(r"^reload: \d+ errors in .*; configuration unchanged$")
+    check_eq(env_of(p).get("PROTO"), "TCP", "still the old service")
+    d.stop()
+
+
+@test
+def forced_dialect():
+    """-x reads an xinetd file whatever its first line; -b refuses it"""
+    p = free_port()
+    path = write_conf("# leading comment\n\n" + service_block("f", p, "env"))
+    rc, out, err = run_pinetd(["-n", "-x", path])
+    check_eq((rc, err), (0, ""), "-x")
+    rc, out, err = run_pinetd(["-n", "-b", path])
+    check_eq(rc, 1, "-b on an xinetd file")
+
+
+if __name__ == "__main__":
+    run()
