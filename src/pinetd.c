@@ -17,7 +17,7 @@
 struct options		 opts;
 struct event_base	*ev_base;
 
-static struct event	*ev_hup, *ev_term, *ev_int;
+static struct event	*ev_hup, *ev_term, *ev_int, *ev_usr1;
 static int		 pidfile_written;
 
 /* Print how to call the program. */
@@ -113,6 +113,27 @@ reload_cb(int sig, short events, void *arg)
 	notify_reloading();
 	conf_reload(opts.conffile);
 	notify_ready(service_count());
+}
+
+/* SIGUSR1: dump the services and their counters. */
+static void
+dump_cb(int sig, short events, void *arg)
+{
+	service_dump(opts.dumpfile);
+}
+
+/* The dump file: the pid file's name with .dump for .pid (or added). */
+static char *
+dumpfile_name(const char *pidfile)
+{
+	char	*name;
+	size_t	 len = strlen(pidfile);
+
+	if (len > 4 && strcmp(pidfile + len - 4, ".pid") == 0)
+		xasprintf(&name, "%.*s.dump", (int)(len - 4), pidfile);
+	else
+		xasprintf(&name, "%s.dump", pidfile);
+	return (name);
 }
 
 /* SIGTERM or SIGINT: stop the loop; main closes everything. */
@@ -272,6 +293,8 @@ main(int argc, char **argv)
 	ev_hup = watch_signal(SIGHUP, reload_cb);
 	ev_term = watch_signal(SIGTERM, term_cb);
 	ev_int = watch_signal(SIGINT, term_cb);
+	ev_usr1 = watch_signal(SIGUSR1, dump_cb);
+	opts.dumpfile = dumpfile_name(opts.pidfile);
 	spawn_init();
 	env_init();
 
@@ -290,6 +313,8 @@ main(int argc, char **argv)
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
+	event_free(ev_usr1);
+	free(opts.dumpfile);
 	event_base_free(ev_base);
 	return (0);
 }

@@ -43,6 +43,7 @@ struct options {
 	int		 pause;		/* -P */
 	int		 retry;		/* -T */
 	const char	*pidfile;	/* -p */
+	char		*dumpfile;	/* beside the pid file */
 	const char	*conffile;
 	int		 dialect;	/* -b, -x or DIALECT_AUTO */
 };
@@ -262,6 +263,7 @@ void		 service_busy(struct service *);
 void		 service_idle(struct service *);
 void		 service_backoff(struct service *);
 void		 service_stop_all(void);
+void		 service_dump(const char *);
 int		 service_count(void);
 
 /* env.c */

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -399,4 +400,67 @@ service_timer_cb(int fd, short events, void *arg)
 	default:
 		break;
 	}
+}
+
+/* A service's state as a word, for the dump. */
+static const char *
+service_state_name(enum se_state state)
+{
+	switch (state) {
+	case SE_LISTEN:
+		return ("listening");
+	case SE_BUSY:
+		return ("busy");
+	case SE_PAUSED:
+		return ("paused");
+	case SE_RETRY:
+		return ("retrying");
+	default:
+		return ("closed");
+	}
+}
+
+/* Write one line describing a service: settings and counters. */
+static void
+service_dump_one(struct service *se, FILE *f)
+{
+	char	 addr[256], *line;
+
+	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
+	    sizeof addr);
+	xasprintf(&line, "dump: %s: %s on %s, %s, %s %s, max %d/min, "
+	    "instances %d, per_source %d, cps %d, only_from %d, no_access %d; "
+	    "accepted %lu, refused %lu, failed %lu, running %d",
+	    se->se_label, service_state_name(se->se_state), addr,
+	    se->se_wait ? "wait" : "nowait", se->se_builtin != NULL ?
+	    "built-in" : "program", se->se_builtin != NULL ?
+	    se->se_builtin->bi_name : se->se_server, se->se_max,
+	    se->se_instances, se->se_per_source, se->se_cps,
+	    se->se_only_from.al_set ? se->se_only_from.al_n : -1,
+	    se->se_no_access.al_n, se->se_accepted, se->se_refused,
+	    se->se_failed, se->se_children + se->se_active);
+	log_info("%s", line);
+	if (f != NULL)
+		fprintf(f, "%s\n", line + 6);
+	free(line);
+}
+
+/*
+ * SIGUSR1: describe every service and its counters in the log and, as
+ * xinetd's dump does, in a file.
+ */
+void
+service_dump(const char *path)
+{
+	struct service	*se;
+	FILE		*f = NULL;
+
+	if (path != NULL && (f = fopen(path, "w")) == NULL)
+		log_warn("%s", path);
+	for (se = services; se != NULL; se = se->se_next)
+		service_dump_one(se, f);
+	log_info("dump: %d services, %d children", service_count(),
+	    child_count());
+	if (f != NULL && fclose(f) != 0)
+		log_warn("%s", path);
 }

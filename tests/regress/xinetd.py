@@ -308,6 +308,41 @@ def errors_name_file_line_attribute():
 
 
 @test
+def sigusr1_dump():
+    """SIGUSR1 logs every service with its settings and counters (accepted,
+    refused, failed, running) and writes the same to the dump file"""
+    p, q = free_port(), free_port()
+    d = Daemon(service_block("cnt", p, "env", "\tonly_from = 127.0.0.1\n"
+                             "\tinstances = 7\n")
+               + service_block("gone", q, "x", server="/nonexistent/prog"))
+    for _ in range(2):
+        env_of(p)
+    s = connect_from(p, "127.0.0.2")
+    recv_all(s)
+    s.close()
+    d.wait_log(r"refused: access$")
+    s = connect(q)
+    recv_all(s)
+    s.close()
+    d.wait_log(r"^gone/tcp: exec /nonexistent/prog: ")
+    d.wait_log(r"^cnt/tcp: pid \d+ exited", pos=0)
+    d.send(__import__("signal").SIGUSR1)
+    m = d.wait_log(r"^dump: cnt/tcp: listening on 127\.0\.0\.1:%d, nowait, "
+                   r"program \S+, max 0/min, instances 7, per_source 0, "
+                   r"cps 0, only_from 1, no_access 0; accepted 2, refused 1, "
+                   r"failed 0, running \d+$" % p)
+    d.wait_log(r"^dump: gone/tcp: .*accepted 0, refused 0, failed 1, "
+               r"running 0$")
+    d.wait_log(r"^dump: 2 services, \d+ children$")
+    dump = os.path.join(d.dir, "pinetd.dump")
+    with open(dump) as f:
+        text = f.read()
+    check(m.group(0)[len("dump: "):] + "\n" in text,
+          "dump file has the line: %r" % text)
+    d.stop()
+
+
+@test
 def forced_dialect():
     """-x reads an xinetd file whatever its first line; -b refuses it"""
     p = free_port()
