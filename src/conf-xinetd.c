@@ -53,6 +53,20 @@ static const struct xinetd_known xinetd_known[] = {
 	{ "log_type",		XA_SVC|XA_DEF },
 	{ "log_on_success",	XA_ALL },
 	{ "log_on_failure",	XA_ALL },
+	{ "umask",		XA_ALL },
+	{ "nice",		XA_ALL },
+	{ "groups",		XA_ALL },
+	{ "banner",		XA_ALL },
+	{ "banner_success",	XA_ALL },
+	{ "banner_fail",	XA_ALL },
+	{ "rlimit_as",		XA_ALL },
+	{ "rlimit_cpu",		XA_ALL },
+	{ "rlimit_data",	XA_ALL },
+	{ "rlimit_rss",		XA_ALL },
+	{ "rlimit_stack",	XA_ALL },
+	{ "rlimit_files",	XA_ALL },
+	{ "max_load",		XA_ALL },
+	{ "access_times",	XA_ALL },
 	{ "disabled",		XA_DEF },
 	{ "enabled",		XA_DEF },
 	{ NULL,			0 }
@@ -60,9 +74,7 @@ static const struct xinetd_known xinetd_known[] = {
 
 /* Attributes of xinetd that pinetd does not have yet: a clear error. */
 static const char *xinetd_later[] = {
-	"umask", "nice", "groups", "banner", "banner_success", "banner_fail",
-	"redirect", "rlimit_as", "rlimit_cpu", "rlimit_data", "rlimit_rss",
-	"rlimit_stack", "rlimit_files", "max_load", "access_times", NULL
+	"redirect", NULL
 };
 
 /* Attributes that make no sense for pinetd: accepted with a warning. */
@@ -198,8 +210,8 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 }
 
 /* The values an attribute ends up with, folding defaults then the service. */
-static int
-xinetd_values(const struct xattr *def, const struct xattr *svc,
+int
+xattr_values(const struct xattr *def, const struct xattr *svc,
     const char *name, char ***out, int *line)
 {
 	const struct xattr	*lists[2] = { def, svc }, *xa;
@@ -233,15 +245,15 @@ xinetd_values(const struct xattr *def, const struct xattr *svc,
 }
 
 /* One value of a single-valued attribute, or NULL if not given. */
-static const char *
-xinetd_one(const char *file, const struct xattr *def, const struct xattr *svc,
+const char *
+xattr_one(const char *file, const struct xattr *def, const struct xattr *svc,
     const char *name, int *line, int *bad)
 {
 	const char	*value;
 	char		**v;
 	int		  n;
 
-	if ((n = xinetd_values(def, svc, name, &v, line)) == -1)
+	if ((n = xattr_values(def, svc, name, &v, line)) == -1)
 		return (NULL);
 	if (n != 1) {
 		conf_error(file, *line, "attribute '%s' wants one value", name);
@@ -324,7 +336,7 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 	acls[0] = &se->se_only_from;
 	acls[1] = &se->se_no_access;
 	for (k = 0; k < 2; k++) {
-		if ((n = xinetd_values(def, svc, lists[k], &v, &line)) == -1)
+		if ((n = xattr_values(def, svc, lists[k], &v, &line)) == -1)
 			continue;
 		acls[k]->al_set = 1;
 		for (i = 0; i < n; i++) {
@@ -333,15 +345,15 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		}
 		free(v);
 	}
-	if ((value = xinetd_one(file, def, svc, "instances", &line, &bad)) !=
+	if ((value = xattr_one(file, def, svc, "instances", &line, &bad)) !=
 	    NULL && xinetd_limit(file, line, "instances", value,
 	    &se->se_instances) != 0)
 		bad++;
-	if ((value = xinetd_one(file, def, svc, "per_source", &line, &bad)) !=
+	if ((value = xattr_one(file, def, svc, "per_source", &line, &bad)) !=
 	    NULL && xinetd_limit(file, line, "per_source", value,
 	    &se->se_per_source) != 0)
 		bad++;
-	if ((n = xinetd_values(def, svc, "cps", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "cps", &v, &line)) != -1) {
 		if (n != 2 || (se->se_cps = (int)conf_number(v[0], 1,
 		    1000000)) == -1 || (se->se_cps_pause = (int)conf_number(
 		    v[1], 1, 86400)) == -1) {
@@ -352,21 +364,21 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		}
 		free(v);
 	}
-	if ((n = xinetd_values(def, svc, "log_on_success", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "log_on_success", &v, &line)) != -1) {
 		if (xinetd_logflags(file, line, "log_on_success", v, n,
 		    &se->se_log_success) != 0)
 			bad++;
 		free(v);
 	}
-	if ((n = xinetd_values(def, svc, "log_on_failure", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "log_on_failure", &v, &line)) != -1) {
 		if (xinetd_logflags(file, line, "log_on_failure", v, n,
 		    &se->se_log_failure) != 0)
 			bad++;
 		free(v);
 	}
-	if ((n = xinetd_values(def, svc, "env", &v, &line)) == -1)
+	if ((n = xattr_values(def, svc, "env", &v, &line)) == -1)
 		n = 0;
-	if ((npass = xinetd_values(def, svc, "passenv", &pass, &line)) == -1)
+	if ((npass = xattr_values(def, svc, "passenv", &pass, &line)) == -1)
 		npass = 0;
 	for (i = 0; i < n; i++) {
 		if (strchr(v[i], '=') == NULL || v[i][0] == '=') {
@@ -379,8 +391,10 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		env_service(se, v, n, pass, npass);
 	free(v);
 	free(pass);
+	if (conf_child_apply(file, se, def, svc) != 0)
+		bad++;
 
-	if ((n = xinetd_values(def, svc, "flags", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "flags", &v, &line)) != -1) {
 		for (i = 0; i < n; i++) {
 			if (strcmp(v[i], "NODELAY") == 0)
 				se->se_nodelay = 1;
@@ -405,7 +419,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	int		  family = AF_UNSPEC;
 	struct in6_addr	  in6;
 
-	if ((ntypes = xinetd_values(NULL, svc, "type", &types, &line)) > 0) {
+	if ((ntypes = xattr_values(NULL, svc, "type", &types, &line)) > 0) {
 		for (i = 0; i < ntypes; i++) {
 			if (strcmp(types[i], "INTERNAL") == 0)
 				internal = 1;
@@ -419,7 +433,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		}
 	}
 	free(types);
-	if ((nflags = xinetd_values(def, svc, "flags", &flags, &line)) > 0) {
+	if ((nflags = xattr_values(def, svc, "flags", &flags, &line)) > 0) {
 		for (i = 0; i < nflags; i++) {
 			if (strcmp(flags[i], "IPv4") == 0)
 				family = AF_INET;
@@ -434,16 +448,16 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	}
 	free(flags);
 
-	socktype = xinetd_one(file, NULL, svc, "socket_type", &line, &bad);
-	wait = xinetd_one(file, NULL, svc, "wait", &line, &bad);
-	proto = xinetd_one(file, NULL, svc, "protocol", &line, &bad);
-	user = xinetd_one(file, NULL, svc, "user", &line, &bad);
-	group = xinetd_one(file, NULL, svc, "group", &line, &bad);
-	server = xinetd_one(file, NULL, svc, "server", &line, &bad);
-	port = xinetd_one(file, NULL, svc, "port", &line, &bad);
-	id = xinetd_one(file, NULL, svc, "id", &line, &bad);
-	if ((bind = xinetd_one(file, def, svc, "bind", &line, &bad)) == NULL)
-		bind = xinetd_one(file, def, svc, "interface", &line, &bad);
+	socktype = xattr_one(file, NULL, svc, "socket_type", &line, &bad);
+	wait = xattr_one(file, NULL, svc, "wait", &line, &bad);
+	proto = xattr_one(file, NULL, svc, "protocol", &line, &bad);
+	user = xattr_one(file, NULL, svc, "user", &line, &bad);
+	group = xattr_one(file, NULL, svc, "group", &line, &bad);
+	server = xattr_one(file, NULL, svc, "server", &line, &bad);
+	port = xattr_one(file, NULL, svc, "port", &line, &bad);
+	id = xattr_one(file, NULL, svc, "id", &line, &bad);
+	if ((bind = xattr_one(file, def, svc, "bind", &line, &bad)) == NULL)
+		bind = xattr_one(file, def, svc, "interface", &line, &bad);
 	if (bad)
 		return (-1);
 
@@ -493,7 +507,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 			    name);
 			return (-1);
 		}
-		if ((nargs = xinetd_values(NULL, svc, "server_args", &args,
+		if ((nargs = xattr_values(NULL, svc, "server_args", &args,
 		    &line)) == -1)
 			nargs = 0;
 		argv = xcalloc(nargs + 2, sizeof *argv);
@@ -551,15 +565,15 @@ xinetd_disabled(const struct xattr *def, const struct xattr *svc,
 	char		**v;
 	int		  n, i, line, bad = 0, off = 0;
 
-	disable = xinetd_one("", NULL, svc, "disable", &line, &bad);
+	disable = xattr_one("", NULL, svc, "disable", &line, &bad);
 	if (disable != NULL && strcmp(disable, "yes") == 0)
 		return (1);
-	if ((n = xinetd_values(def, NULL, "disabled", &v, &line)) > 0) {
+	if ((n = xattr_values(def, NULL, "disabled", &v, &line)) > 0) {
 		for (i = 0; i < n; i++)
 			off |= strcmp(v[i], name) == 0;
 	}
 	free(v);
-	if ((n = xinetd_values(def, NULL, "enabled", &v, &line)) != -1) {
+	if ((n = xattr_values(def, NULL, "enabled", &v, &line)) != -1) {
 		off = 1;
 		for (i = 0; i < n; i++)
 			off &= strcmp(v[i], name) != 0;

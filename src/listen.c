@@ -8,6 +8,7 @@
 #include <sys/un.h>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <event2/event.h>
@@ -176,13 +177,15 @@ listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
 {
 	char	addr[256];
 
+	conf_child_banner_send(se, BANNER_FAIL, fd);
 	close(fd);
 	se->se_refused++;
 	if (opts.log_conns ||
 	    (se->se_log_failure & (LOGF_HOST | LOGF_ATTEMPT)))
 		log_info("%s: connection from %s refused: %s%s", se->se_label,
 		    listen_ntop(sa, len, addr, sizeof addr), why,
-		    strcmp(why, "access") == 0 ? "" : " limit");
+		    strcmp(why, "access") == 0 ||
+		    strcmp(why, "access_times") == 0 ? "" : " limit");
 }
 
 /* A stream connection to a built-in: count it and hand it over. */
@@ -205,6 +208,7 @@ listen_builtin(struct service *se, int fd, struct sockaddr *sa,
 		return;
 	}
 	se->se_accepted++;
+	conf_child_banner_send(se, BANNER_SUCCESS, fd);
 	if (opts.log_conns || (se->se_log_success & LOGF_HOST))
 		log_info("%s: connection from %s, built-in", se->se_label,
 		    listen_ntop(sa, len, addr, sizeof addr));
@@ -218,7 +222,8 @@ listen_ready_cb(int fd, short events, void *arg)
 	struct service		*se = arg;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
-	int			 i, cfd;
+	const char		*why;
+	int			 i, cfd, on = 1;
 
 	if (se->se_socktype == SOCK_DGRAM && se->se_builtin != NULL) {
 		se->se_builtin->bi_dgram(se);
@@ -238,10 +243,19 @@ listen_ready_cb(int fd, short events, void *arg)
 			}
 			return;
 		}
+		conf_child_banner_send(se, BANNER_ANY, cfd);
 		if (!acl_allowed(se, (void *)&ss)) {
 			listen_refuse(se, cfd, (void *)&ss, len, "access");
 			continue;
 		}
+		if ((why = conf_child_refuse(se)) != NULL) {
+			listen_refuse(se, cfd, (void *)&ss, len, why);
+			continue;
+		}
+		if (se->se_nodelay)
+			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+		if (se->se_keepalive)
+			setsockopt(cfd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
 		if (se->se_builtin != NULL)
 			listen_builtin(se, cfd, (void *)&ss, len);
 		else

@@ -12,6 +12,7 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <stdarg.h>
@@ -92,6 +93,29 @@ struct acl_list {
 #define LOGF_DURATION	0x08
 #define LOGF_ATTEMPT	0x10
 
+/* A resource limit for the server (rlimit_* attributes). */
+#define PINETD_NRLIMITS	6
+struct rlimit_set {
+	int		 rl_set;
+	int		 rl_resource;
+	rlim_t		 rl_value;
+};
+
+/* A banner file's contents, read at load. */
+struct banner {
+	char		*bn_buf;
+	size_t		 bn_len;
+};
+#define BANNER_ANY	0	/* banner: every connection */
+#define BANNER_SUCCESS	1	/* banner_success: allowed ones */
+#define BANNER_FAIL	2	/* banner_fail: refused ones */
+
+/* An access_times interval, minutes since midnight. */
+struct access_time {
+	int		 at_from;
+	int		 at_to;
+};
+
 /* One configured service: configuration first, then run-time state. */
 struct service {
 	char		*se_file;	/* configuration file and line */
@@ -132,6 +156,16 @@ struct service {
 	int		 se_keepalive;	/* SO_KEEPALIVE on connections */
 	int		 se_cleanenv;	/* xinetd: only env, passenv, peer */
 	char		**se_envbase;	/* the child's environment, or NULL */
+	int		 se_umask;	/* -1: inherit */
+	int		 se_nice;
+	int		 se_nice_set;
+	int		 se_nogroups;	/* groups = no: primary group only */
+	struct rlimit_set se_rlimits[PINETD_NRLIMITS];
+	int		 se_childsetup;	/* any of the above: fork, not spawn */
+	struct banner	 se_banners[3];
+	struct access_time *se_times;
+	int		 se_ntimes;
+	double		 se_max_load;	/* 0: no limit */
 
 	enum se_state	 se_state;
 	int		 se_fd;
@@ -227,11 +261,22 @@ struct xinetd_parse {
 };
 struct xattr	*xattr_parse(const char *, int, char *, int, int *);
 void		 xattr_free(struct xattr *);
+int		 xattr_values(const struct xattr *, const struct xattr *,
+		    const char *, char ***, int *);
+const char	*xattr_one(const char *, const struct xattr *,
+		    const struct xattr *, const char *, int *, int *);
 int		 xattr_apply(const char *, struct service *,
 		    const struct xattr *, const struct xattr *);
 void		 conf_xinetd_file(struct xinetd_parse *, const char *);
 void		 conf_xinetd_load(const char *, struct conf_out *);
 int		 conf_xinetd_detect(FILE *);
+
+/* conf-child.c */
+int		 conf_child_apply(const char *, struct service *,
+		    const struct xattr *, const struct xattr *);
+const char	*conf_child_refuse(const struct service *);
+void		 conf_child_banner_send(const struct service *, int, int);
+int		 conf_child_setup(const struct service *);
 
 /* conf-bsd.c */
 struct conf_bsd {

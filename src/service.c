@@ -26,6 +26,7 @@ service_new(void)
 
 	se = xcalloc(1, sizeof *se);
 	se->se_fd = -1;
+	se->se_umask = -1;
 	se->se_refs = 1;
 	se->se_state = SE_CLOSED;
 	return (se);
@@ -50,6 +51,9 @@ service_free_config(struct service *se)
 	acl_free(&se->se_only_from);
 	acl_free(&se->se_no_access);
 	env_free_list(se->se_envbase);
+	for (i = 0; i < 3; i++)
+		free(se->se_banners[i].bn_buf);
+	free(se->se_times);
 }
 
 /* Free a service that has no socket and no users left. */
@@ -217,6 +221,21 @@ service_same(const struct service *a, const struct service *b)
 	    a->se_keepalive != b->se_keepalive ||
 	    a->se_cleanenv != b->se_cleanenv)
 		return (0);
+	if (a->se_umask != b->se_umask || a->se_nice != b->se_nice ||
+	    a->se_nice_set != b->se_nice_set ||
+	    a->se_nogroups != b->se_nogroups ||
+	    a->se_max_load != b->se_max_load || a->se_ntimes != b->se_ntimes ||
+	    memcmp(a->se_rlimits, b->se_rlimits, sizeof a->se_rlimits) != 0 ||
+	    (a->se_ntimes > 0 && memcmp(a->se_times, b->se_times,
+	    a->se_ntimes * sizeof *a->se_times) != 0))
+		return (0);
+	for (i = 0; i < 3; i++) {
+		if (a->se_banners[i].bn_len != b->se_banners[i].bn_len ||
+		    (a->se_banners[i].bn_len > 0 &&
+		    memcmp(a->se_banners[i].bn_buf, b->se_banners[i].bn_buf,
+		    a->se_banners[i].bn_len) != 0))
+			return (0);
+	}
 	if (!service_streq(a->se_proto, b->se_proto) ||
 	    !service_streq(a->se_user, b->se_user) ||
 	    !service_streq(a->se_group, b->se_group) ||
@@ -281,6 +300,18 @@ service_adopt(struct service *se, struct service *from)
 	se->se_nodelay = from->se_nodelay;
 	se->se_keepalive = from->se_keepalive;
 	se->se_cleanenv = from->se_cleanenv;
+	se->se_umask = from->se_umask;
+	se->se_nice = from->se_nice;
+	se->se_nice_set = from->se_nice_set;
+	se->se_nogroups = from->se_nogroups;
+	memcpy(se->se_rlimits, from->se_rlimits, sizeof se->se_rlimits);
+	se->se_childsetup = from->se_childsetup;
+	memcpy(se->se_banners, from->se_banners, sizeof se->se_banners);
+	memset(from->se_banners, 0, sizeof from->se_banners);
+	se->se_times = from->se_times;
+	se->se_ntimes = from->se_ntimes;
+	from->se_times = NULL;
+	se->se_max_load = from->se_max_load;
 	memset(&from->se_only_from, 0, sizeof from->se_only_from);
 	memset(&from->se_no_access, 0, sizeof from->se_no_access);
 	from->se_proto = from->se_user = from->se_group = NULL;

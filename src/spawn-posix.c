@@ -78,7 +78,12 @@ spawn_child_user(struct service *se)
 		log_warn("%s: setgid %ld", se->se_label, (long)se->se_gid);
 		return (-1);
 	}
-	if (se->se_groups != NULL) {
+	if (se->se_nogroups) {
+		if (setgroups(1, &se->se_gid) == -1) {
+			log_warn("%s: setgroups", se->se_label);
+			return (-1);
+		}
+	} else if (se->se_groups != NULL) {
 		if (setgroups(se->se_ngroups, se->se_groups) == -1) {
 			log_warn("%s: setgroups", se->se_label);
 			return (-1);
@@ -123,7 +128,10 @@ spawn_child(struct service *se, int fd, char **envp)
 	}
 	if (fd > 2)
 		close(fd);
-	if (se->se_setuser && spawn_child_user(se) != 0)
+	if ((se->se_setuser || (se->se_nogroups && geteuid() == 0)) &&
+	    spawn_child_user(se) != 0)
+		_exit(126);
+	if (se->se_childsetup && conf_child_setup(se) != 0)
 		_exit(126);
 	execve(se->se_server, se->se_argv, envp);
 	log_warn("%s: exec %s", se->se_label, se->se_server);
@@ -189,7 +197,7 @@ spawn_start(struct service *se, int fd, char **envp, pid_t *ret)
 {
 	pid_t	pid;
 
-	if (!se->se_setuser && fd > 2)
+	if (!se->se_setuser && !se->se_childsetup && fd > 2)
 		return (spawn_posix_spawn(se, fd, envp, ret));
 
 	switch (pid = fork()) {

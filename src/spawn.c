@@ -30,6 +30,7 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 		close(fd);
 		return;
 	}
+	conf_child_banner_send(se, BANNER_SUCCESS, fd);
 	if (listen_wildcard(se))
 		local = getsockname(fd, (void *)&ss, &sslen) == 0 ?
 		    (const void *)&ss : NULL;

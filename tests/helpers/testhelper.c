@@ -8,6 +8,8 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
@@ -357,6 +359,29 @@ th_number(const char *s)
 	return ((int)v);
 }
 
+/* Print the process attributes pinetd may set: umask, nice, rlimits. */
+static int
+th_limits(void)
+{
+	struct rlimit	nofile, cpu;
+	char		buf[256];
+	mode_t		mask;
+	int		len, pri;
+
+	mask = umask(0);
+	umask(mask);
+	errno = 0;
+	pri = nice(0);
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == -1 ||
+	    getrlimit(RLIMIT_CPU, &cpu) == -1)
+		return (1);
+	len = snprintf(buf, sizeof buf, "umask=%03o nice=%d nofile=%lld "
+	    "cpu=%lld\n", (unsigned)mask, pri, nofile.rlim_cur ==
+	    RLIM_INFINITY ? -1LL : (long long)nofile.rlim_cur,
+	    cpu.rlim_cur == RLIM_INFINITY ? -1LL : (long long)cpu.rlim_cur);
+	return (th_write_all(1, buf, (size_t)len) == 0 ? 0 : 1);
+}
+
 /* Dispatch on argv[1]. */
 int
 main(int argc, char **argv)
@@ -385,6 +410,8 @@ main(int argc, char **argv)
 		return (th_proc());
 	if (strcmp(mode, "stderr") == 0)
 		return (th_stderr());
+	if (strcmp(mode, "limits") == 0)
+		return (th_limits());
 	if (strcmp(mode, "sleep") == 0 && argc == 3) {
 		n = th_number(argv[2]);
 		while (n > 0)

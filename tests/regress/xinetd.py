@@ -238,13 +238,15 @@ def cps_pauses():
     a second; it is logged and the service comes back"""
     p = free_port()
     d = Daemon(service_block("cps", p, "exit 0", "\tcps = 2 1\n"))
-    for _ in range(3):
+    # A burst without waiting for the servers: some second holds three.
+    held = []
+    for _ in range(20):
         try:
-            s = connect(p)
-            recv_all(s)
-            s.close()
+            held.append(connect(p))
         except ConnectionRefusedError:
-            pass
+            break
+    for s in held:
+        s.close()
     d.wait_log(r"^cps/tcp: more than 2 connections per second; paused for "
                r"1 s$")
     d.wait_log(r"^cps/tcp: resumed$")
@@ -289,8 +291,12 @@ def errors_name_file_line_attribute():
          r":11: missing '\}' for 'bad'"),
         ("service bad\n{\n\twait = no\n}\n", r":11: service 'bad' needs "
          r"'socket_type'"),
-        (service_block("bad", q, "env", "\tumask = 022\n"),
-         r":20: attribute 'umask' is not supported"),
+        (service_block("bad", q, "env", "\tredirect = 10.0.0.1 80\n"),
+         r":20: attribute 'redirect' is not supported"),
+        (service_block("bad", q, "env", "\tumask = 999\n"),
+         r":20: bad umask '999'"),
+        (service_block("bad", q, "env", "\taccess_times = 25:00-26:00\n"),
+         r":20: bad access_times '25:00-26:00'"),
     ]
     for text, rx in cases:
         path = write_conf(good + text)
@@ -339,6 +345,78 @@ def sigusr1_dump():
         text = f.read()
     check(m.group(0)[len("dump: "):] + "\n" in text,
           "dump file has the line: %r" % text)
+    d.stop()
+
+
+@test
+def process_attributes():
+    """umask, nice, rlimit_files and rlimit_cpu reach the server; groups = no
+    leaves only the primary group"""
+    p, q, r = free_port(), free_port(), free_port()
+    conf = (service_block("lim", p, "limits", "\tumask = 027\n\tnice = 5\n"
+                          "\trlimit_files = 64\n\trlimit_cpu = 100\n")
+            + service_block("grp", q, "id", "\tgroup = daemon\n")
+            + service_block("nogrp", r, "id", "\tgroup = daemon\n"
+                            "\tgroups = no\n"))
+    d = Daemon(conf)
+    s = connect(p)
+    out = recv_all(s).decode()
+    s.close()
+    m = re.match(r"^umask=027 nice=(\d+) nofile=64 cpu=100\n$", out)
+    check(m, "child attributes %r" % out)
+    if os.geteuid() != 0:
+        d.stop()
+        skip("groups needs root")
+    s = connect(r)
+    out = recv_all(s).decode()
+    s.close()
+    gid = __import__("grp").getgrnam("daemon").gr_gid
+    check_eq(out, "uid=0 gid=%d groups=%d\n" % (gid, gid), "groups = no")
+    s = connect(q)
+    out = recv_all(s).decode()
+    s.close()
+    want = sorted(set(os.getgrouplist("root", gid)))
+    m = re.match(r"^uid=0 gid=%d groups=([\d,]*)\n$" % gid, out)
+    check(m and sorted(set(int(g) for g in m.group(1).split(",") if g))
+          == want, "groups = yes (default): root's group list %r, got %r"
+          % (want, out))
+    d.stop()
+
+
+@test
+def banners_and_times():
+    """banner before the server's output, banner_fail to a refused client;
+    access_times outside now refuses, 00:00-23:59 serves"""
+    p, q, r = free_port(), free_port(), free_port()
+    top = tmpdir()
+    ok_banner = write_file(os.path.join(top, "hello"), "welcome\n")
+    no_banner = write_file(os.path.join(top, "go"), "go away\n")
+    t = time.localtime()
+    later = (t.tm_hour + 2) % 24
+    conf = (service_block("ban", p, "args x",
+                          "\tbanner = %s\n\tbanner_fail = %s\n"
+                          "\tonly_from = 127.0.0.1\n" % (ok_banner, no_banner))
+            + service_block("late", q, "env", "\taccess_times = %02d:00-%02d:"
+                            "30\n" % (later, later))
+            + service_block("always", r, "args y",
+                            "\taccess_times = 00:00-23:59\n"))
+    d = Daemon(conf, dlflags=("-d", "-l"))
+    s = connect(p)
+    check_eq(recv_all(s).decode(), "welcome\nargc=3 argv=testhelper|args|x\n",
+             "banner, then the server")
+    s.close()
+    s = connect_from(p, "127.0.0.2")
+    check_eq(recv_all(s).decode(), "welcome\ngo away\n",
+             "banner and banner_fail to a refused client")
+    s.close()
+    s = connect(q)
+    check_eq(recv_all(s), b"", "outside access_times")
+    s.close()
+    d.wait_log(r"^late/tcp: connection from .* refused: access_times$")
+    s = connect(r)
+    check_eq(recv_all(s).decode(), "argc=3 argv=testhelper|args|y\n",
+             "inside access_times")
+    s.close()
     d.stop()
 
 

@@ -1,0 +1,272 @@
+/*
+ * Attributes that shape the server process or the connection before it
+ * starts: umask, nice, groups, rlimit_*, banner*, access_times, max_load.
+ * Parsed once at load (banner files read then); applied per connection.
+ */
+
+#include "pinetd.h"
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CONF_CHILD_MAXBANNER	16384	/* fits a socket buffer */
+
+/* The rlimit attributes, in the order of se_rlimits. */
+static const struct {
+	const char	*name;
+	int		 resource;
+} conf_child_rlimits[PINETD_NRLIMITS] = {
+	{ "rlimit_as",		RLIMIT_AS },
+	{ "rlimit_cpu",		RLIMIT_CPU },
+	{ "rlimit_data",	RLIMIT_DATA },
+	{ "rlimit_rss",		RLIMIT_RSS },
+	{ "rlimit_stack",	RLIMIT_STACK },
+	{ "rlimit_files",	RLIMIT_NOFILE },
+};
+
+/* A size or count with an optional K or M suffix, or UNLIMITED. */
+static int
+conf_child_size(const char *value, rlim_t *out)
+{
+	char			*end;
+	unsigned long long	 v;
+
+	if (strcmp(value, "UNLIMITED") == 0) {
+		*out = RLIM_INFINITY;
+		return (0);
+	}
+	if (*value < '0' || *value > '9')
+		return (-1);
+	errno = 0;
+	v = strtoull(value, &end, 10);
+	if (errno != 0)
+		return (-1);
+	if (*end == 'K' || *end == 'k')
+		v *= 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		v *= 1024 * 1024, end++;
+	if (*end != '\0')
+		return (-1);
+	*out = (rlim_t)v;
+	return (0);
+}
+
+/* Read a banner file now, so a connection never waits for the disk. */
+static int
+conf_child_banner(const char *file, int line, const char *path, char **buf,
+    size_t *len)
+{
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1) {
+		conf_error(file, line, "banner '%s': %s", path, strerror(errno));
+		return (-1);
+	}
+	*buf = xmalloc(CONF_CHILD_MAXBANNER);
+	*len = 0;
+	while (*len < CONF_CHILD_MAXBANNER && (n = read(fd, *buf + *len,
+	    CONF_CHILD_MAXBANNER - *len)) > 0)
+		*len += (size_t)n;
+	close(fd);
+	return (0);
+}
+
+/* "hh:mm-hh:mm" into minutes since midnight. */
+static int
+conf_child_interval(const char *word, int *from, int *to)
+{
+	int	h1, m1, h2, m2;
+	char	c;
+
+	if (sscanf(word, "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &c) != 4 ||
+	    h1 < 0 || h1 > 23 || h2 < 0 || h2 > 23 || m1 < 0 || m1 > 59 ||
+	    m2 < 0 || m2 > 59)
+		return (-1);
+	*from = h1 * 60 + m1;
+	*to = h2 * 60 + m2;
+	return (0);
+}
+
+/* Parse the process and connection attributes of a service. */
+int
+conf_child_apply(const char *file, struct service *se, const struct xattr *def,
+    const struct xattr *svc)
+{
+	static const char	*banners[] = { "banner", "banner_success",
+				    "banner_fail" };
+	char			**v;
+	const char		*value;
+	long			  num;
+	char			 *end;
+	int			  n, i, line = se->se_line, bad = 0;
+
+	if ((value = xattr_one(file, def, svc, "umask", &line, &bad)) != NULL) {
+		num = strtol(value, &end, 8);
+		if (*value == '\0' || *end != '\0' || num < 0 || num > 0777) {
+			conf_error(file, line, "bad umask '%s'", value);
+			bad++;
+		} else
+			se->se_umask = (int)num;
+	}
+	if ((value = xattr_one(file, def, svc, "nice", &line, &bad)) != NULL) {
+		num = strtol(value, &end, 10);
+		if (*value == '\0' || *end != '\0' || num < -20 || num > 19) {
+			conf_error(file, line, "bad nice '%s'", value);
+			bad++;
+		} else {
+			se->se_nice = (int)num;
+			se->se_nice_set = 1;
+		}
+	}
+	if ((value = xattr_one(file, def, svc, "groups", &line, &bad)) != NULL) {
+		if (strcmp(value, "no") == 0)
+			se->se_nogroups = 1;
+		else if (strcmp(value, "yes") != 0) {
+			conf_error(file, line, "groups wants 'yes' or 'no', not "
+			    "'%s'", value);
+			bad++;
+		}
+	}
+	for (i = 0; i < PINETD_NRLIMITS; i++) {
+		value = xattr_one(file, def, svc, conf_child_rlimits[i].name,
+		    &line, &bad);
+		if (value == NULL)
+			continue;
+		if (conf_child_size(value, &se->se_rlimits[i].rl_value) != 0) {
+			conf_error(file, line, "bad value '%s' for '%s'", value,
+			    conf_child_rlimits[i].name);
+			bad++;
+			continue;
+		}
+		se->se_rlimits[i].rl_resource = conf_child_rlimits[i].resource;
+		se->se_rlimits[i].rl_set = 1;
+	}
+	for (i = 0; i < 3; i++) {
+		value = xattr_one(file, def, svc, banners[i], &line, &bad);
+		if (value != NULL && conf_child_banner(file, line, value,
+		    &se->se_banners[i].bn_buf, &se->se_banners[i].bn_len) != 0)
+			bad++;
+	}
+	if ((n = xattr_values(def, svc, "access_times", &v, &line)) > 0) {
+		se->se_times = xcalloc(n, sizeof *se->se_times);
+		for (i = 0; i < n; i++) {
+			if (conf_child_interval(v[i], &se->se_times[i].at_from,
+			    &se->se_times[i].at_to) != 0) {
+				conf_error(file, line, "bad access_times '%s' "
+				    "(want hh:mm-hh:mm)", v[i]);
+				bad++;
+			}
+		}
+		se->se_ntimes = n;
+	}
+	free(v);
+	if ((value = xattr_one(file, def, svc, "max_load", &line, &bad)) !=
+	    NULL) {
+		se->se_max_load = strtod(value, &end);
+		if (*value == '\0' || *end != '\0' || se->se_max_load <= 0) {
+			conf_error(file, line, "bad max_load '%s'", value);
+			bad++;
+		}
+#ifndef HAVE_GETLOADAVG
+		conf_error(file, line, "max_load needs getloadavg, which this "
+		    "system lacks");
+		bad++;
+#endif
+	}
+	se->se_childsetup = se->se_umask != -1 || se->se_nice_set ||
+	    (se->se_nogroups && geteuid() == 0);
+	for (i = 0; i < PINETD_NRLIMITS; i++)
+		se->se_childsetup |= se->se_rlimits[i].rl_set;
+	return (bad == 0 ? 0 : -1);
+}
+
+/* Whether now is inside one of a service's access_times intervals. */
+static int
+conf_child_in_times(const struct service *se)
+{
+	time_t		 now = time(NULL);
+	struct tm	*tm = localtime(&now);
+	int		 i, m;
+
+	if (se->se_ntimes == 0 || tm == NULL)
+		return (1);
+	m = tm->tm_hour * 60 + tm->tm_min;
+	for (i = 0; i < se->se_ntimes; i++) {
+		if (se->se_times[i].at_from <= se->se_times[i].at_to ?
+		    (m >= se->se_times[i].at_from && m <= se->se_times[i].at_to) :
+		    (m >= se->se_times[i].at_from || m <= se->se_times[i].at_to))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Checks made per connection that depend on the moment, not the peer:
+ * access_times and max_load. Returns the reason to refuse, or NULL.
+ */
+const char *
+conf_child_refuse(const struct service *se)
+{
+	if (!conf_child_in_times(se))
+		return ("access_times");
+#ifdef HAVE_GETLOADAVG
+	if (se->se_max_load > 0) {
+		double	load[1];
+
+		if (getloadavg(load, 1) == 1 && load[0] > se->se_max_load)
+			return ("max_load");
+	}
+#endif
+	return (NULL);
+}
+
+/* Send a banner without ever blocking the daemon: best effort. */
+void
+conf_child_banner_send(const struct service *se, int which, int fd)
+{
+	const struct banner	*bn = &se->se_banners[which];
+
+#ifndef MSG_DONTWAIT
+#define MSG_DONTWAIT 0		/* small enough for the socket buffer */
+#endif
+	if (bn->bn_len > 0)
+		(void)send(fd, bn->bn_buf, bn->bn_len, MSG_DONTWAIT);
+}
+
+/* In the child, before exec: umask, nice, rlimits. */
+int
+conf_child_setup(const struct service *se)
+{
+	struct rlimit	rl;
+	int		i;
+
+	if (se->se_umask != -1)
+		umask((mode_t)se->se_umask);
+	if (se->se_nice_set) {
+		errno = 0;
+		if (nice(se->se_nice) == -1 && errno != 0) {
+			log_warn("%s: nice %d", se->se_label, se->se_nice);
+			return (-1);
+		}
+	}
+	for (i = 0; i < PINETD_NRLIMITS; i++) {
+		if (!se->se_rlimits[i].rl_set)
+			continue;
+		rl.rlim_cur = rl.rlim_max = se->se_rlimits[i].rl_value;
+		if (setrlimit(se->se_rlimits[i].rl_resource, &rl) == -1) {
+			log_warn("%s: setrlimit %s", se->se_label,
+			    conf_child_rlimits[i].name);
+			return (-1);
+		}
+	}
+	return (0);
+}
