@@ -101,9 +101,14 @@ builtin_chargen_init(void)
 
 /* One stream connection to a built-in: it holds the service and its limits. */
 struct builtin_conn {
-	struct service	*bc_se;
-	struct source	*bc_so;
+	struct service		*bc_se;
+	struct source		*bc_so;
+	struct bufferevent	*bc_bev;
+	struct builtin_conn	*bc_prev;	/* every open connection */
+	struct builtin_conn	*bc_next;
 };
+
+static struct builtin_conn	*builtin_conns;
 
 /*
  * Wrap an accepted socket in a bufferevent whose callback argument is the
@@ -123,9 +128,14 @@ builtin_bev(struct service *se, int fd, struct source *so,
 		close(fd);
 		return (NULL);
 	}
-	bc = xmalloc(sizeof *bc);
+	bc = xcalloc(1, sizeof *bc);
 	bc->bc_se = se;
 	bc->bc_so = so;
+	bc->bc_bev = bev;
+	bc->bc_next = builtin_conns;
+	if (builtin_conns != NULL)
+		builtin_conns->bc_prev = bc;
+	builtin_conns = bc;
 	service_ref(se);
 	se->se_active++;
 	limit_started(so);
@@ -150,6 +160,12 @@ builtin_close(struct bufferevent *bev)
 	struct builtin_conn	*bc = builtin_conn(bev);
 
 	bufferevent_free(bev);
+	if (bc->bc_prev != NULL)
+		bc->bc_prev->bc_next = bc->bc_next;
+	else
+		builtin_conns = bc->bc_next;
+	if (bc->bc_next != NULL)
+		bc->bc_next->bc_prev = bc->bc_prev;
 	limit_exited(bc->bc_so);
 	bc->bc_se->se_active--;
 	service_unref(bc->bc_se);
@@ -463,4 +479,12 @@ static void
 builtin_time_dgram(struct service *se)
 {
 	builtin_dgram_each(se, builtin_time_reply);
+}
+
+/* Close every built-in stream connection, at shutdown. */
+void
+builtin_shutdown(void)
+{
+	while (builtin_conns != NULL)
+		builtin_close(builtin_conns->bc_bev);
 }

@@ -300,3 +300,37 @@ conf_finish(const char *file, int line, struct service *se)
 		log_warn("%s:%d: %s: server program %s", file, line,
 		    se->se_label, se->se_server);
 }
+
+/*
+ * The address a redirect service relays to, resolved once at load. Only a
+ * nowait stream service can be relayed.
+ */
+int
+conf_redirect(const char *file, int line, struct service *se,
+    const char *host, const char *port)
+{
+	struct addrinfo	 hints, *res;
+	int		 error;
+
+	if (se->se_socktype != SOCK_STREAM || se->se_wait) {
+		conf_error(file, line, "redirect needs a nowait stream "
+		    "service");
+		return (-1);
+	}
+	if (conf_number(port, 1, 65535) == -1) {
+		conf_error(file, line, "bad redirect port '%s'", port);
+		return (-1);
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((error = getaddrinfo(host, port, &hints, &res)) != 0) {
+		conf_error(file, line, "bad redirect host '%s': %s", host,
+		    gai_strerror(error));
+		return (-1);
+	}
+	memcpy(&se->se_redirect, res->ai_addr, res->ai_addrlen);
+	se->se_redirectlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return (0);
+}

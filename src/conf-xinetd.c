@@ -53,6 +53,7 @@ static const struct xinetd_known xinetd_known[] = {
 	{ "log_type",		XA_SVC|XA_DEF },
 	{ "log_on_success",	XA_ALL },
 	{ "log_on_failure",	XA_ALL },
+	{ "redirect",		XA_SVC|XA_BSD },
 	{ "umask",		XA_ALL },
 	{ "nice",		XA_ALL },
 	{ "groups",		XA_ALL },
@@ -74,7 +75,7 @@ static const struct xinetd_known xinetd_known[] = {
 
 /* Attributes of xinetd that pinetd does not have yet: a clear error. */
 static const char *xinetd_later[] = {
-	"redirect", NULL
+	NULL
 };
 
 /* Attributes that make no sense for pinetd: accepted with a warning. */
@@ -393,6 +394,15 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 	free(pass);
 	if (conf_child_apply(file, se, def, svc) != 0)
 		bad++;
+	if ((n = xattr_values(NULL, svc, "redirect", &v, &line)) != -1) {
+		if (n != 2 || conf_redirect(file, line, se, v[0], v[1]) != 0) {
+			if (n != 2)
+				conf_error(file, line, "redirect wants a host "
+				    "and a port");
+			bad++;
+		}
+		free(v);
+	}
 
 	if ((n = xattr_values(def, svc, "flags", &v, &line)) != -1) {
 		for (i = 0; i < n; i++) {
@@ -501,6 +511,9 @@ xinetd_core(const char *file, struct service *se, const char *name,
 			    name);
 			return (-1);
 		}
+	} else if (server == NULL &&
+	    xattr_values(NULL, svc, "redirect", &args, &line) != -1) {
+		free(args);		/* a redirect needs no program */
 	} else {
 		if (server == NULL) {
 			conf_error(file, line, "service '%s' needs 'server'",
@@ -533,7 +546,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	if (user != NULL) {
 		if (conf_user(file, se->se_line, se, user, group) != 0)
 			return (-1);
-	} else if (!internal && geteuid() == 0) {
+	} else if (!internal && server != NULL && geteuid() == 0) {
 		conf_error(file, se->se_line, "service '%s' needs 'user'",
 		    name);
 		return (-1);

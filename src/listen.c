@@ -188,9 +188,12 @@ listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
 		    strcmp(why, "access_times") == 0 ? "" : " limit");
 }
 
-/* A stream connection to a built-in: count it and hand it over. */
+/*
+ * A stream connection served inside the daemon (a built-in, or a redirect):
+ * the same limits as for a program, then hand it over.
+ */
 static void
-listen_builtin(struct service *se, int fd, struct sockaddr *sa,
+listen_inside(struct service *se, int fd, struct sockaddr *sa,
     socklen_t len)
 {
 	struct source	*so;
@@ -210,9 +213,13 @@ listen_builtin(struct service *se, int fd, struct sockaddr *sa,
 	se->se_accepted++;
 	conf_child_banner_send(se, BANNER_SUCCESS, fd);
 	if (opts.log_conns || (se->se_log_success & LOGF_HOST))
-		log_info("%s: connection from %s, built-in", se->se_label,
-		    listen_ntop(sa, len, addr, sizeof addr));
-	se->se_builtin->bi_stream(se, fd, so);
+		log_info("%s: connection from %s, %s", se->se_label,
+		    listen_ntop(sa, len, addr, sizeof addr),
+		    se->se_builtin != NULL ? "built-in" : "redirected");
+	if (se->se_builtin != NULL)
+		se->se_builtin->bi_stream(se, fd, so);
+	else
+		relay_start(se, fd, so);
 }
 
 /* A listening socket is readable: accept, read a datagram or start a server. */
@@ -229,7 +236,7 @@ listen_ready_cb(int fd, short events, void *arg)
 		se->se_builtin->bi_dgram(se);
 		return;
 	}
-	if (se->se_wait && se->se_builtin == NULL) {
+	if (se->se_wait && se->se_builtin == NULL && se->se_redirectlen == 0) {
 		spawn_wait(se);
 		return;
 	}
@@ -256,8 +263,8 @@ listen_ready_cb(int fd, short events, void *arg)
 			setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 		if (se->se_keepalive)
 			setsockopt(cfd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
-		if (se->se_builtin != NULL)
-			listen_builtin(se, cfd, (void *)&ss, len);
+		if (se->se_builtin != NULL || se->se_redirectlen > 0)
+			listen_inside(se, cfd, (void *)&ss, len);
 		else
 			spawn_connection(se, cfd, (void *)&ss, len);
 	}

@@ -305,6 +305,8 @@ main(int argc, char **argv)
 
 	event_base_dispatch(ev_base);
 
+	builtin_shutdown();
+	relay_shutdown();
 	service_stop_all();
 	if (pidfile_written)
 		unlink(opts.pidfile);

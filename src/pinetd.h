@@ -166,6 +166,8 @@ struct service {
 	struct access_time *se_times;
 	int		 se_ntimes;
 	double		 se_max_load;	/* 0: no limit */
+	struct sockaddr_storage se_redirect; /* redirect: relay here */
+	socklen_t	 se_redirectlen;	/* 0: no redirect */
 
 	enum se_state	 se_state;
 	int		 se_fd;
@@ -237,6 +239,8 @@ int		 conf_unix(const char *, int, struct service *, const char *);
 int		 conf_program(const char *, int, struct service *,
 		    const char *, char **, int);
 void		 conf_finish(const char *, int, struct service *);
+int		 conf_redirect(const char *, int, struct service *,
+		    const char *, const char *);
 
 /* conf-xinetd.c */
 #define XA_SVC		0x1	/* attribute allowed in a service block */
@@ -291,6 +295,10 @@ void		 conf_bsd_free(struct conf_bsd *);
 void		 notify_ready(int);
 void		 notify_reloading(void);
 void		 notify_stopping(void);
+
+/* relay.c */
+void		 relay_start(struct service *, int, struct source *);
+void		 relay_shutdown(void);
 
 /* service.c */
 extern struct service	*services;
@@ -347,6 +355,7 @@ int		 acl_allowed(const struct service *, const struct sockaddr *);
 /* builtin.c */
 const struct builtin	*builtin_find(const char *);
 int			 builtin_port_reserved(int);
+void			 builtin_shutdown(void);
 
 /* child.c */
 void		 child_add(pid_t, struct service *, struct source *);

@@ -94,7 +94,8 @@ service_unref(struct service *se)
 static int
 service_nonblocking(const struct service *se)
 {
-	return (se->se_builtin != NULL || !se->se_wait);
+	return (se->se_builtin != NULL || se->se_redirectlen > 0 ||
+	    !se->se_wait);
 }
 
 /* Arm the service's timer for some seconds. */
@@ -225,6 +226,9 @@ service_same(const struct service *a, const struct service *b)
 	    a->se_nice_set != b->se_nice_set ||
 	    a->se_nogroups != b->se_nogroups ||
 	    a->se_max_load != b->se_max_load || a->se_ntimes != b->se_ntimes ||
+	    a->se_redirectlen != b->se_redirectlen ||
+	    memcmp(&a->se_redirect, &b->se_redirect,
+	    sizeof a->se_redirect) != 0 ||
 	    memcmp(a->se_rlimits, b->se_rlimits, sizeof a->se_rlimits) != 0 ||
 	    (a->se_ntimes > 0 && memcmp(a->se_times, b->se_times,
 	    a->se_ntimes * sizeof *a->se_times) != 0))
@@ -312,6 +316,8 @@ service_adopt(struct service *se, struct service *from)
 	se->se_ntimes = from->se_ntimes;
 	from->se_times = NULL;
 	se->se_max_load = from->se_max_load;
+	se->se_redirect = from->se_redirect;
+	se->se_redirectlen = from->se_redirectlen;
 	memset(&from->se_only_from, 0, sizeof from->se_only_from);
 	memset(&from->se_no_access, 0, sizeof from->se_no_access);
 	from->se_proto = from->se_user = from->se_group = NULL;
