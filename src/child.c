@@ -82,10 +82,10 @@ child_exited(pid_t pid, int status)
 
 	if (opts.log_conns || (se->se_log_success & LOGF_EXIT)) {
 		if (WIFSIGNALED(status))
-			log_info("%s: pid %ld killed by signal %d%s",
+			service_log(se, "%s: pid %ld killed by signal %d%s",
 			    se->se_label, (long)pid, WTERMSIG(status), dur);
 		else
-			log_info("%s: pid %ld exited, status %d%s",
+			service_log(se, "%s: pid %ld exited, status %d%s",
 			    se->se_label, (long)pid, WEXITSTATUS(status), dur);
 	} else if (WIFSIGNALED(status))
 		log_warnx("%s: pid %ld killed by signal %d", se->se_label,

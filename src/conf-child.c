@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #define CONF_CHILD_MAXBANNER	16384	/* fits a socket buffer */
@@ -94,6 +95,69 @@ conf_child_interval(const char *word, int *from, int *to)
 	*from = h1 * 60 + m1;
 	*to = h2 * 60 + m2;
 	return (0);
+}
+
+/* syslog facility names log_type SYSLOG accepts. */
+static const struct {
+	const char	*name;
+	int		 facility;
+} conf_child_facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "auth", LOG_AUTH }, { "user", LOG_USER },
+	{ "mail", LOG_MAIL }, { "lpr", LOG_LPR }, { "news", LOG_NEWS },
+	{ "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 }, { NULL, 0 }
+};
+
+/*
+ * log_type: "SYSLOG facility [level]" or "FILE path [soft [hard]]". The
+ * file is opened now, for appending, so a bad path is a load error.
+ */
+static int
+conf_child_logtype(const char *file, int line, struct service *se, char **v,
+    int n)
+{
+	rlim_t	size;
+	int	i;
+
+	if (n >= 2 && strcmp(v[0], "SYSLOG") == 0 && n <= 3) {
+		for (i = 0; conf_child_facilities[i].name != NULL; i++) {
+			if (strcmp(conf_child_facilities[i].name, v[1]) == 0) {
+				se->se_logfacility =
+				    conf_child_facilities[i].facility;
+				return (0);
+			}
+		}
+		conf_error(file, line, "unknown syslog facility '%s'", v[1]);
+		return (-1);
+	}
+	if (n >= 2 && n <= 4 && strcmp(v[0], "FILE") == 0) {
+		for (i = 2; i < n; i++) {
+			if (conf_child_size(v[i], &size) != 0 ||
+			    size == RLIM_INFINITY) {
+				conf_error(file, line, "bad log file limit '%s'",
+				    v[i]);
+				return (-1);
+			}
+			if (i == 2)
+				se->se_logsoft = (long)size;
+			else
+				se->se_loghard = (long)size;
+		}
+		if ((se->se_logfile = fopen(v[1], "a")) == NULL) {
+			conf_error(file, line, "log file '%s': %s", v[1],
+			    strerror(errno));
+			return (-1);
+		}
+		fcntl(fileno(se->se_logfile), F_SETFD, FD_CLOEXEC);
+		se->se_logpath = xstrdup(v[1]);
+		return (0);
+	}
+	conf_error(file, line, "log_type wants 'SYSLOG facility' or 'FILE "
+	    "path [soft [hard]]'");
+	return (-1);
 }
 
 /* Parse the process and connection attributes of a service. */
@@ -181,6 +245,11 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		    "system lacks");
 		bad++;
 #endif
+	}
+	if ((n = xattr_values(def, svc, "log_type", &v, &line)) != -1) {
+		if (conf_child_logtype(file, line, se, v, n) != 0)
+			bad++;
+		free(v);
 	}
 	se->se_childsetup = se->se_umask != -1 || se->se_nice_set ||
 	    (se->se_nogroups && geteuid() == 0);

@@ -50,7 +50,7 @@ static const struct xinetd_known xinetd_known[] = {
 	{ "instances",		XA_ALL },
 	{ "per_source",		XA_ALL },
 	{ "cps",		XA_ALL },
-	{ "log_type",		XA_SVC|XA_DEF },
+	{ "log_type",		XA_ALL },
 	{ "log_on_success",	XA_ALL },
 	{ "log_on_failure",	XA_ALL },
 	{ "redirect",		XA_SVC|XA_BSD },

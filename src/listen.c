@@ -182,7 +182,7 @@ listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
 	se->se_refused++;
 	if (opts.log_conns ||
 	    (se->se_log_failure & (LOGF_HOST | LOGF_ATTEMPT)))
-		log_info("%s: connection from %s refused: %s%s", se->se_label,
+		service_log(se, "%s: connection from %s refused: %s%s", se->se_label,
 		    listen_ntop(sa, len, addr, sizeof addr), why,
 		    strcmp(why, "access") == 0 ||
 		    strcmp(why, "access_times") == 0 ? "" : " limit");
@@ -213,7 +213,7 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 	se->se_accepted++;
 	conf_child_banner_send(se, BANNER_SUCCESS, fd);
 	if (opts.log_conns || (se->se_log_success & LOGF_HOST))
-		log_info("%s: connection from %s, %s", se->se_label,
+		service_log(se, "%s: connection from %s, %s", se->se_label,
 		    listen_ntop(sa, len, addr, sizeof addr),
 		    se->se_builtin != NULL ? "built-in" : "redirected");
 	if (se->se_builtin != NULL)

@@ -114,6 +114,17 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Log an ordinary event under another syslog facility (log_type SYSLOG). */
+void
+log_info_facility(int facility, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	log_vwrite(facility | LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
 /* Log a problem, with the errno text appended. */
 void
 log_warn(const char *fmt, ...)

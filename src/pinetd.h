@@ -168,6 +168,12 @@ struct service {
 	double		 se_max_load;	/* 0: no limit */
 	struct sockaddr_storage se_redirect; /* redirect: relay here */
 	socklen_t	 se_redirectlen;	/* 0: no redirect */
+	FILE		*se_logfile;	/* log_type FILE, or NULL */
+	char		*se_logpath;
+	long		 se_logsoft;	/* bytes; 0: none */
+	long		 se_loghard;
+	int		 se_logwarned;
+	int		 se_logfacility; /* log_type SYSLOG, 0: the daemon's */
 
 	enum se_state	 se_state;
 	int		 se_fd;
@@ -202,6 +208,8 @@ void	log_to_stderr(void);
 int	log_debugging(void);
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info_facility(int, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -317,6 +325,8 @@ void		 service_idle(struct service *);
 void		 service_backoff(struct service *);
 void		 service_stop_all(void);
 void		 service_dump(const char *);
+void		 service_log(struct service *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
 int		 service_count(void);
 
 /* env.c */

@@ -51,6 +51,9 @@ service_free_config(struct service *se)
 	acl_free(&se->se_only_from);
 	acl_free(&se->se_no_access);
 	env_free_list(se->se_envbase);
+	if (se->se_logfile != NULL)
+		fclose(se->se_logfile);
+	free(se->se_logpath);
 	for (i = 0; i < 3; i++)
 		free(se->se_banners[i].bn_buf);
 	free(se->se_times);
@@ -227,6 +230,9 @@ service_same(const struct service *a, const struct service *b)
 	    a->se_nogroups != b->se_nogroups ||
 	    a->se_max_load != b->se_max_load || a->se_ntimes != b->se_ntimes ||
 	    a->se_redirectlen != b->se_redirectlen ||
+	    a->se_logfacility != b->se_logfacility ||
+	    a->se_logsoft != b->se_logsoft || a->se_loghard != b->se_loghard ||
+	    !service_streq(a->se_logpath, b->se_logpath) ||
 	    memcmp(&a->se_redirect, &b->se_redirect,
 	    sizeof a->se_redirect) != 0 ||
 	    memcmp(a->se_rlimits, b->se_rlimits, sizeof a->se_rlimits) != 0 ||
@@ -317,6 +323,14 @@ service_adopt(struct service *se, struct service *from)
 	from->se_times = NULL;
 	se->se_max_load = from->se_max_load;
 	se->se_redirect = from->se_redirect;
+	se->se_logfile = from->se_logfile;
+	se->se_logpath = from->se_logpath;
+	se->se_logfacility = from->se_logfacility;
+	se->se_logsoft = from->se_logsoft;
+	se->se_loghard = from->se_loghard;
+	se->se_logwarned = 0;
+	from->se_logfile = NULL;
+	from->se_logpath = NULL;
 	se->se_redirectlen = from->se_redirectlen;
 	memset(&from->se_only_from, 0, sizeof from->se_only_from);
 	memset(&from->se_no_access, 0, sizeof from->se_no_access);
@@ -421,7 +435,7 @@ service_timer_cb(int fd, short events, void *arg)
 
 	switch (se->se_state) {
 	case SE_PAUSED:
-		log_info("%s: resumed", se->se_label);
+		service_log(se, "%s: resumed", se->se_label);
 		se->se_window = time(NULL);
 		se->se_count = 0;
 		se->se_cps_count = 0;
@@ -500,4 +514,44 @@ service_dump(const char *path)
 	    child_count());
 	if (f != NULL && fclose(f) != 0)
 		log_warn("%s", path);
+}
+
+/*
+ * Log a line about one service's connections: to its own file (log_type
+ * FILE, up to its hard limit), under its syslog facility, or to the log.
+ */
+void
+service_log(struct service *se, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg, stamp[32];
+	time_t	 now;
+	long	 size;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (se->se_logfile == NULL) {
+		if (se->se_logfacility != 0)
+			log_info_facility(se->se_logfacility, "%s", msg);
+		else
+			log_info("%s", msg);
+		free(msg);
+		return;
+	}
+	size = ftell(se->se_logfile);
+	if (se->se_loghard > 0 && size >= se->se_loghard) {
+		free(msg);
+		return;
+	}
+	if (se->se_logsoft > 0 && size >= se->se_logsoft && !se->se_logwarned) {
+		log_warnx("%s: log file %s passed %ld bytes", se->se_label,
+		    se->se_logpath, se->se_logsoft);
+		se->se_logwarned = 1;
+	}
+	now = time(NULL);
+	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", localtime(&now));
+	fprintf(se->se_logfile, "%s %s\n", stamp, msg);
+	fflush(se->se_logfile);
+	free(msg);
 }

@@ -44,7 +44,7 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 	se->se_accepted++;
 	child_add(pid, se, so);
 	if (opts.log_conns || (se->se_log_success & (LOGF_HOST | LOGF_PID)))
-		log_info("%s: connection from %s, pid %ld", se->se_label,
+		service_log(se, "%s: connection from %s, pid %ld", se->se_label,
 		    listen_ntop(sa, len, addr, sizeof addr), (long)pid);
 }
 
@@ -67,5 +67,5 @@ spawn_wait(struct service *se)
 	se->se_accepted++;
 	child_add(pid, se, NULL);
 	if (opts.log_conns)
-		log_info("%s: started pid %ld", se->se_label, (long)pid);
+		service_log(se, "%s: started pid %ld", se->se_label, (long)pid);
 }

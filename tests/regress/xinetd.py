@@ -525,6 +525,32 @@ def redirect_target_down():
 
 
 @test
+def log_type_file():
+    """log_type = FILE: the service's connection and exit lines go to its
+    own file, not to the daemon's log; a bad path is a load error"""
+    p = free_port()
+    top = tmpdir()
+    logf = os.path.join(top, "svc.log")
+    d = Daemon(service_block("lf", p, "env", "\tlog_type = FILE %s\n"
+                             "\tlog_on_success = PID HOST EXIT\n" % logf),
+               dlflags=("-d",))
+    env_of(p)
+    wait_until(lambda: "exited, status 0" in open(logf).read(),
+               what="exit line in the service's log file")
+    text = open(logf).read()
+    check(re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d lf/tcp: connection from "
+                    r"127\.0\.0\.1:\d+, pid \d+$", text, re.M),
+          "connection line in %r" % text)
+    check(not d.find_log(r"connection from", pos=0),
+          "not in the daemon's log")
+    d.stop()
+    path = write_conf(service_block("lf", p, "env",
+                                    "\tlog_type = FILE /nonexistent/x.log\n"))
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and "log file '/nonexistent/x.log'" in err, err)
+
+
+@test
 def forced_dialect():
     """-x reads an xinetd file whatever its first line; -b refuses it"""
     p = free_port()
