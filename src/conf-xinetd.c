@@ -529,7 +529,8 @@ xinetd_core(const char *file, struct service *se, const char *name,
 			argv[i++] = strrchr(server, '/') != NULL ?
 			    strrchr(server, '/') + 1 : (char *)server;
 		}
-		memcpy(argv + i, args, nargs * sizeof *args);
+		if (nargs > 0)
+			memcpy(argv + i, args, nargs * sizeof *args);
 		bad = conf_program(file, se->se_line, se, server, argv,
 		    i + nargs);
 		free(argv);

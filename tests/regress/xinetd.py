@@ -551,6 +551,81 @@ def log_type_file():
 
 
 @test
+def bsd_attributes_all():
+    """the same attributes on BSD entries: no_access, per_source, instances,
+    passenv, log_on_success, banner, umask/nice/rlimits, access_times,
+    log_type, cps and redirect"""
+    top = tmpdir()
+    ban = write_file(os.path.join(top, "b"), "hi\n")
+    logf = os.path.join(top, "l.log")
+    e, a, b, c, r = (free_port() for _ in range(5))
+    conf = ("127.0.0.1:%d stream tcp nowait root internal echo\n" % e
+            + "*:%d stream tcp nowait root %s\n" % (a, helper("env"))
+            + "\tno_access = 127.0.0.3\n\tper_source = 1\n"
+            "\tpassenv = KEEPME\n\tlog_on_success = PID HOST EXIT\n"
+            "\tbanner = %s\n\tlog_type = FILE %s\n" % (ban, logf)
+            + "127.0.0.1:%d stream tcp nowait root %s\n" % (b, helper("limits"))
+            + "\tumask = 077\n\tnice = 3\n\trlimit_files = 32\n"
+            "\taccess_times = 00:00-23:59\n\tinstances = 1\n"
+            + "127.0.0.1:%d stream tcp nowait root %s\n" % (c, helper("exit", 0))
+            + "\tcps = 1 1\n"
+            + "127.0.0.1:%d stream tcp nowait root internal echo\n" % r
+            + "\tredirect = 127.0.0.1 %d\n" % e)
+    env = dict(os.environ, KEEPME="kept")
+    d = Daemon(conf, env=env, dlflags=("-d",))
+    s = connect_from(a, "127.0.0.2")
+    out = recv_all(s).decode()
+    s.close()
+    check(out.startswith("hi\n"), "banner first: %r" % out[:40])
+    check("KEEPME=kept" in out.split("\n"), "passenv keeps the variable")
+    s = connect_from(a, "127.0.0.3")
+    check_eq(recv_all(s), b"hi\n", "no_access: only the banner")
+    s.close()
+    wait_until(lambda: "exited, status 0" in open(logf).read(),
+               what="log_type FILE line")
+    s = connect(b)
+    check(re.match(r"^umask=077 nice=\d+ nofile=32 cpu=", recv_all(s).decode()),
+          "umask, nice, rlimit_files")
+    s.close()
+    held = []
+    for _ in range(20):
+        try:
+            held.append(connect(c))
+        except ConnectionRefusedError:
+            break
+    for s in held:
+        s.close()
+    d.wait_log(r"more than 1 connections per second; paused for 1 s$")
+    s = connect(r)
+    s.sendall(b"via relay\n")
+    check_eq(recv_line(s), b"via relay\n", "redirect to the echo")
+    s.close()
+    d.stop()
+
+
+@test
+def ipv6_access_list():
+    """only_from with an IPv6 address and network on a tcp6 service"""
+    if not have_ipv6():
+        skip("no ::1")
+    p = free_port()
+    d = Daemon("[::1]:%d stream tcp6 nowait root %s\n" % (p, helper("env"))
+               + "\tonly_from = ::1/128\n")
+    s = connect(p, host="::1")
+    out = recv_all(s).decode()
+    s.close()
+    check("REMOTE_ADDR=::1" in out.split("\n"), "::1 allowed")
+    d.stop()
+    d = Daemon("[::1]:%d stream tcp6 nowait root %s\n" % (p, helper("env"))
+               + "\tno_access = ::/0\n")
+    s = connect(p, host="::1")
+    check_eq(recv_all(s), b"", "::/0 refused")
+    s.close()
+    d.wait_log(r"connection from \[::1\]:\d+ refused: access$")
+    d.stop()
+
+
+@test
 def forced_dialect():
     """-x reads an xinetd file whatever its first line; -b refuses it"""
     p = free_port()
