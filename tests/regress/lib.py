@@ -540,7 +540,7 @@ def wait_connectable(port, host="127.0.0.1", timeout=TIMEOUT):
     while True:
         try:
             return connect(port, host)
-        except ConnectionRefusedError:
+        except (ConnectionRefusedError, ConnectionResetError):
             if time.monotonic() > deadline:
                 raise Failure("port %d never accepted connections" % port)
             time.sleep(0.05)
