@@ -333,7 +333,13 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 			    "protocol 'unix'", w[1]);
 			goto fail_se;
 		}
-		if (conf_bsd_hostport(cb, line, w[0], &host, &port) != 0)
+		name = w[0];
+		if (strncmp(name, "rp,", 3) == 0) {	/* kdb+'s -p rp,PORT */
+			if (conf_reuseport(cb->cb_file, line, se) != 0)
+				goto fail_se;
+			name += 3;
+		}
+		if (conf_bsd_hostport(cb, line, name, &host, &port) != 0)
 			goto fail_se;
 		error = conf_inet(cb->cb_file, line, se, host, port);
 		free(host);

@@ -7,10 +7,15 @@
 #include "pinetd.h"
 
 #include <sys/resource.h>
+#ifdef HAVE_CPUSET_SETAFFINITY
+#include <sys/param.h>
+#include <sys/cpuset.h>
+#endif
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +165,45 @@ conf_child_logtype(const char *file, int line, struct service *se, char **v,
 	return (-1);
 }
 
+/* "0,2,4-7" into a list of CPU numbers. */
+static int
+conf_child_cpus(const char *file, int line, struct service *se, char **v,
+    int n)
+{
+	char	*p, *dash, *end;
+	long	 from, to, c;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		for (p = v[i]; p != NULL && *p != '\0'; ) {
+			from = strtol(p, &end, 10);
+			to = from;
+			if (end == p || from < 0 || from >= PINETD_MAXCPU)
+				goto bad;
+			if (*end == '-') {
+				dash = end + 1;
+				to = strtol(dash, &end, 10);
+				if (end == dash || to < from ||
+				    to >= PINETD_MAXCPU)
+					goto bad;
+			}
+			if (*end != ',' && *end != '\0')
+				goto bad;
+			for (c = from; c <= to; c++) {
+				se->se_cpus = xreallocarray(se->se_cpus,
+				    se->se_ncpus + 1, sizeof *se->se_cpus);
+				se->se_cpus[se->se_ncpus++] = (int)c;
+			}
+			p = *end == ',' ? end + 1 : NULL;
+		}
+	}
+	return (0);
+bad:
+	conf_error(file, line, "bad cpu_affinity '%s' (want CPU numbers and "
+	    "ranges: 0,2,4-7)", v[i]);
+	return (-1);
+}
+
 /* Parse the process and connection attributes of a service. */
 int
 conf_child_apply(const char *file, struct service *se, const struct xattr *def,
@@ -246,13 +290,37 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		bad++;
 #endif
 	}
+	if ((n = xattr_values(def, svc, "cpu_affinity", &v, &line)) != -1) {
+		if (conf_child_cpus(file, line, se, v, n) != 0)
+			bad++;
+#if !defined(HAVE_SCHED_SETAFFINITY) && !defined(HAVE_CPUSET_SETAFFINITY)
+		else {
+			conf_error(file, line, "cpu_affinity is not available "
+			    "on this system");
+			bad++;
+		}
+#endif
+		free(v);
+	}
+	if ((value = xattr_one(file, def, svc, "console", &line, &bad)) !=
+	    NULL) {
+		if (strcmp(value, "null") == 0)
+			se->se_console = xstrdup("/dev/null");
+		else if (value[0] == '/')
+			se->se_console = xstrdup(value);
+		else if (strcmp(value, "socket") != 0) {
+			conf_error(file, line, "console wants 'socket', 'null' "
+			    "or an absolute path, not '%s'", value);
+			bad++;
+		}
+	}
 	if ((n = xattr_values(def, svc, "log_type", &v, &line)) != -1) {
 		if (conf_child_logtype(file, line, se, v, n) != 0)
 			bad++;
 		free(v);
 	}
 	se->se_childsetup = se->se_umask != -1 || se->se_nice_set ||
-	    (se->se_nogroups && geteuid() == 0);
+	    (se->se_nogroups && geteuid() == 0) || se->se_ncpus > 0;
 	for (i = 0; i < PINETD_NRLIMITS; i++)
 		se->se_childsetup |= se->se_rlimits[i].rl_set;
 	return (bad == 0 ? 0 : -1);
@@ -311,13 +379,44 @@ conf_child_banner_send(const struct service *se, int which, int fd)
 		(void)send(fd, bn->bn_buf, bn->bn_len, MSG_DONTWAIT);
 }
 
-/* In the child, before exec: umask, nice, rlimits. */
+/* Pin the child to the configured CPUs (licence conformance for kdb+). */
+static int
+conf_child_affinity(const struct service *se)
+{
+#if defined(HAVE_SCHED_SETAFFINITY)
+	cpu_set_t	set;
+	int		i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < se->se_ncpus; i++)
+		CPU_SET(se->se_cpus[i], &set);
+	return (sched_setaffinity(0, sizeof set, &set));
+#elif defined(HAVE_CPUSET_SETAFFINITY)
+	cpuset_t	set;
+	int		i;
+
+	CPU_ZERO(&set);
+	for (i = 0; i < se->se_ncpus; i++)
+		CPU_SET(se->se_cpus[i], &set);
+	return (cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_PID, -1,
+	    sizeof set, &set));
+#else
+	(void)se;
+	return (-1);
+#endif
+}
+
+/* In the child, before exec: umask, nice, rlimits, CPU affinity. */
 int
 conf_child_setup(const struct service *se)
 {
 	struct rlimit	rl;
 	int		i;
 
+	if (se->se_ncpus > 0 && conf_child_affinity(se) == -1) {
+		log_warn("%s: cpu_affinity", se->se_label);
+		return (-1);
+	}
 	if (se->se_umask != -1)
 		umask((mode_t)se->se_umask);
 	if (se->se_nice_set) {

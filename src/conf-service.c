@@ -275,8 +275,8 @@ conf_names(struct service *se)
 	xasprintf(&se->se_label, "%s/%s", se->se_service, se->se_proto);
 	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
 	    sizeof addr);
-	xasprintf(&se->se_key, "%d/%d/%d/%s", se->se_family, se->se_socktype,
-	    se->se_v6only, addr);
+	xasprintf(&se->se_key, "%d/%d/%d/%d/%s", se->se_family, se->se_socktype,
+	    se->se_v6only, se->se_reuseport, addr);
 }
 
 /*
@@ -289,6 +289,7 @@ conf_finish(const char *file, int line, struct service *se)
 	uid_t	euid = geteuid();
 
 	conf_names(se);
+
 	if (euid == 0) {
 		conf_groups(se);
 		se->se_setuser = !conf_same_user(se);
@@ -333,4 +334,22 @@ conf_redirect(const char *file, int line, struct service *se,
 	se->se_redirectlen = res->ai_addrlen;
 	freeaddrinfo(res);
 	return (0);
+}
+
+/*
+ * Ask for a socket several daemons can share (kdb+'s "rp," prefix): an error
+ * where the system has no SO_REUSEPORT.
+ */
+int
+conf_reuseport(const char *file, int line, struct service *se)
+{
+#if HAVE_DECL_SO_REUSEPORT
+	se->se_reuseport = 1;
+	return (0);
+#else
+	(void)se;
+	conf_error(file, line, "'rp,' and REUSEPORT need SO_REUSEPORT, which "
+	    "this system does not have");
+	return (-1);
+#endif
 }

@@ -54,6 +54,8 @@ static const struct xinetd_known xinetd_known[] = {
 	{ "log_on_success",	XA_ALL },
 	{ "log_on_failure",	XA_ALL },
 	{ "redirect",		XA_SVC|XA_BSD },
+	{ "cpu_affinity",	XA_ALL },
+	{ "console",		XA_ALL },
 	{ "umask",		XA_ALL },
 	{ "nice",		XA_ALL },
 	{ "groups",		XA_ALL },
@@ -86,7 +88,8 @@ static const char *xinetd_ignored[] = {
 
 /* Flags pinetd uses, and flags it accepts but has no use for. */
 static const char *xinetd_flags_used[] = {
-	"REUSE", "IPv4", "IPv6", "NODELAY", "KEEPALIVE", "NAMEINARGS", NULL
+	"REUSE", "IPv4", "IPv6", "NODELAY", "KEEPALIVE", "NAMEINARGS",
+	"REUSEPORT", NULL
 };
 
 /* Whether a word is in a NULL-terminated list. */
@@ -426,6 +429,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	char		**flags, **types, **args, **argv;
 	int		  nflags, ntypes, nargs, line = se->se_line, bad = 0;
 	int		  internal = 0, unlisted = 0, nameinargs = 0, i;
+	int		  reuseport = 0;
 	int		  family = AF_UNSPEC;
 	struct in6_addr	  in6;
 
@@ -451,12 +455,16 @@ xinetd_core(const char *file, struct service *se, const char *name,
 				family = AF_INET6;
 			else if (strcmp(flags[i], "NAMEINARGS") == 0)
 				nameinargs = 1;
+			else if (strcmp(flags[i], "REUSEPORT") == 0)
+				reuseport = 1;
 			else if (!xinetd_in(flags[i], xinetd_flags_used))
 				log_warnx("%s:%d: flag '%s' does not apply to "
 				    "pinetd; ignored", file, line, flags[i]);
 		}
 	}
 	free(flags);
+	if (reuseport && conf_reuseport(file, line, se) != 0)
+		return (-1);
 
 	socktype = xattr_one(file, NULL, svc, "socket_type", &line, &bad);
 	wait = xattr_one(file, NULL, svc, "wait", &line, &bad);

@@ -87,6 +87,11 @@ listen_open(struct service *se)
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 		    sizeof on) == -1)
 			goto fail;
+#if HAVE_DECL_SO_REUSEPORT
+		if (se->se_reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT,
+		    &on, sizeof on) == -1)
+			goto fail;
+#endif
 	}
 #if HAVE_DECL_IPV6_V6ONLY
 	if (se->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,

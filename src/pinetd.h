@@ -95,6 +95,7 @@ struct acl_list {
 
 /* A resource limit for the server (rlimit_* attributes). */
 #define PINETD_NRLIMITS	6
+#define PINETD_MAXCPU	1024
 struct rlimit_set {
 	int		 rl_set;
 	int		 rl_resource;
@@ -128,6 +129,7 @@ struct service {
 	int		 se_socktype;
 	int		 se_family;	/* AF_INET, AF_INET6 or AF_UNIX */
 	int		 se_v6only;	/* IPV6_V6ONLY value for AF_INET6 */
+	int		 se_reuseport;	/* rp, prefix: SO_REUSEPORT */
 	struct sockaddr_storage se_addr;
 	socklen_t	 se_addrlen;
 	int		 se_wait;
@@ -166,6 +168,9 @@ struct service {
 	struct access_time *se_times;
 	int		 se_ntimes;
 	double		 se_max_load;	/* 0: no limit */
+	int		*se_cpus;	/* cpu_affinity */
+	int		 se_ncpus;
+	char		*se_console;	/* fds 1, 2 go here; NULL: the socket */
 	struct sockaddr_storage se_redirect; /* redirect: relay here */
 	socklen_t	 se_redirectlen;	/* 0: no redirect */
 	FILE		*se_logfile;	/* log_type FILE, or NULL */
@@ -247,6 +252,7 @@ int		 conf_unix(const char *, int, struct service *, const char *);
 int		 conf_program(const char *, int, struct service *,
 		    const char *, char **, int);
 void		 conf_finish(const char *, int, struct service *);
+int		 conf_reuseport(const char *, int, struct service *);
 int		 conf_redirect(const char *, int, struct service *,
 		    const char *, const char *);
 

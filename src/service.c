@@ -54,6 +54,8 @@ service_free_config(struct service *se)
 	if (se->se_logfile != NULL)
 		fclose(se->se_logfile);
 	free(se->se_logpath);
+	free(se->se_cpus);
+	free(se->se_console);
 	for (i = 0; i < 3; i++)
 		free(se->se_banners[i].bn_buf);
 	free(se->se_times);
@@ -230,6 +232,9 @@ service_same(const struct service *a, const struct service *b)
 	    a->se_nogroups != b->se_nogroups ||
 	    a->se_max_load != b->se_max_load || a->se_ntimes != b->se_ntimes ||
 	    a->se_redirectlen != b->se_redirectlen ||
+	    a->se_ncpus != b->se_ncpus || (a->se_ncpus > 0 &&
+	    memcmp(a->se_cpus, b->se_cpus, a->se_ncpus * sizeof *a->se_cpus)
+	    != 0) || !service_streq(a->se_console, b->se_console) ||
 	    a->se_logfacility != b->se_logfacility ||
 	    a->se_logsoft != b->se_logsoft || a->se_loghard != b->se_loghard ||
 	    !service_streq(a->se_logpath, b->se_logpath) ||
@@ -323,6 +328,11 @@ service_adopt(struct service *se, struct service *from)
 	from->se_times = NULL;
 	se->se_max_load = from->se_max_load;
 	se->se_redirect = from->se_redirect;
+	se->se_cpus = from->se_cpus;
+	se->se_ncpus = from->se_ncpus;
+	se->se_console = from->se_console;
+	from->se_cpus = NULL;
+	from->se_console = NULL;
 	se->se_logfile = from->se_logfile;
 	se->se_logpath = from->se_logpath;
 	se->se_logfacility = from->se_logfacility;

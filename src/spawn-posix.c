@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <spawn.h>
@@ -116,11 +117,23 @@ spawn_child_user(struct service *se)
 static void
 spawn_child(struct service *se, int fd, char **envp)
 {
-	int	i;
+	int	i, out;
 
 	spawn_child_signals();
 	setsid();
 	for (i = 0; i < 3; i++) {
+		if (i == 1 && se->se_console != NULL) {
+			if ((out = open(se->se_console, O_WRONLY|O_CREAT|O_APPEND,
+			    0644)) == -1 || dup2(out, 1) == -1 ||
+			    dup2(out, 2) == -1) {
+				log_warn("%s: console %s", se->se_label,
+				    se->se_console);
+				_exit(126);
+			}
+			if (out > 2)
+				close(out);
+			break;
+		}
 		if (fd != i && dup2(fd, i) == -1) {
 			log_warn("%s: dup2", se->se_label);
 			_exit(126);
@@ -159,8 +172,17 @@ spawn_posix_spawn(struct service *se, int fd, char **envp, pid_t *ret)
 		posix_spawn_file_actions_destroy(&fa);
 		goto out;
 	}
-	for (i = 0; i < 3 && error == 0; i++)
+	for (i = 0; i < 3 && error == 0; i++) {
+		if (i == 1 && se->se_console != NULL) {
+			error = posix_spawn_file_actions_addopen(&fa, 1,
+			    se->se_console, O_WRONLY|O_CREAT|O_APPEND, 0644);
+			if (error == 0)
+				error = posix_spawn_file_actions_adddup2(&fa,
+				    1, 2);
+			break;
+		}
 		error = posix_spawn_file_actions_adddup2(&fa, fd, (int)i);
+	}
 	sigemptyset(&set);
 	for (i = 0; i < sizeof spawn_signals / sizeof spawn_signals[0]; i++)
 		sigaddset(&set, spawn_signals[i]);

@@ -27,7 +27,8 @@ REGRESS_TESTS = \
 	tests/regress/ipv6.py \
 	tests/regress/daemon.py \
 	tests/regress/kdb.py \
-	tests/regress/xinetd.py
+	tests/regress/xinetd.py \
+	tests/regress/kdbopts.py
 
 TESTS += $(REGRESS_TESTS)
 EXTRA_DIST += $(REGRESS_TESTS) tests/regress/lib.py \
