@@ -55,6 +55,8 @@ static const struct xinetd_known xinetd_known[] = {
 	{ "log_on_failure",	XA_ALL },
 	{ "redirect",		XA_SVC|XA_BSD },
 	{ "cpu_affinity",	XA_ALL },
+	{ "tls_cert",		XA_SVC|XA_BSD },
+	{ "tls_key",		XA_SVC|XA_BSD },
 	{ "console",		XA_ALL },
 	{ "umask",		XA_ALL },
 	{ "nice",		XA_ALL },
@@ -334,7 +336,7 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 	static const char	*lists[] = { "only_from", "no_access" };
 	struct acl_list		*acls[2];
 	char			**v, **pass;
-	const char		*value;
+	const char		*value, *cert, *key;
 	int			  n, npass, i, k, line = se->se_line, bad = 0;
 
 	acls[0] = &se->se_only_from;
@@ -396,6 +398,13 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 	free(v);
 	free(pass);
 	if (conf_child_apply(file, se, def, svc) != 0)
+		bad++;
+	cert = xattr_one(file, NULL, svc, "tls_cert", &line, &bad);
+	key = xattr_one(file, NULL, svc, "tls_key", &line, &bad);
+	if ((cert == NULL) != (key == NULL)) {
+		conf_error(file, line, "TLS needs both tls_cert and tls_key");
+		bad++;
+	} else if (cert != NULL && tls_load(file, line, se, cert, key) != 0)
 		bad++;
 	if ((n = xattr_values(NULL, svc, "redirect", &v, &line)) != -1) {
 		if (n != 2 || conf_redirect(file, line, se, v[0], v[1]) != 0) {

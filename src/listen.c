@@ -223,7 +223,10 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 		    se->se_builtin != NULL ? "built-in" : "redirected");
 	if (se->se_builtin != NULL)
 		se->se_builtin->bi_stream(se, fd, so);
-	else
+	else if (se->se_tls != NULL) {
+		if ((fd = tls_accept(se, fd, NULL)) != -1)
+			relay_start(se, fd, so);
+	} else
 		relay_start(se, fd, so);
 }
 

@@ -171,6 +171,9 @@ struct service {
 	int		*se_cpus;	/* cpu_affinity */
 	int		 se_ncpus;
 	char		*se_console;	/* fds 1, 2 go here; NULL: the socket */
+	void		*se_tls;	/* SSL_CTX when tls_cert is set */
+	char		*se_tlscert;
+	char		*se_tlskey;
 	struct sockaddr_storage se_redirect; /* redirect: relay here */
 	socklen_t	 se_redirectlen;	/* 0: no redirect */
 	FILE		*se_logfile;	/* log_type FILE, or NULL */
@@ -310,9 +313,17 @@ void		 notify_ready(int);
 void		 notify_reloading(void);
 void		 notify_stopping(void);
 
+/* tls.c */
+int		 tls_load(const char *, int, struct service *, const char *,
+		    const char *);
+void		 tls_free(struct service *);
+int		 tls_accept(struct service *, int, struct source *);
+
 /* relay.c */
 void		 relay_start(struct service *, int, struct source *);
 void		 relay_shutdown(void);
+void		 relay_pair(struct service *, struct bufferevent *,
+		    struct bufferevent *, struct source *);
 
 /* service.c */
 extern struct service	*services;

@@ -10,6 +10,9 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
+#ifdef HAVE_OPENSSL
+#include <event2/bufferevent_ssl.h>
+#endif
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,8 @@ struct relay {
 	struct bufferevent	*rl_bev[2];
 	int			 rl_eof[2];	/* side sent EOF */
 	int			 rl_shut[2];	/* side's output shut down */
+	int			 rl_tls[2];	/* side is a TLS bufferevent */
+	int			 rl_counted;	/* counts toward instances */
 	struct service		*rl_se;
 	struct source		*rl_so;
 	struct relay		*rl_prev;	/* every open relay */
@@ -58,8 +63,10 @@ relay_free(struct relay *rl)
 		relays = rl->rl_next;
 	if (rl->rl_next != NULL)
 		rl->rl_next->rl_prev = rl->rl_prev;
-	limit_exited(rl->rl_so);
-	rl->rl_se->se_active--;
+	if (rl->rl_counted) {
+		limit_exited(rl->rl_so);
+		rl->rl_se->se_active--;
+	}
 	service_unref(rl->rl_se);
 	free(rl);
 }
@@ -73,6 +80,10 @@ relay_maybe_shut(struct relay *rl, int side)
 	if (!rl->rl_eof[!side] || rl->rl_shut[side] ||
 	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
 		return;
+	if (rl->rl_tls[side]) {
+		relay_free(rl);		/* TLS has no half-close: end it */
+		return;
+	}
 	shutdown(bufferevent_getfd(bev), SHUT_WR);
 	rl->rl_shut[side] = 1;
 	if (rl->rl_shut[0] && rl->rl_shut[1])
@@ -130,14 +141,14 @@ relay_event_cb(struct bufferevent *bev, short what, void *arg)
 	relay_free(rl);
 }
 
-/* Relay an accepted connection to the service's redirect address. */
-void
-relay_start(struct service *se, int fd, struct source *so)
+/* Set up a relay between two bufferevents; side 0 is the client. */
+static struct relay *
+relay_new(struct service *se, struct bufferevent *client,
+    struct bufferevent *target, struct source *so, int counted)
 {
 	struct relay	*rl;
 	int		 i;
 
-	evutil_make_socket_nonblocking(fd);
 	rl = xcalloc(1, sizeof *rl);
 	rl->rl_next = relays;
 	if (relays != NULL)
@@ -145,27 +156,63 @@ relay_start(struct service *se, int fd, struct source *so)
 	relays = rl;
 	rl->rl_se = se;
 	rl->rl_so = so;
+	rl->rl_counted = counted;
 	service_ref(se);
-	se->se_active++;
-	limit_started(so);
-	rl->rl_bev[0] = bufferevent_socket_new(ev_base, fd,
-	    BEV_OPT_CLOSE_ON_FREE);
-	rl->rl_bev[1] = bufferevent_socket_new(ev_base, -1,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (rl->rl_bev[0] == NULL || rl->rl_bev[1] == NULL) {
-		log_warnx("%s: relay: bufferevent_socket_new failed",
-		    se->se_label);
-		if (rl->rl_bev[0] == NULL)
-			close(fd);
-		relay_free(rl);
-		return;
+	if (counted) {
+		se->se_active++;
+		limit_started(so);
 	}
+	rl->rl_bev[0] = client;
+	rl->rl_bev[1] = target;
 	for (i = 0; i < 2; i++) {
+		if (rl->rl_bev[i] == NULL)
+			continue;
 		bufferevent_setcb(rl->rl_bev[i], relay_read_cb, relay_write_cb,
 		    relay_event_cb, rl);
 		bufferevent_setwatermark(rl->rl_bev[i], EV_WRITE, RELAY_LOW, 0);
 	}
-	if (bufferevent_socket_connect(rl->rl_bev[1],
+	return (rl);
+}
+
+/*
+ * Relay between a TLS client and the plain end of the socket pair its
+ * server holds; the server, not the relay, counts toward the limits.
+ */
+void
+relay_pair(struct service *se, struct bufferevent *tls,
+    struct bufferevent *plain, struct source *so)
+{
+	struct relay	*rl;
+
+	rl = relay_new(se, tls, plain, so, 0);
+	rl->rl_tls[0] = 1;
+#ifdef HAVE_OPENSSL
+	bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
+#endif
+	bufferevent_enable(tls, EV_READ);
+	bufferevent_enable(plain, EV_READ);
+}
+
+/* Relay an accepted connection to the service's redirect address. */
+void
+relay_start(struct service *se, int fd, struct source *so)
+{
+	struct bufferevent	*client, *target;
+	struct relay		*rl;
+
+	evutil_make_socket_nonblocking(fd);
+	client = bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE);
+	target = bufferevent_socket_new(ev_base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (client == NULL)
+		close(fd);
+	rl = relay_new(se, client, target, so, 1);
+	if (client == NULL || target == NULL) {
+		log_warnx("%s: relay: bufferevent_socket_new failed",
+		    se->se_label);
+		relay_free(rl);
+		return;
+	}
+	if (bufferevent_socket_connect(target,
 	    (struct sockaddr *)&se->se_redirect, se->se_redirectlen) != 0) {
 		log_warn("%s: relay: connect", se->se_label);
 		se->se_failed++;

@@ -56,6 +56,7 @@ service_free_config(struct service *se)
 	free(se->se_logpath);
 	free(se->se_cpus);
 	free(se->se_console);
+	tls_free(se);
 	for (i = 0; i < 3; i++)
 		free(se->se_banners[i].bn_buf);
 	free(se->se_times);
@@ -235,6 +236,8 @@ service_same(const struct service *a, const struct service *b)
 	    a->se_ncpus != b->se_ncpus || (a->se_ncpus > 0 &&
 	    memcmp(a->se_cpus, b->se_cpus, a->se_ncpus * sizeof *a->se_cpus)
 	    != 0) || !service_streq(a->se_console, b->se_console) ||
+	    !service_streq(a->se_tlscert, b->se_tlscert) ||
+	    !service_streq(a->se_tlskey, b->se_tlskey) ||
 	    a->se_logfacility != b->se_logfacility ||
 	    a->se_logsoft != b->se_logsoft || a->se_loghard != b->se_loghard ||
 	    !service_streq(a->se_logpath, b->se_logpath) ||
@@ -333,6 +336,11 @@ service_adopt(struct service *se, struct service *from)
 	se->se_console = from->se_console;
 	from->se_cpus = NULL;
 	from->se_console = NULL;
+	se->se_tls = from->se_tls;
+	se->se_tlscert = from->se_tlscert;
+	se->se_tlskey = from->se_tlskey;
+	from->se_tls = NULL;
+	from->se_tlscert = from->se_tlskey = NULL;
 	se->se_logfile = from->se_logfile;
 	se->se_logpath = from->se_logpath;
 	se->se_logfacility = from->se_logfacility;

@@ -35,6 +35,10 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 		local = getsockname(fd, (void *)&ss, &sslen) == 0 ?
 		    (const void *)&ss : NULL;
 	envp = env_connection(se, sa, local);
+	if (se->se_tls != NULL && (fd = tls_accept(se, fd, NULL)) == -1) {
+		se->se_failed++;
+		return;
+	}
 	if (spawn_start(se, fd, envp, &pid) != 0) {
 		se->se_failed++;
 		close(fd);

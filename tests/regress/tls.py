@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""TLS termination (--with-openssl): the client speaks TLS, the server gets
+a plain connected socket; tested with openssl s_client and with the kdb+
+fixture's client over TLS."""
+
+import os
+import re
+import ssl
+import socket
+import subprocess
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+from kdbclient import Client  # noqa: E402
+
+FAKEQ = os.path.abspath(os.environ.get("FAKEQ", "./tests/helpers/fakeq"))
+_cert = {}
+
+
+def cert():
+    """A self-signed certificate and key for localhost, made once."""
+    if not _cert:
+        d = tmpdir()
+        c, k = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", k, "-out", c, "-days", "1",
+                        "-subj", "/CN=localhost"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _cert.update(cert=c, key=k)
+    return _cert["cert"], _cert["key"]
+
+
+def tls_lines():
+    c, k = cert()
+    return "\ttls_cert = %s\n\ttls_key = %s\n" % (c, k)
+
+
+def tls_connect(port):
+    ctx = ssl.create_default_context(cafile=cert()[0])
+    ctx.check_hostname = False
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    return ctx.wrap_socket(s, server_hostname="localhost")
+
+
+@test
+def s_client_round_trip():
+    """openssl s_client reaches a per-connection server through TLS"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("echo-once")) + tls_lines())
+    r = subprocess.run(["openssl", "s_client", "-connect",
+                        "127.0.0.1:%d" % p, "-quiet"], input=b"over tls\n",
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=20)
+    check(re.search(rb"pid=\d+: over tls\n", r.stdout),
+          "s_client output %r / %r" % (r.stdout, r.stderr[-300:]))
+    d.stop()
+
+
+@test
+def q_over_tls():
+    """the kdb+ fixture per connection over TLS: handshake, 1+1, one
+    process per connection, REMOTE_ADDR is the TLS client, TLS >= 1.2"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s fakeq /db\n"
+               % (p, FAKEQ) + tls_lines())
+    pids = []
+    for _ in range(2):
+        c = Client()
+        c.sock = tls_connect(p)
+        check(c.sock.version() in ("TLSv1.2", "TLSv1.3"),
+              "protocol %s" % c.sock.version())
+        c.handshake("", "", 3)
+        check_eq(c.sync("1+1"), 2, "1+1 over TLS")
+        check_eq(c.sync("getenv`REMOTE_ADDR"), "127.0.0.1", "REMOTE_ADDR")
+        pids.append(c.sync(".z.i"))
+        c.close()
+    check(pids[0] != pids[1], "one private process per connection")
+    d.stop()
+
+
+@test
+def bad_certificate_is_a_config_error():
+    """a missing certificate or a lone tls_cert is a FILE:LINE error"""
+    p = free_port()
+    path = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
+                      "\ttls_cert = /nonexistent.pem\n\ttls_key = /x.pem\n"
+                      % (p, helper("env")))
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and "tls_cert '/nonexistent.pem'" in err, err)
+    path = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
+                      "\ttls_cert = %s\n" % (p, helper("env"), cert()[0]))
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and "needs both tls_cert and tls_key" in err, err)
+
+
+if __name__ == "__main__":
+    run(None if os.environ.get("PINETD_TLS") else
+        "built without --with-openssl")
