@@ -3,6 +3,9 @@
  * The mode is chosen by argv[1]; see th_usage() for the list.
  */
 
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE		/* sched_getaffinity */
+#endif
 #if !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE)
 #define _XOPEN_SOURCE 700
 #endif
@@ -19,6 +22,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,6 +386,31 @@ th_limits(void)
 	return (th_write_all(1, buf, (size_t)len) == 0 ? 0 : 1);
 }
 
+/* Print the CPUs the process may run on, as sched_getaffinity says. */
+static int
+th_affinity(void)
+{
+#ifdef __linux__
+	cpu_set_t	set;
+	char		buf[4096];
+	size_t		len = 0;
+	int		c;
+
+	if (sched_getaffinity(0, sizeof set, &set) == -1)
+		return (1);
+	len += (size_t)snprintf(buf, sizeof buf, "cpus=");
+	for (c = 0; c < CPU_SETSIZE && len < sizeof buf - 16; c++) {
+		if (CPU_ISSET(c, &set))
+			len += (size_t)snprintf(buf + len, sizeof buf - len,
+			    "%s%d", buf[len - 1] == '=' ? "" : ",", c);
+	}
+	buf[len++] = '\n';
+	return (th_write_all(1, buf, len) == 0 ? 0 : 1);
+#else
+	return (th_write_all(1, "cpus=unknown\n", 13) == 0 ? 0 : 1);
+#endif
+}
+
 /* Dispatch on argv[1]. */
 int
 main(int argc, char **argv)
@@ -412,6 +441,8 @@ main(int argc, char **argv)
 		return (th_stderr());
 	if (strcmp(mode, "limits") == 0)
 		return (th_limits());
+	if (strcmp(mode, "affinity") == 0)
+		return (th_affinity());
 	if (strcmp(mode, "sleep") == 0 && argc == 3) {
 		n = th_number(argv[2]);
 		while (n > 0)

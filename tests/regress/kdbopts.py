@@ -71,6 +71,20 @@ def allowed_cpus(port):
 
 
 @test
+def cpu_affinity_seen_by_sched_getaffinity():
+    """cpu_affinity = 0 as sched_getaffinity reports it in the child"""
+    if not sys.platform.startswith("linux"):
+        skip("the helper reads affinity with Linux's sched_getaffinity")
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n\tcpu_affinity = 0\n"
+               % (p, helper("affinity")))
+    s = connect(p)
+    check_eq(recv_all(s), b"cpus=0\n", "sched_getaffinity in the child")
+    s.close()
+    d.stop()
+
+
+@test
 def cpu_affinity_both_dialects():
     """cpu_affinity pins the server to the listed CPUs, on a BSD entry and
     in an xinetd block"""

@@ -82,6 +82,41 @@ def q_over_tls():
 
 
 @test
+def client_refuses_wrong_or_expired_certificate():
+    """a verifying client refuses the service's certificate when it trusts
+    another CA, and when the certificate has expired (s_client -attime)"""
+    import time as _time
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("echo-once")) + tls_lines())
+    other = tmpdir()
+    oc, ok = os.path.join(other, "c.pem"), os.path.join(other, "k.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", ok, "-out", oc, "-days", "1",
+                    "-subj", "/CN=localhost"], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ctx = ssl.create_default_context(cafile=oc)
+    s = socket.create_connection(("127.0.0.1", p), timeout=5)
+    try:
+        ctx.wrap_socket(s, server_hostname="localhost")
+        raise Failure("a certificate from another CA was accepted")
+    except ssl.SSLCertVerificationError:
+        pass
+    finally:
+        s.close()
+    later = int(_time.time()) + 3 * 86400
+    r = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:%d" % p,
+                        "-CAfile", cert()[0], "-verify_return_error",
+                        "-attime", str(later)], input=b"",
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=20)
+    check(r.returncode != 0 and b"certificate has expired" in
+          r.stdout + r.stderr, "expired certificate refused: %r"
+          % (r.stdout + r.stderr)[-400:])
+    d.stop()
+
+
+@test
 def bad_certificate_is_a_config_error():
     """a missing certificate or a lone tls_cert is a FILE:LINE error"""
     p = free_port()
