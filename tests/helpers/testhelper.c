@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -386,6 +387,24 @@ th_limits(void)
 	return (th_write_all(1, buf, (size_t)len) == 0 ? 0 : 1);
 }
 
+/* Print TCP_NODELAY and SO_KEEPALIVE of the connection on fd 0. */
+static int
+th_sockopts(void)
+{
+	char		buf[64];
+	int		nodelay = 0, keepalive = 0, len;
+	socklen_t	sl = sizeof nodelay;
+
+	if (getsockopt(0, IPPROTO_TCP, TCP_NODELAY, &nodelay, &sl) == -1)
+		return (1);
+	sl = sizeof keepalive;
+	if (getsockopt(0, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &sl) == -1)
+		return (1);
+	len = snprintf(buf, sizeof buf, "nodelay=%d keepalive=%d\n",
+	    nodelay != 0, keepalive != 0);
+	return (th_write_all(1, buf, (size_t)len) == 0 ? 0 : 1);
+}
+
 /* Print the CPUs the process may run on, as sched_getaffinity says. */
 static int
 th_affinity(void)
@@ -443,6 +462,8 @@ main(int argc, char **argv)
 		return (th_limits());
 	if (strcmp(mode, "affinity") == 0)
 		return (th_affinity());
+	if (strcmp(mode, "sockopts") == 0)
+		return (th_sockopts());
 	if (strcmp(mode, "sleep") == 0 && argc == 3) {
 		n = th_number(argv[2]);
 		while (n > 0)

@@ -626,6 +626,29 @@ def ipv6_access_list():
 
 
 @test
+def flags_id_interface_max_load():
+    """flags NODELAY KEEPALIVE reach the connection; id names the service in
+    logs; interface is bind's other name; a generous max_load serves"""
+    p, q = free_port(), free_port()
+    conf = (service_block("so", p, "sockopts",
+                          "\tflags = NODELAY KEEPALIVE\n\tid = so-stream\n"
+                          "\tmax_load = 1000000\n")
+            + ("service plain\n{\n\ttype = UNLISTED\n\tsocket_type = stream"
+               "\n\twait = no\n\tuser = root\n\tport = %d\n"
+               "\tinterface = 127.0.0.1\n\tserver = %s\n"
+               "\tserver_args = sockopts\n}\n" % (q, TESTHELPER)))
+    d = Daemon(conf)
+    s = connect(p)
+    check_eq(recv_all(s), b"nodelay=1 keepalive=1\n", "flags applied")
+    s.close()
+    d.wait_log(r"^so-stream/tcp: connection from 127\.0\.0\.1:\d+, pid \d+$")
+    s = connect(q)
+    check_eq(recv_all(s), b"nodelay=0 keepalive=0\n", "defaults off")
+    s.close()
+    d.stop()
+
+
+@test
 def forced_dialect():
     """-x reads an xinetd file whatever its first line; -b refuses it"""
     p = free_port()
