@@ -12,7 +12,9 @@
  * elsewhere.  Options (all other arguments are ignored, as q's would be):
  *   -u FILE  accept only the user:password lines of FILE; others are closed
  *   -e       write "q console noise" to fds 1 and 2 after the handshake
- *   -p, -q   print nothing (the default)
+ *   -p PORT  listen on 127.0.0.1:PORT as "q -p PORT" does and serve one
+ *            client after another until killed (for port hand-off)
+ *   -q       print nothing (the default)
  * Exit status: 0 when the client closes, 1 on a protocol error or refusal.
  */
 
@@ -21,6 +23,8 @@
 #endif
 
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <signal.h>
@@ -302,20 +306,58 @@ fakeq_serve(void)
 }
 
 /* Parse the options, do the handshake, serve; see the top of the file. */
+/*
+ * -p PORT: listen on 127.0.0.1:PORT as "q -p PORT" does and serve one client
+ * after another, each as if it were on fd 0, until killed.
+ */
+static int
+fakeq_listen(int port, const char *users, int noise)
+{
+	struct sockaddr_in	sin;
+	int			l, c, on = 1;
+
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((l = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1 ||
+	    bind(l, (struct sockaddr *)&sin, sizeof sin) == -1 ||
+	    listen(l, 16) == -1) {
+		perror("fakeq: listen");
+		return (1);
+	}
+	for (;;) {
+		if ((c = accept(l, NULL, NULL)) == -1)
+			continue;
+		if (c != 0) {		/* fd 0 is free between clients */
+			dup2(c, 0);
+			close(c);
+		}
+		if (fakeq_handshake(users, noise) == 0)
+			fakeq_serve();
+		close(0);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	const char	*users = NULL;
-	int		 i, noise = 0;
+	int		 i, noise = 0, port = 0;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-u") == 0 && i + 1 < argc)
 			users = argv[++i];
 		else if (strcmp(argv[i], "-e") == 0)
 			noise = 1;
+		else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
+			port = atoi(argv[++i]);
 	}
 	/* A client gone while we answer is an error, not a signal death. */
 	signal(SIGPIPE, SIG_IGN);
+	if (port > 0)
+		return (fakeq_listen(port, users, noise));
 	if ((i = fakeq_handshake(users, noise)) != 0)
 		return (i > 0 ? 0 : 1);
 	return (fakeq_serve() == 0 ? 0 : 1);

@@ -109,5 +109,25 @@ def cpu_affinity_both_dialects():
     check(rc == 1 and "bad cpu_affinity '0-x'" in err, err)
 
 
+@test
+def fakeq_listens_like_q_p():
+    """the fixture's -p PORT listens like q -p and serves clients in turn
+    (what the port hand-off mode will drive)"""
+    import subprocess
+    p = free_port()
+    proc = subprocess.Popen([FAKEQ, "/db", "-p", str(p)])
+    try:
+        wait_connectable(p).close()
+        for _ in range(2):
+            c = Client()
+            c.hopen(p)
+            check_eq(c.sync("1+1"), 2, "1+1 from fakeq -p")
+            check_eq(c.sync(".z.i"), proc.pid, ".z.i is the listener")
+            c.close()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 if __name__ == "__main__":
     run()
