@@ -102,3 +102,16 @@ child_count(void)
 {
 	return (child_running);
 }
+
+/* Whether a child is still running (not yet reaped), so it may be killed. */
+int
+child_alive(pid_t pid)
+{
+	struct child	*ch;
+
+	for (ch = *child_bucket(pid); ch != NULL; ch = ch->ch_next) {
+		if (ch->ch_pid == pid)
+			return (1);
+	}
+	return (0);
+}

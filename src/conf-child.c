@@ -204,6 +204,46 @@ bad:
 	return (-1);
 }
 
+/*
+ * handoff = socket | pipe | port: how the server gets the connection. Pipe
+ * and port need a nowait stream service running a program; port needs
+ * %PORT% in the arguments.
+ */
+static int
+conf_child_handoff(const char *file, int line, struct service *se,
+    const char *value)
+{
+	int	i, found = 0;
+
+	if (strcmp(value, "socket") == 0) {
+		se->se_handoff = HANDOFF_SOCKET;
+		return (0);
+	}
+	if (strcmp(value, "pipe") == 0)
+		se->se_handoff = HANDOFF_PIPE;
+	else if (strcmp(value, "port") == 0)
+		se->se_handoff = HANDOFF_PORT;
+	else {
+		conf_error(file, line, "handoff wants 'socket', 'pipe' or "
+		    "'port', not '%s'", value);
+		return (-1);
+	}
+	if (se->se_server == NULL || se->se_wait ||
+	    se->se_socktype != SOCK_STREAM) {
+		conf_error(file, line, "handoff = %s needs a nowait stream "
+		    "service that runs a program", value);
+		return (-1);
+	}
+	for (i = 0; i < se->se_argc; i++)
+		found |= strstr(se->se_argv[i], "%PORT%") != NULL;
+	if (se->se_handoff == HANDOFF_PORT && !found) {
+		conf_error(file, line, "handoff = port needs %%PORT%% in the "
+		    "server's arguments");
+		return (-1);
+	}
+	return (0);
+}
+
 /* Parse the process and connection attributes of a service. */
 int
 conf_child_apply(const char *file, struct service *se, const struct xattr *def,
@@ -314,6 +354,9 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 			bad++;
 		}
 	}
+	if ((value = xattr_one(file, def, svc, "handoff", &line, &bad)) !=
+	    NULL && conf_child_handoff(file, line, se, value) != 0)
+		bad++;
 	if ((n = xattr_values(def, svc, "log_type", &v, &line)) != -1) {
 		if (conf_child_logtype(file, line, se, v, n) != 0)
 			bad++;

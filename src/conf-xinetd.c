@@ -58,6 +58,7 @@ static const struct xinetd_known xinetd_known[] = {
 	{ "tls_cert",		XA_SVC|XA_BSD },
 	{ "tls_key",		XA_SVC|XA_BSD },
 	{ "console",		XA_ALL },
+	{ "handoff",		XA_SVC|XA_BSD },
 	{ "umask",		XA_ALL },
 	{ "nice",		XA_ALL },
 	{ "groups",		XA_ALL },

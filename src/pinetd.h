@@ -171,6 +171,7 @@ struct service {
 	int		*se_cpus;	/* cpu_affinity */
 	int		 se_ncpus;
 	char		*se_console;	/* fds 1, 2 go here; NULL: the socket */
+	int		 se_handoff;	/* HANDOFF_* */
 	void		*se_tls;	/* SSL_CTX when tls_cert is set */
 	char		*se_tlscert;
 	char		*se_tlskey;
@@ -313,6 +314,13 @@ void		 notify_ready(int);
 void		 notify_reloading(void);
 void		 notify_stopping(void);
 
+/* handoff.c */
+#define HANDOFF_SOCKET	0	/* the connection is the server's stdio */
+#define HANDOFF_PIPE	1	/* pipes, relayed by the daemon */
+#define HANDOFF_PORT	2	/* the server listens on %PORT%; relayed */
+int		 handoff_start(struct service *, int, char **, pid_t *);
+void		 handoff_shutdown(void);
+
 /* tls.c */
 int		 tls_load(const char *, int, struct service *, const char *,
 		    const char *);
@@ -324,6 +332,8 @@ void		 relay_start(struct service *, int, struct source *);
 void		 relay_shutdown(void);
 void		 relay_pair(struct service *, struct bufferevent *,
 		    struct bufferevent *, struct source *);
+void		 relay_server(struct service *, struct bufferevent *,
+		    struct bufferevent *, struct bufferevent *, pid_t);
 
 /* service.c */
 extern struct service	*services;
@@ -388,6 +398,7 @@ void			 builtin_shutdown(void);
 void		 child_add(pid_t, struct service *, struct source *);
 void		 child_exited(pid_t, int);
 int		 child_count(void);
+int		 child_alive(pid_t);
 
 /* spawn.c */
 void		 spawn_connection(struct service *, int,
@@ -397,6 +408,7 @@ void		 spawn_wait(struct service *);
 /* spawn-posix.c (and, later, win/spawn-win.c) */
 void		 spawn_init(void);
 void		 spawn_done(void);
-int		 spawn_start(struct service *, int, char **, pid_t *);
+int		 spawn_start(struct service *, const int *, char **, char **,
+		    pid_t *);
 
 #endif /* PINETD_H */

@@ -1,7 +1,9 @@
 /*
- * Relaying a connection to another address inside the daemon (xinetd's
- * redirect): two bufferevents, bytes moved both ways with back-pressure, and
- * a half-close passed on once what came before it is delivered.
+ * Relaying bytes inside the daemon: a client connection on one side and, on
+ * the other, a redirect target, the plain end of a TLS socket pair, a
+ * server's loopback port, or a server's pipes. Bytes move both ways with
+ * back-pressure; a half-close is passed on once what came before it is
+ * delivered.
  */
 
 #include "pinetd.h"
@@ -14,6 +16,7 @@
 #include <event2/bufferevent_ssl.h>
 #endif
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,13 +24,23 @@
 #define RELAY_HIGH	(256 * 1024)	/* stop reading a side past this */
 #define RELAY_LOW	(64 * 1024)	/* resume reading below this */
 
-/* One relayed connection: side 0 the client, side 1 the target. */
+/*
+ * One side of a relay: where its bytes come from and where bytes for it go.
+ * A socket is both; a server's pipes are two.
+ */
+struct relay_side {
+	struct bufferevent	*rs_in;
+	struct bufferevent	*rs_out;
+	int			 rs_eof;	/* rs_in ended */
+	int			 rs_shut;	/* rs_out shut down */
+	int			 rs_tls;	/* a TLS bufferevent */
+};
+
+/* One relayed connection: side 0 the client, side 1 the other end. */
 struct relay {
-	struct bufferevent	*rl_bev[2];
-	int			 rl_eof[2];	/* side sent EOF */
-	int			 rl_shut[2];	/* side's output shut down */
-	int			 rl_tls[2];	/* side is a TLS bufferevent */
+	struct relay_side	 rl_side[2];
 	int			 rl_counted;	/* counts toward instances */
+	pid_t			 rl_kill;	/* server to end with the relay */
 	struct service		*rl_se;
 	struct source		*rl_so;
 	struct relay		*rl_prev;	/* every open relay */
@@ -40,23 +53,29 @@ static void	relay_read_cb(struct bufferevent *, void *);
 static void	relay_write_cb(struct bufferevent *, void *);
 static void	relay_event_cb(struct bufferevent *, short, void *);
 
-/* Which side a bufferevent is. */
+/* Which side reads from, or writes to, a bufferevent. */
 static int
 relay_side(struct relay *rl, struct bufferevent *bev)
 {
-	return (rl->rl_bev[1] == bev);
+	return (rl->rl_side[1].rs_in == bev || rl->rl_side[1].rs_out == bev);
 }
 
-/* Close both sides and release the service. */
+/* Close everything, end the server if asked, release the service. */
 static void
 relay_free(struct relay *rl)
 {
-	int	i;
+	struct relay_side	*rs;
+	int			 i;
 
 	for (i = 0; i < 2; i++) {
-		if (rl->rl_bev[i] != NULL)
-			bufferevent_free(rl->rl_bev[i]);
+		rs = &rl->rl_side[i];
+		if (rs->rs_out != NULL && rs->rs_out != rs->rs_in)
+			bufferevent_free(rs->rs_out);
+		if (rs->rs_in != NULL)
+			bufferevent_free(rs->rs_in);
 	}
+	if (rl->rl_kill > 0 && child_alive(rl->rl_kill))
+		kill(rl->rl_kill, SIGTERM);
 	if (rl->rl_prev != NULL)
 		rl->rl_prev->rl_next = rl->rl_next;
 	else
@@ -71,23 +90,42 @@ relay_free(struct relay *rl)
 	free(rl);
 }
 
-/* Shut down a side's output if its peer has ended and all is delivered. */
-static void
+/* A side can take no more bytes; free the relay once both are done. */
+static int
+relay_done(struct relay *rl, int side)
+{
+	rl->rl_side[side].rs_shut = 1;
+	if (rl->rl_side[0].rs_shut && rl->rl_side[1].rs_shut) {
+		relay_free(rl);
+		return (1);
+	}
+	return (0);
+}
+
+/*
+ * Shut down a side's output if the other side has ended and everything
+ * before the end is delivered: shutdown() for a socket, closing for a pipe,
+ * the end of everything for TLS (which has no half-close). Returns 1 if the
+ * relay was freed.
+ */
+static int
 relay_maybe_shut(struct relay *rl, int side)
 {
-	struct bufferevent	*bev = rl->rl_bev[side];
+	struct relay_side	*rs = &rl->rl_side[side];
 
-	if (!rl->rl_eof[!side] || rl->rl_shut[side] ||
-	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
-		return;
-	if (rl->rl_tls[side]) {
-		relay_free(rl);		/* TLS has no half-close: end it */
-		return;
-	}
-	shutdown(bufferevent_getfd(bev), SHUT_WR);
-	rl->rl_shut[side] = 1;
-	if (rl->rl_shut[0] && rl->rl_shut[1])
+	if (!rl->rl_side[!side].rs_eof || rs->rs_shut || (rs->rs_out != NULL &&
+	    evbuffer_get_length(bufferevent_get_output(rs->rs_out)) > 0))
+		return (0);
+	if (rs->rs_tls) {
 		relay_free(rl);
+		return (1);
+	}
+	if (rs->rs_out != NULL && rs->rs_out != rs->rs_in) {
+		bufferevent_free(rs->rs_out);
+		rs->rs_out = NULL;
+	} else if (rs->rs_out != NULL)
+		shutdown(bufferevent_getfd(rs->rs_out), SHUT_WR);
+	return (relay_done(rl, side));
 }
 
 /* Data arrived on one side: queue it for the other, pausing if it lags. */
@@ -96,11 +134,15 @@ relay_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct relay		*rl = arg;
 	int			 side = relay_side(rl, bev);
-	struct evbuffer		*out;
+	struct bufferevent	*to = rl->rl_side[!side].rs_out;
+	struct evbuffer		*in = bufferevent_get_input(bev);
 
-	out = bufferevent_get_output(rl->rl_bev[!side]);
-	evbuffer_add_buffer(out, bufferevent_get_input(bev));
-	if (evbuffer_get_length(out) >= RELAY_HIGH)
+	if (to == NULL) {		/* the other side takes no more */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	evbuffer_add_buffer(bufferevent_get_output(to), in);
+	if (evbuffer_get_length(bufferevent_get_output(to)) >= RELAY_HIGH)
 		bufferevent_disable(bev, EV_READ);
 }
 
@@ -111,8 +153,8 @@ relay_write_cb(struct bufferevent *bev, void *arg)
 	struct relay	*rl = arg;
 	int		 side = relay_side(rl, bev);
 
-	if (!rl->rl_eof[!side])
-		bufferevent_enable(rl->rl_bev[!side], EV_READ);
+	if (!rl->rl_side[!side].rs_eof && rl->rl_side[!side].rs_in != NULL)
+		bufferevent_enable(rl->rl_side[!side].rs_in, EV_READ);
 	relay_maybe_shut(rl, side);
 }
 
@@ -120,34 +162,56 @@ relay_write_cb(struct bufferevent *bev, void *arg)
 static void
 relay_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct relay	*rl = arg;
-	int		 side = relay_side(rl, bev);
+	struct relay		*rl = arg;
+	int			 side = relay_side(rl, bev);
+	struct relay_side	*rs = &rl->rl_side[side];
 
 	if (what & BEV_EVENT_CONNECTED) {
-		bufferevent_enable(rl->rl_bev[0], EV_READ);
+		bufferevent_enable(rl->rl_side[0].rs_in, EV_READ);
 		bufferevent_enable(bev, EV_READ);
+		return;
+	}
+	if (bev != rs->rs_in) {
+		/* A write-only pipe failed: the server closed its input. */
+		bufferevent_free(rs->rs_out);
+		rs->rs_out = NULL;
+		relay_done(rl, side);
 		return;
 	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
 		relay_read_cb(bev, rl);		/* anything still buffered */
-		rl->rl_eof[side] = 1;
+		rs->rs_eof = 1;
 		bufferevent_disable(bev, EV_READ);
 		relay_maybe_shut(rl, !side);
 		return;
 	}
-	if ((what & BEV_EVENT_ERROR) && side == 1)
+	if ((what & BEV_EVENT_ERROR) && side == 1 && rl->rl_kill == 0)
 		log_warnx("%s: redirect: %s", rl->rl_se->se_label,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	relay_free(rl);
 }
 
-/* Set up a relay between two bufferevents; side 0 is the client. */
+/* Attach callbacks and watermarks to a bufferevent of a relay. */
+static void
+relay_watch(struct relay *rl, struct bufferevent *bev)
+{
+	if (bev == NULL)
+		return;
+	bufferevent_setcb(bev, relay_read_cb, relay_write_cb, relay_event_cb,
+	    rl);
+	bufferevent_setwatermark(bev, EV_WRITE, RELAY_LOW, 0);
+}
+
+/*
+ * Set up a relay. Side 0 is the client (one bufferevent); side 1 reads from
+ * in and writes to out (the same bufferevent for a socket).
+ */
 static struct relay *
 relay_new(struct service *se, struct bufferevent *client,
-    struct bufferevent *target, struct source *so, int counted)
+    struct bufferevent *in, struct bufferevent *out, struct source *so,
+    int counted)
 {
 	struct relay	*rl;
-	int		 i;
 
 	rl = xcalloc(1, sizeof *rl);
 	rl->rl_next = relays;
@@ -162,15 +226,13 @@ relay_new(struct service *se, struct bufferevent *client,
 		se->se_active++;
 		limit_started(so);
 	}
-	rl->rl_bev[0] = client;
-	rl->rl_bev[1] = target;
-	for (i = 0; i < 2; i++) {
-		if (rl->rl_bev[i] == NULL)
-			continue;
-		bufferevent_setcb(rl->rl_bev[i], relay_read_cb, relay_write_cb,
-		    relay_event_cb, rl);
-		bufferevent_setwatermark(rl->rl_bev[i], EV_WRITE, RELAY_LOW, 0);
-	}
+	rl->rl_side[0].rs_in = rl->rl_side[0].rs_out = client;
+	rl->rl_side[1].rs_in = in;
+	rl->rl_side[1].rs_out = out;
+	relay_watch(rl, client);
+	relay_watch(rl, in);
+	if (out != in)
+		relay_watch(rl, out);
 	return (rl);
 }
 
@@ -184,13 +246,32 @@ relay_pair(struct service *se, struct bufferevent *tls,
 {
 	struct relay	*rl;
 
-	rl = relay_new(se, tls, plain, so, 0);
-	rl->rl_tls[0] = 1;
+	rl = relay_new(se, tls, plain, plain, so, 0);
+	rl->rl_side[0].rs_tls = 1;
 #ifdef HAVE_OPENSSL
 	bufferevent_openssl_set_allow_dirty_shutdown(tls, 1);
 #endif
 	bufferevent_enable(tls, EV_READ);
 	bufferevent_enable(plain, EV_READ);
+}
+
+/*
+ * Relay a client to a server started for it (pipe or port hand-off): the
+ * server's output is read from in, its input written to out, and the
+ * server is ended when the relay is.
+ */
+void
+relay_server(struct service *se, struct bufferevent *client,
+    struct bufferevent *in, struct bufferevent *out, pid_t pid)
+{
+	struct relay	*rl;
+
+	rl = relay_new(se, client, in, out, NULL, 0);
+	rl->rl_kill = pid;
+	bufferevent_enable(client, EV_READ);
+	bufferevent_enable(in, EV_READ);
+	if (out != in)
+		bufferevent_enable(out, EV_WRITE);
 }
 
 /* Relay an accepted connection to the service's redirect address. */
@@ -205,7 +286,7 @@ relay_start(struct service *se, int fd, struct source *so)
 	target = bufferevent_socket_new(ev_base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (client == NULL)
 		close(fd);
-	rl = relay_new(se, client, target, so, 1);
+	rl = relay_new(se, client, target, target, so, 1);
 	if (client == NULL || target == NULL) {
 		log_warnx("%s: relay: bufferevent_socket_new failed",
 		    se->se_label);

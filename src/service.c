@@ -237,6 +237,7 @@ service_same(const struct service *a, const struct service *b)
 	    memcmp(a->se_cpus, b->se_cpus, a->se_ncpus * sizeof *a->se_cpus)
 	    != 0) || !service_streq(a->se_console, b->se_console) ||
 	    !service_streq(a->se_tlscert, b->se_tlscert) ||
+	    a->se_handoff != b->se_handoff ||
 	    !service_streq(a->se_tlskey, b->se_tlskey) ||
 	    a->se_logfacility != b->se_logfacility ||
 	    a->se_logsoft != b->se_logsoft || a->se_loghard != b->se_loghard ||
@@ -336,6 +337,7 @@ service_adopt(struct service *se, struct service *from)
 	se->se_console = from->se_console;
 	from->se_cpus = NULL;
 	from->se_console = NULL;
+	se->se_handoff = from->se_handoff;
 	se->se_tls = from->se_tls;
 	se->se_tlscert = from->se_tlscert;
 	se->se_tlskey = from->se_tlskey;

@@ -115,7 +115,7 @@ spawn_child_user(struct service *se)
  * daemon is close-on-exec, then the server is executed.
  */
 static void
-spawn_child(struct service *se, int fd, char **envp)
+spawn_child(struct service *se, const int *fds, char **argv, char **envp)
 {
 	int	i, out;
 
@@ -134,19 +134,17 @@ spawn_child(struct service *se, int fd, char **envp)
 				close(out);
 			break;
 		}
-		if (fd != i && dup2(fd, i) == -1) {
+		if (fds[i] != i && dup2(fds[i], i) == -1) {
 			log_warn("%s: dup2", se->se_label);
 			_exit(126);
 		}
 	}
-	if (fd > 2)
-		close(fd);
 	if ((se->se_setuser || (se->se_nogroups && geteuid() == 0)) &&
 	    spawn_child_user(se) != 0)
 		_exit(126);
 	if (se->se_childsetup && conf_child_setup(se) != 0)
 		_exit(126);
-	execve(se->se_server, se->se_argv, envp);
+	execve(se->se_server, argv, envp);
 	log_warn("%s: exec %s", se->se_label, se->se_server);
 	_exit(127);
 }
@@ -157,7 +155,8 @@ spawn_child(struct service *se, int fd, char **envp)
  * no change of user or group is needed.
  */
 static int
-spawn_posix_spawn(struct service *se, int fd, char **envp, pid_t *ret)
+spawn_posix_spawn(struct service *se, const int *fds, char **argv,
+    char **envp, pid_t *ret)
 {
 	posix_spawn_file_actions_t	 fa;
 	posix_spawnattr_t		 attr;
@@ -181,7 +180,7 @@ spawn_posix_spawn(struct service *se, int fd, char **envp, pid_t *ret)
 				    1, 2);
 			break;
 		}
-		error = posix_spawn_file_actions_adddup2(&fa, fd, (int)i);
+		error = posix_spawn_file_actions_adddup2(&fa, fds[i], (int)i);
 	}
 	sigemptyset(&set);
 	for (i = 0; i < sizeof spawn_signals / sizeof spawn_signals[0]; i++)
@@ -200,8 +199,7 @@ spawn_posix_spawn(struct service *se, int fd, char **envp, pid_t *ret)
 	if (error == 0)
 		error = posix_spawnattr_setflags(&attr, flags);
 	if (error == 0)
-		error = posix_spawn(ret, se->se_server, &fa, &attr, se->se_argv,
-		    envp);
+		error = posix_spawn(ret, se->se_server, &fa, &attr, argv, envp);
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&fa);
 out:
@@ -213,21 +211,23 @@ out:
 	return (0);
 }
 
-/* Start a server for a service with fd as its stdin, stdout and stderr. */
+/* Start a server for a service with fds[0..2] as its stdin, stdout, stderr. */
 int
-spawn_start(struct service *se, int fd, char **envp, pid_t *ret)
+spawn_start(struct service *se, const int *fds, char **argv, char **envp,
+    pid_t *ret)
 {
 	pid_t	pid;
 
-	if (!se->se_setuser && !se->se_childsetup && fd > 2)
-		return (spawn_posix_spawn(se, fd, envp, ret));
+	if (!se->se_setuser && !se->se_childsetup && fds[0] > 2 && fds[1] > 2 &&
+	    fds[2] > 2)
+		return (spawn_posix_spawn(se, fds, argv, envp, ret));
 
 	switch (pid = fork()) {
 	case -1:
 		log_warn("%s: fork", se->se_label);
 		return (-1);
 	case 0:
-		spawn_child(se, fd, envp);
+		spawn_child(se, fds, argv, envp);
 		/* NOTREACHED */
 	}
 	*ret = pid;

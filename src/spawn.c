@@ -7,6 +7,14 @@
 
 #include <unistd.h>
 
+/* The same descriptor as a server's stdin, stdout and stderr. */
+static int *
+fds_of(int fd, int fds[3])
+{
+	fds[0] = fds[1] = fds[2] = fd;
+	return (fds);
+}
+
 /* A connection was accepted for a nowait service: start its server. */
 void
 spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
@@ -18,6 +26,7 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 	struct source		*so;
 	const char		*why;
 	char			 addr[256], **envp;
+	int			 fds[3];
 	pid_t			 pid;
 
 	so = limit_check(se, sa, &why);
@@ -39,12 +48,21 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 		se->se_failed++;
 		return;
 	}
-	if (spawn_start(se, fd, envp, &pid) != 0) {
-		se->se_failed++;
+	if (se->se_handoff != HANDOFF_SOCKET) {
+		/* The hand-off owns fd from here, whatever happens. */
+		if (handoff_start(se, fd, envp, &pid) != 0) {
+			se->se_failed++;
+			return;
+		}
+	} else {
+		if (spawn_start(se, fds_of(fd, fds), se->se_argv, envp,
+		    &pid) != 0) {
+			se->se_failed++;
+			close(fd);
+			return;
+		}
 		close(fd);
-		return;
 	}
-	close(fd);
 	se->se_accepted++;
 	child_add(pid, se, so);
 	if (opts.log_conns || (se->se_log_success & (LOGF_HOST | LOGF_PID)))
@@ -57,13 +75,15 @@ void
 spawn_wait(struct service *se)
 {
 	char	**envp;
+	int	  fds[3];
 	pid_t	  pid;
 
 	if (!service_may_start(se))
 		return;
 	envp = env_connection(se, NULL, listen_wildcard(se) ? NULL :
 	    (const void *)&se->se_addr);
-	if (spawn_start(se, se->se_fd, envp, &pid) != 0) {
+	if (spawn_start(se, fds_of(se->se_fd, fds), se->se_argv, envp,
+	    &pid) != 0) {
 		service_backoff(se);
 		return;
 	}

@@ -28,7 +28,8 @@ REGRESS_TESTS = \
 	tests/regress/daemon.py \
 	tests/regress/kdb.py \
 	tests/regress/xinetd.py \
-	tests/regress/kdbopts.py
+	tests/regress/kdbopts.py \
+	tests/regress/handoff.py
 
 TESTS += $(REGRESS_TESTS)
 EXTRA_DIST += $(REGRESS_TESTS) tests/regress/lib.py \

@@ -387,6 +387,29 @@ th_limits(void)
 	return (th_write_all(1, buf, (size_t)len) == 0 ? 0 : 1);
 }
 
+/* Print what fds 0, 1 and 2 are: socket, fifo (pipe), file or other. */
+static int
+th_fdtypes(void)
+{
+	struct stat	sb;
+	char		buf[128];
+	size_t		len = 0;
+	int		fd;
+
+	for (fd = 0; fd < 3; fd++) {
+		const char	*t = "closed";
+
+		if (fstat(fd, &sb) == 0)
+			t = S_ISSOCK(sb.st_mode) ? "socket" :
+			    S_ISFIFO(sb.st_mode) ? "fifo" :
+			    S_ISREG(sb.st_mode) ? "file" : "other";
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%d=%s",
+		    fd ? " " : "", fd, t);
+	}
+	buf[len++] = '\n';
+	return (th_write_all(1, buf, len) == 0 ? 0 : 1);
+}
+
 /* Print TCP_NODELAY and SO_KEEPALIVE of the connection on fd 0. */
 static int
 th_sockopts(void)
@@ -464,6 +487,8 @@ main(int argc, char **argv)
 		return (th_affinity());
 	if (strcmp(mode, "sockopts") == 0)
 		return (th_sockopts());
+	if (strcmp(mode, "fdtypes") == 0)
+		return (th_fdtypes());
 	if (strcmp(mode, "sleep") == 0 && argc == 3) {
 		n = th_number(argv[2]);
 		while (n > 0)

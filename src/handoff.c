@@ -1,0 +1,273 @@
+/*
+ * Hand-off modes for programs that cannot take a socket as their stdio:
+ * "pipe" gives the server anonymous pipes and relays them to the client;
+ * "port" starts the server on a free loopback port (%PORT% in its arguments),
+ * waits until it accepts, and relays the client to it. The server is ended
+ * when the client goes.
+ */
+
+#include "pinetd.h"
+
+#include <netinet/in.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define HANDOFF_WAIT	10	/* seconds a port server has to accept */
+#define HANDOFF_RETRY	20	/* milliseconds between connection tries */
+
+/* A client waiting for its port-mode server to accept. */
+struct handoff {
+	struct service		*ho_se;
+	pid_t			 ho_pid;
+	struct sockaddr_in	 ho_addr;
+	struct bufferevent	*ho_client;
+	struct bufferevent	*ho_target;
+	struct event		*ho_timer;
+	time_t			 ho_deadline;
+	struct handoff		*ho_prev;	/* every waiting hand-off */
+	struct handoff		*ho_next;
+};
+
+static struct handoff	*handoffs;
+
+static void	handoff_try_cb(int, short, void *);
+
+/* A descriptor closed on exec, or -1 (closed) on failure. */
+static int
+handoff_cloexec(int fd)
+{
+	if (fd != -1 && fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* A bufferevent on a descriptor the daemon reads or writes itself. */
+static struct bufferevent *
+handoff_bev(int fd)
+{
+	evutil_make_socket_nonblocking(fd);
+	return (bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE));
+}
+
+/* Pipe mode: the server's stdin and stdout/stderr are pipes we relay. */
+static int
+handoff_pipe(struct service *se, int fd, char **envp, pid_t *pid)
+{
+	struct bufferevent	*client, *rd, *wr;
+	int			 in[2], out[2], fds[3];
+
+	if (pipe(in) == -1) {
+		log_warn("%s: pipe", se->se_label);
+		close(fd);
+		return (-1);
+	}
+	if (pipe(out) == -1) {
+		log_warn("%s: pipe", se->se_label);
+		close(in[0]);
+		close(in[1]);
+		close(fd);
+		return (-1);
+	}
+	handoff_cloexec(in[0]);
+	handoff_cloexec(in[1]);
+	handoff_cloexec(out[0]);
+	handoff_cloexec(out[1]);
+	fds[0] = in[0];
+	fds[1] = fds[2] = out[1];
+	if (spawn_start(se, fds, se->se_argv, envp, pid) != 0) {
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		close(fd);
+		return (-1);
+	}
+	close(in[0]);
+	close(out[1]);
+	client = handoff_bev(fd);
+	rd = handoff_bev(out[0]);
+	wr = handoff_bev(in[1]);
+	if (client == NULL || rd == NULL || wr == NULL)
+		fatalx("bufferevent_socket_new failed");
+	relay_server(se, client, rd, wr, *pid);
+	return (0);
+}
+
+/* A loopback port nothing listens on now, for the server to take. */
+static int
+handoff_free_port(struct sockaddr_in *sin)
+{
+	socklen_t	len = sizeof *sin;
+	int		s;
+
+	memset(sin, 0, sizeof *sin);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	if (bind(s, (struct sockaddr *)sin, sizeof *sin) == -1 ||
+	    getsockname(s, (struct sockaddr *)sin, &len) == -1) {
+		close(s);
+		return (-1);
+	}
+	close(s);
+	return (0);
+}
+
+/* The service's argv with %PORT% replaced by the chosen port. */
+static char **
+handoff_argv(struct service *se, int port)
+{
+	char	**argv, *p, *arg, num[16];
+	int	  i;
+
+	snprintf(num, sizeof num, "%d", port);
+	argv = xcalloc(se->se_argc + 1, sizeof *argv);
+	for (i = 0; i < se->se_argc; i++) {
+		arg = se->se_argv[i];
+		if ((p = strstr(arg, "%PORT%")) == NULL)
+			argv[i] = xstrdup(arg);
+		else
+			xasprintf(&argv[i], "%.*s%s%s", (int)(p - arg), arg,
+			    num, p + 6);
+	}
+	return (argv);
+}
+
+/* Forget a waiting hand-off; with fail, also close the client and server. */
+static void
+handoff_free(struct handoff *ho, int fail)
+{
+	if (ho->ho_prev != NULL)
+		ho->ho_prev->ho_next = ho->ho_next;
+	else
+		handoffs = ho->ho_next;
+	if (ho->ho_next != NULL)
+		ho->ho_next->ho_prev = ho->ho_prev;
+	event_free(ho->ho_timer);
+	if (fail) {
+		if (ho->ho_target != NULL)
+			bufferevent_free(ho->ho_target);
+		bufferevent_free(ho->ho_client);
+		if (child_alive(ho->ho_pid))
+			kill(ho->ho_pid, SIGTERM);
+	}
+	service_unref(ho->ho_se);
+	free(ho);
+}
+
+/* The server accepted, or refused this try. */
+static void
+handoff_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct handoff	*ho = arg;
+	struct timeval	 tv = { 0, HANDOFF_RETRY * 1000 };
+
+	if (what & BEV_EVENT_CONNECTED) {
+		relay_server(ho->ho_se, ho->ho_client, bev, bev, ho->ho_pid);
+		handoff_free(ho, 0);
+		return;
+	}
+	bufferevent_free(bev);
+	ho->ho_target = NULL;
+	if (!child_alive(ho->ho_pid) || time(NULL) > ho->ho_deadline) {
+		log_warnx("%s: pid %ld never accepted on port %d",
+		    ho->ho_se->se_label, (long)ho->ho_pid,
+		    ntohs(ho->ho_addr.sin_port));
+		handoff_free(ho, 1);
+		return;
+	}
+	evtimer_add(ho->ho_timer, &tv);
+}
+
+/* Try to connect to the port-mode server once more. */
+static void
+handoff_try_cb(int fd, short events, void *arg)
+{
+	struct handoff	*ho = arg;
+
+	ho->ho_target = bufferevent_socket_new(ev_base, -1,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (ho->ho_target == NULL)
+		fatalx("bufferevent_socket_new failed");
+	bufferevent_setcb(ho->ho_target, NULL, NULL, handoff_event_cb, ho);
+	if (bufferevent_socket_connect(ho->ho_target,
+	    (struct sockaddr *)&ho->ho_addr, sizeof ho->ho_addr) != 0)
+		handoff_event_cb(ho->ho_target, BEV_EVENT_ERROR, ho);
+}
+
+/* Port mode: start the server on a free port and connect once it listens. */
+static int
+handoff_port(struct service *se, int fd, char **envp, pid_t *pid)
+{
+	struct handoff	*ho;
+	char		**argv;
+	int		  null, fds[3], i, error;
+
+	if ((null = handoff_cloexec(open("/dev/null", O_RDWR))) == -1) {
+		log_warn("%s: /dev/null", se->se_label);
+		close(fd);
+		return (-1);
+	}
+	ho = xcalloc(1, sizeof *ho);
+	if (handoff_free_port(&ho->ho_addr) == -1) {
+		log_warn("%s: no free loopback port", se->se_label);
+		close(null);
+		close(fd);
+		free(ho);
+		return (-1);
+	}
+	argv = handoff_argv(se, ntohs(ho->ho_addr.sin_port));
+	fds[0] = fds[1] = fds[2] = null;
+	error = spawn_start(se, fds, argv, envp, pid);
+	for (i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+	close(null);
+	if (error != 0) {
+		close(fd);
+		free(ho);
+		return (-1);
+	}
+	ho->ho_se = se;
+	service_ref(se);
+	ho->ho_pid = *pid;
+	ho->ho_deadline = time(NULL) + HANDOFF_WAIT;
+	if ((ho->ho_client = handoff_bev(fd)) == NULL)
+		fatalx("bufferevent_socket_new failed");
+	ho->ho_timer = evtimer_new(ev_base, handoff_try_cb, ho);
+	ho->ho_next = handoffs;
+	if (handoffs != NULL)
+		handoffs->ho_prev = ho;
+	handoffs = ho;
+	handoff_try_cb(-1, 0, ho);
+	return (0);
+}
+
+/* Start a server in the service's hand-off mode; fd belongs to us now. */
+int
+handoff_start(struct service *se, int fd, char **envp, pid_t *pid)
+{
+	if (se->se_handoff == HANDOFF_PIPE)
+		return (handoff_pipe(se, fd, envp, pid));
+	return (handoff_port(se, fd, envp, pid));
+}
+
+/* Drop every client still waiting for its server, at shutdown. */
+void
+handoff_shutdown(void)
+{
+	while (handoffs != NULL)
+		handoff_free(handoffs, 1);
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Hand-off modes for programs that cannot use a socket as stdio: pipe (the
+server gets pipes the daemon relays) and port (the server listens on %PORT%
+and the daemon relays the client to it); both end the server with the
+client."""
+
+import os
+import re
+import socket
+import sys
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib import *  # noqa: E402,F401,F403
+from kdbclient import Client  # noqa: E402
+
+FAKEQ = os.path.abspath(os.environ.get("FAKEQ", "./tests/helpers/fakeq"))
+CAT = "/bin/cat" if os.path.exists("/bin/cat") else "/usr/bin/cat"
+
+
+def entry(port, rest, mode):
+    return ("127.0.0.1:%d stream tcp nowait root %s\n\thandoff = %s\n"
+            % (port, rest, mode))
+
+
+@test
+def pipe_mode_stdio_is_pipes():
+    """handoff = pipe: the server's fds 0-2 are pipes, and a line round
+    trip works through them"""
+    p, q = free_port(), free_port()
+    d = Daemon(entry(p, helper("fdtypes"), "pipe")
+               + entry(q, helper("echo-once"), "pipe"))
+    s = connect(p)
+    check_eq(recv_all(s), b"0=fifo 1=fifo 2=fifo\n", "fd types")
+    s.close()
+    s = connect(q)
+    s.sendall(b"through pipes\n")
+    check(re.match(rb"^pid=\d+: through pipes\n$", recv_all(s)),
+          "echo-once through pipes")
+    s.close()
+    d.stop()
+
+
+@test
+def pipe_mode_bulk_and_half_close():
+    """handoff = pipe with /bin/cat: 1 MiB comes back byte-exact, and the
+    client's half-close reaches cat as end of input"""
+    p = free_port()
+    d = Daemon(entry(p, "%s cat" % CAT, "pipe"))
+    import threading
+    payload = os.urandom(1 << 20)
+    s = connect(p)
+
+    def send_then_half_close():
+        s.sendall(payload)
+        s.shutdown(socket.SHUT_WR)
+
+    th = threading.Thread(target=send_then_half_close, daemon=True)
+    th.start()
+    got = recv_all(s, timeout=30)
+    th.join(10)
+    check(got == payload, "1 MiB echoed exactly (%d bytes back)" % len(got))
+    s.close()
+    d.wait_log(r"pid \d+ exited, status 0$")
+    d.stop()
+
+
+@test
+def port_mode_q_per_connection():
+    """handoff = port: q (fakeq -p %PORT%) listens on a free loopback port,
+    the client is relayed to it; two clients, two processes; the server is
+    ended when its client goes"""
+    p = free_port()
+    d = Daemon(entry(p, "%s fakeq /db -p %%PORT%%" % FAKEQ, "port"))
+    pids = []
+    for _ in range(2):
+        c = Client()
+        c.hopen(p)
+        check_eq(c.sync("1+1"), 2, "1+1 through the port relay")
+        pid = c.sync(".z.i")
+        pids.append(pid)
+        d.wait_log(r"connection from 127\.0\.0\.1:\d+, pid %d$" % pid, pos=0)
+        c.close()
+        d.wait_log(r"pid %d (killed by signal 15|exited)" % pid, pos=0)
+    check(pids[0] != pids[1], "one server per connection")
+    d.stop()
+
+
+@test
+def port_mode_server_never_listens():
+    """a port-mode server that exits without listening: the client is
+    closed and it is logged"""
+    p = free_port()
+    d = Daemon(entry(p, helper("args", "%PORT%"), "port"))
+    s = connect(p)
+    check_eq(recv_all(s, timeout=15), b"", "client closed")
+    s.close()
+    d.wait_log(r"never accepted on port \d+$")
+    d.stop()
+
+
+@test
+def handoff_config_errors():
+    """handoff = port without %PORT%, on a built-in, or an unknown mode"""
+    p = free_port()
+    cases = [
+        (entry(p, helper("env"), "port"), "handoff = port needs %PORT%"),
+        (entry(p, "internal echo", "pipe"), "handoff = pipe needs a nowait "
+         "stream service that runs a program"),
+        (entry(p, helper("env"), "carrier-pigeon"),
+         "handoff wants 'socket', 'pipe' or 'port', not 'carrier-pigeon'"),
+    ]
+    for text, want in cases:
+        rc, out, err = run_pinetd(["-n", write_conf(text)])
+        check(rc == 1 and want in err, "%r in %r" % (want, err))
+
+
+if __name__ == "__main__":
+    run()
