@@ -218,6 +218,56 @@ test_bad(struct conf_bsd *cb)
 	    "internal without a built-in name");
 }
 
+/*
+ * Random lines built from the words of real entries (and broken pieces of
+ * them): the parser must report or accept each one, never crash or leak
+ * (this test also runs under ASan and UBSan).
+ */
+static void
+test_random(struct conf_bsd *cb)
+{
+	static const char *words[] = {
+		"127.0.0.1:7", "[::1]:9", "*:13", "echo", "discard", "5000",
+		"/tmp/x.sock", "@abs", "[", "]", ":", "stream", "dgram",
+		"seqpacket", "raw", "tcp", "udp", "tcp6", "tcp46", "udp46",
+		"unix", "rpc/tcp", "wait", "nowait", "nowait.5", "nowait/1/2/3",
+		"wait.x", "nowait/", "root", "root:root", "root.nogroup", "nobody",
+		"internal", "/bin/cat", "cat", "-n", "%PORT%", "rp,5001", "",
+		"\t", "#", "*:", "nowait.99999999999999999999"
+	};
+	/* First words that never make the parser resolve a host name. */
+	static const char *firsts[] = {
+		"127.0.0.1:7", "[::1]:9", "*:13", "echo", "5000", "/tmp/x.sock",
+		"@abs", "[", "]", ":", "*:", "rp,5001", "#", "[::1]:", "0"
+	};
+	struct service	*se;
+	char		 line[512];
+	unsigned int	 seed = 12345;
+	size_t		 len;
+	int		 i, j, n, nerr, total = 0;
+
+	for (i = 0; i < 3000; i++) {
+		len = 0;
+		line[0] = '\0';
+		seed = seed * 1103515245 + 12345;
+		n = 1 + (seed >> 16) % 9;
+		for (j = 0; j < n; j++) {
+			seed = seed * 1103515245 + 12345;
+			len += (size_t)snprintf(line + len, sizeof line - len,
+			    "%s%s", j ? " " : "", j == 0 ?
+			    firsts[(seed >> 16) % (sizeof firsts /
+			    sizeof firsts[0])] : words[(seed >> 16) %
+			    (sizeof words / sizeof words[0])]);
+		}
+		se = parse(cb, line, &nerr);
+		if (se != NULL)
+			service_free(se);
+		total += nerr;
+	}
+	conf_bsd_free(cb);
+	tap_ok(total > 0, "3000 random lines parsed or refused, no crash");
+}
+
 int
 main(void)
 {
@@ -228,6 +278,7 @@ main(void)
 	cb.cb_file = "unit.conf";
 	test_good(&cb);
 	test_bad(&cb);
+	test_random(&cb);
 	conf_bsd_free(&cb);
 	return (tap_done());
 }
