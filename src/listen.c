@@ -193,6 +193,16 @@ listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
 		    strcmp(why, "access_times") == 0 ? "" : " limit");
 }
 
+/* The TLS handshake of a redirected connection ended: relay its plain side. */
+static void
+listen_tls_cb(struct service *se, int fd, void *arg)
+{
+	if (fd == -1)
+		se->se_failed++;
+	else
+		relay_start(se, fd, arg);
+}
+
 /*
  * A stream connection served inside the daemon (a built-in, or a redirect):
  * the same limits as for a program, then hand it over.
@@ -223,10 +233,9 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 		    se->se_builtin != NULL ? "built-in" : "redirected");
 	if (se->se_builtin != NULL)
 		se->se_builtin->bi_stream(se, fd, so);
-	else if (se->se_tls != NULL) {
-		if ((fd = tls_accept(se, fd, NULL)) != -1)
-			relay_start(se, fd, so);
-	} else
+	else if (se->se_tls != NULL)
+		tls_accept(se, fd, listen_tls_cb, so);
+	else
 		relay_start(se, fd, so);
 }
 

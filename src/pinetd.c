@@ -306,6 +306,7 @@ main(int argc, char **argv)
 	event_base_dispatch(ev_base);
 
 	builtin_shutdown();
+	tls_shutdown();
 	handoff_shutdown();
 	relay_shutdown();
 	service_stop_all();

@@ -325,7 +325,9 @@ void		 handoff_shutdown(void);
 int		 tls_load(const char *, int, struct service *, const char *,
 		    const char *);
 void		 tls_free(struct service *);
-int		 tls_accept(struct service *, int, struct source *);
+typedef void	(*tls_done_cb)(struct service *, int, void *);
+void		 tls_accept(struct service *, int, tls_done_cb, void *);
+void		 tls_shutdown(void);
 
 /* relay.c */
 void		 relay_start(struct service *, int, struct source *);

@@ -5,6 +5,8 @@
 
 #include "pinetd.h"
 
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* The same descriptor as a server's stdin, stdout and stderr. */
@@ -15,39 +17,26 @@ fds_of(int fd, int fds[3])
 	return (fds);
 }
 
-/* A connection was accepted for a nowait service: start its server. */
-void
-spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
-    socklen_t len)
+/* Who a connection came from, kept while a TLS handshake runs. */
+struct spawn_peer {
+	struct source		*sp_so;
+	struct sockaddr_storage	 sp_peer;
+	socklen_t		 sp_peerlen;
+	struct sockaddr_storage	 sp_local;
+	int			 sp_haslocal;
+};
+
+/* Start the server for an accepted (and, with TLS, decrypted) connection. */
+static void
+spawn_finish(struct service *se, int fd, struct spawn_peer *sp)
 {
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen = sizeof ss;
-	const struct sockaddr	*local = (const void *)&se->se_addr;
-	struct source		*so;
-	const char		*why;
+	const struct sockaddr	*peer = (const void *)&sp->sp_peer;
 	char			 addr[256], **envp;
 	int			 fds[3];
 	pid_t			 pid;
 
-	so = limit_check(se, sa, &why);
-	if (why != NULL) {
-		listen_refuse(se, fd, sa, len, why);
-		return;
-	}
-	if (!service_may_start(se)) {
-		se->se_refused++;
-		close(fd);
-		return;
-	}
-	conf_child_banner_send(se, BANNER_SUCCESS, fd);
-	if (listen_wildcard(se))
-		local = getsockname(fd, (void *)&ss, &sslen) == 0 ?
-		    (const void *)&ss : NULL;
-	envp = env_connection(se, sa, local);
-	if (se->se_tls != NULL && (fd = tls_accept(se, fd, NULL)) == -1) {
-		se->se_failed++;
-		return;
-	}
+	envp = env_connection(se, peer, sp->sp_haslocal ?
+	    (const void *)&sp->sp_local : NULL);
 	if (se->se_handoff != HANDOFF_SOCKET) {
 		/* The hand-off owns fd from here, whatever happens. */
 		if (handoff_start(se, fd, envp, &pid) != 0) {
@@ -64,10 +53,66 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 		close(fd);
 	}
 	se->se_accepted++;
-	child_add(pid, se, so);
+	child_add(pid, se, sp->sp_so);
 	if (opts.log_conns || (se->se_log_success & (LOGF_HOST | LOGF_PID)))
 		service_log(se, "%s: connection from %s, pid %ld", se->se_label,
-		    listen_ntop(sa, len, addr, sizeof addr), (long)pid);
+		    listen_ntop(peer, sp->sp_peerlen, addr, sizeof addr),
+		    (long)pid);
+}
+
+/* The TLS handshake ended: start the server, or count the failure. */
+static void
+spawn_tls_cb(struct service *se, int fd, void *arg)
+{
+	struct spawn_peer	*sp = arg;
+
+	if (fd == -1)
+		se->se_failed++;
+	else
+		spawn_finish(se, fd, sp);
+	free(sp);
+}
+
+/*
+ * A connection was accepted for a nowait service: check its limits, then
+ * start its server (after the TLS handshake, for a TLS service).
+ */
+void
+spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
+    socklen_t len)
+{
+	struct spawn_peer	 peer, *sp = &peer;
+	socklen_t		 sslen = sizeof sp->sp_local;
+	const char		*why;
+
+	memset(sp, 0, sizeof *sp);
+	sp->sp_so = limit_check(se, sa, &why);
+	if (why != NULL) {
+		listen_refuse(se, fd, sa, len, why);
+		return;
+	}
+	if (!service_may_start(se)) {
+		se->se_refused++;
+		close(fd);
+		return;
+	}
+	conf_child_banner_send(se, BANNER_SUCCESS, fd);
+	memcpy(&sp->sp_peer, sa, len);
+	sp->sp_peerlen = len;
+	if (listen_wildcard(se))
+		sp->sp_haslocal = getsockname(fd, (void *)&sp->sp_local,
+		    &sslen) == 0;
+	else {
+		memcpy(&sp->sp_local, &se->se_addr, se->se_addrlen);
+		sp->sp_haslocal = 1;
+	}
+	if (se->se_tls == NULL) {
+		spawn_finish(se, fd, sp);
+		return;
+	}
+	sp = xmalloc(sizeof *sp);
+	memcpy(sp, &peer, sizeof *sp);
+	tls_accept(se, fd, spawn_tls_cb, sp);
 }
 
 /* A wait service's socket is readable: hand the socket itself to a server. */

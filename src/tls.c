@@ -17,10 +17,13 @@
 #ifdef HAVE_OPENSSL
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
 #include <event2/util.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#define TLS_HANDSHAKE	10	/* seconds a client has to finish it */
 
 /* The text of the last OpenSSL error. */
 static const char *
@@ -87,52 +90,117 @@ tls_free(struct service *se)
 	se->se_tlscert = se->se_tlskey = NULL;
 }
 
-/*
- * Wrap an accepted connection in TLS. Returns the descriptor the server (or
- * the redirect) should get instead: one end of a socket pair whose other end
- * the daemon relays to the TLS side. -1 on failure (the connection closed).
- */
-int
-tls_accept(struct service *se, int fd, struct source *so)
+/* A TLS handshake under way; the server starts only once it completes. */
+struct tls_wait {
+	struct service		*tw_se;
+	struct bufferevent	*tw_bev;
+	tls_done_cb		 tw_done;
+	void			*tw_arg;
+	struct tls_wait		*tw_prev;	/* every handshake under way */
+	struct tls_wait		*tw_next;
+};
+
+static struct tls_wait	*tls_waits;
+
+/* Forget a handshake record. */
+static void
+tls_wait_free(struct tls_wait *tw)
 {
-	struct bufferevent	*tlsbev, *plainbev;
-	SSL			*ssl;
+	if (tw->tw_prev != NULL)
+		tw->tw_prev->tw_next = tw->tw_next;
+	else
+		tls_waits = tw->tw_next;
+	if (tw->tw_next != NULL)
+		tw->tw_next->tw_prev = tw->tw_prev;
+	service_unref(tw->tw_se);
+	free(tw);
+}
+
+/* The handshake ended: hand the plain side on, or report the failure. */
+static void
+tls_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct tls_wait		*tw = arg;
+	struct service		*se = tw->tw_se;
+	struct bufferevent	*plainbev;
 	int			 sv[2];
 
+	if (!(what & BEV_EVENT_CONNECTED)) {
+		log_debug("%s: TLS handshake failed", se->se_label);
+		bufferevent_free(bev);
+		goto fail;
+	}
+	bufferevent_set_timeouts(bev, NULL, NULL);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
 		log_warn("%s: socketpair", se->se_label);
-		close(fd);
-		return (-1);
+		bufferevent_free(bev);
+		goto fail;
 	}
 	fcntl(sv[0], F_SETFD, FD_CLOEXEC);
 	fcntl(sv[1], F_SETFD, FD_CLOEXEC);
-	evutil_make_socket_nonblocking(fd);
 	evutil_make_socket_nonblocking(sv[0]);
-	if ((ssl = SSL_new(se->se_tls)) == NULL) {
-		log_warnx("%s: SSL_new: %s", se->se_label, tls_error());
-		goto fail;
-	}
-	tlsbev = bufferevent_openssl_socket_new(ev_base, fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (tlsbev == NULL) {
-		SSL_free(ssl);
-		goto fail;
-	}
 	plainbev = bufferevent_socket_new(ev_base, sv[0],
 	    BEV_OPT_CLOSE_ON_FREE);
-	if (plainbev == NULL) {
-		bufferevent_free(tlsbev);
-		close(sv[0]);
-		close(sv[1]);
-		return (-1);
-	}
-	relay_pair(se, tlsbev, plainbev, so);
-	return (sv[1]);
+	if (plainbev == NULL)
+		fatalx("bufferevent_socket_new failed");
+	relay_pair(se, bev, plainbev, NULL);
+	tw->tw_done(se, sv[1], tw->tw_arg);
+	tls_wait_free(tw);
+	return;
 fail:
-	close(fd);
-	close(sv[0]);
-	close(sv[1]);
-	return (-1);
+	tw->tw_done(se, -1, tw->tw_arg);
+	tls_wait_free(tw);
+}
+
+/*
+ * Start the TLS handshake on an accepted connection. When it completes,
+ * done gets the descriptor the server (or the redirect) should use instead:
+ * one end of a socket pair the daemon relays to the TLS side. If it fails or
+ * takes longer than TLS_HANDSHAKE seconds, done gets -1 and nothing starts.
+ */
+void
+tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
+{
+	struct timeval		 tv = { TLS_HANDSHAKE, 0 };
+	struct bufferevent	*bev;
+	struct tls_wait		*tw;
+	SSL			*ssl;
+
+	evutil_make_socket_nonblocking(fd);
+	if ((ssl = SSL_new(se->se_tls)) == NULL) {
+		log_warnx("%s: SSL_new: %s", se->se_label, tls_error());
+		close(fd);
+		done(se, -1, arg);
+		return;
+	}
+	bev = bufferevent_openssl_socket_new(ev_base, fd, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		fatalx("bufferevent_openssl_socket_new failed");
+	tw = xcalloc(1, sizeof *tw);
+	tw->tw_se = se;
+	service_ref(se);
+	tw->tw_bev = bev;
+	tw->tw_done = done;
+	tw->tw_arg = arg;
+	tw->tw_next = tls_waits;
+	if (tls_waits != NULL)
+		tls_waits->tw_prev = tw;
+	tls_waits = tw;
+	bufferevent_setcb(bev, NULL, NULL, tls_event_cb, tw);
+	bufferevent_set_timeouts(bev, &tv, &tv);
+	bufferevent_enable(bev, EV_READ);
+}
+
+/* Abandon every handshake under way, at shutdown. */
+void
+tls_shutdown(void)
+{
+	while (tls_waits != NULL) {
+		bufferevent_free(tls_waits->tw_bev);
+		tls_waits->tw_done(tls_waits->tw_se, -1, tls_waits->tw_arg);
+		tls_wait_free(tls_waits);
+	}
 }
 
 #else /* HAVE_OPENSSL */
@@ -158,14 +226,17 @@ tls_free(struct service *se)
 }
 
 /* Never called without OpenSSL: no service has TLS. */
-int
-tls_accept(struct service *se, int fd, struct source *so)
+void
+tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 {
-	(void)se;
-	(void)so;
 	close(fd);
-	errno = ENOTSUP;
-	return (-1);
+	done(se, -1, arg);
+}
+
+/* Nothing under way without OpenSSL. */
+void
+tls_shutdown(void)
+{
 }
 
 #endif /* HAVE_OPENSSL */

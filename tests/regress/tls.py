@@ -117,6 +117,24 @@ def client_refuses_wrong_or_expired_certificate():
 
 
 @test
+def no_process_before_handshake():
+    """a client that speaks plain text to a TLS service is dropped when the
+    handshake fails, and no server is ever started for it"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("env")) + tls_lines())
+    s = connect(p)
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    recv_all(s)
+    s.close()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*accepted 0, refused 0, "
+               r"failed 1, running 0$" % p)
+    check(not d.find_log(r", pid \d+$", pos=0), "no process started")
+    d.stop()
+
+
+@test
 def bad_certificate_is_a_config_error():
     """a missing certificate or a lone tls_cert is a FILE:LINE error"""
     p = free_port()
