@@ -101,14 +101,13 @@ builtin_chargen_init(void)
 
 /* One stream connection to a built-in: it holds the service and its limits. */
 struct builtin_conn {
+	struct link		 bc_link;	/* every open connection */
 	struct service		*bc_se;
 	struct source		*bc_so;
 	struct bufferevent	*bc_bev;
-	struct builtin_conn	*bc_prev;	/* every open connection */
-	struct builtin_conn	*bc_next;
 };
 
-static struct builtin_conn	*builtin_conns;
+static struct link	*builtin_conns;
 
 /*
  * Wrap an accepted socket in a bufferevent whose callback argument is the
@@ -132,10 +131,7 @@ builtin_bev(struct service *se, int fd, struct source *so,
 	bc->bc_se = se;
 	bc->bc_so = so;
 	bc->bc_bev = bev;
-	bc->bc_next = builtin_conns;
-	if (builtin_conns != NULL)
-		builtin_conns->bc_prev = bc;
-	builtin_conns = bc;
+	link_add(&builtin_conns, &bc->bc_link);
 	service_ref(se);
 	se->se_active++;
 	limit_started(so);
@@ -160,12 +156,7 @@ builtin_close(struct bufferevent *bev)
 	struct builtin_conn	*bc = builtin_conn(bev);
 
 	bufferevent_free(bev);
-	if (bc->bc_prev != NULL)
-		bc->bc_prev->bc_next = bc->bc_next;
-	else
-		builtin_conns = bc->bc_next;
-	if (bc->bc_next != NULL)
-		bc->bc_next->bc_prev = bc->bc_prev;
+	link_del(&builtin_conns, &bc->bc_link);
 	limit_exited(bc->bc_so);
 	bc->bc_se->se_active--;
 	service_unref(bc->bc_se);
@@ -486,5 +477,5 @@ void
 builtin_shutdown(void)
 {
 	while (builtin_conns != NULL)
-		builtin_close(builtin_conns->bc_bev);
+		builtin_close(((struct builtin_conn *)builtin_conns)->bc_bev);
 }

@@ -26,6 +26,7 @@
 
 /* A client waiting for its port-mode server to accept. */
 struct handoff {
+	struct link		 ho_link;	/* every waiting hand-off */
 	struct service		*ho_se;
 	pid_t			 ho_pid;
 	struct sockaddr_in	 ho_addr;
@@ -33,11 +34,9 @@ struct handoff {
 	struct bufferevent	*ho_target;
 	struct event		*ho_timer;
 	time_t			 ho_deadline;
-	struct handoff		*ho_prev;	/* every waiting hand-off */
-	struct handoff		*ho_next;
 };
 
-static struct handoff	*handoffs;
+static struct link	*handoffs;
 
 static void	handoff_try_cb(int, short, void *);
 
@@ -149,12 +148,7 @@ handoff_argv(struct service *se, int port)
 static void
 handoff_free(struct handoff *ho, int fail)
 {
-	if (ho->ho_prev != NULL)
-		ho->ho_prev->ho_next = ho->ho_next;
-	else
-		handoffs = ho->ho_next;
-	if (ho->ho_next != NULL)
-		ho->ho_next->ho_prev = ho->ho_prev;
+	link_del(&handoffs, &ho->ho_link);
 	event_free(ho->ho_timer);
 	if (fail) {
 		if (ho->ho_target != NULL)
@@ -247,10 +241,7 @@ handoff_port(struct service *se, int fd, char **envp, pid_t *pid)
 	if ((ho->ho_client = handoff_bev(fd)) == NULL)
 		fatalx("bufferevent_socket_new failed");
 	ho->ho_timer = evtimer_new(ev_base, handoff_try_cb, ho);
-	ho->ho_next = handoffs;
-	if (handoffs != NULL)
-		handoffs->ho_prev = ho;
-	handoffs = ho;
+	link_add(&handoffs, &ho->ho_link);
 	handoff_try_cb(-1, 0, ho);
 	return (0);
 }
@@ -269,5 +260,5 @@ void
 handoff_shutdown(void)
 {
 	while (handoffs != NULL)
-		handoff_free(handoffs, 1);
+		handoff_free((struct handoff *)handoffs, 1);
 }

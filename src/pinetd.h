@@ -86,6 +86,12 @@ struct acl_list {
 	int		 al_set;
 };
 
+/* An intrusive list entry; the first member of the records it links. */
+struct link {
+	struct link	*l_prev;
+	struct link	*l_next;
+};
+
 /* log_on_success / log_on_failure flags. */
 #define LOGF_PID	0x01
 #define LOGF_HOST	0x02
@@ -210,6 +216,10 @@ struct service {
 /* pinetd.c */
 extern struct options		 opts;
 extern struct event_base	*ev_base;
+
+/* link.c */
+void	link_add(struct link **, struct link *);
+void	link_del(struct link **, struct link *);
 
 /* log.c */
 void	log_init(int, int);

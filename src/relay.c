@@ -38,16 +38,15 @@ struct relay_side {
 
 /* One relayed connection: side 0 the client, side 1 the other end. */
 struct relay {
+	struct link		 rl_link;	/* every open relay */
 	struct relay_side	 rl_side[2];
 	int			 rl_counted;	/* counts toward instances */
 	pid_t			 rl_kill;	/* server to end with the relay */
 	struct service		*rl_se;
 	struct source		*rl_so;
-	struct relay		*rl_prev;	/* every open relay */
-	struct relay		*rl_next;
 };
 
-static struct relay	*relays;
+static struct link	*relays;
 
 static void	relay_read_cb(struct bufferevent *, void *);
 static void	relay_write_cb(struct bufferevent *, void *);
@@ -76,12 +75,7 @@ relay_free(struct relay *rl)
 	}
 	if (rl->rl_kill > 0 && child_alive(rl->rl_kill))
 		kill(rl->rl_kill, SIGTERM);
-	if (rl->rl_prev != NULL)
-		rl->rl_prev->rl_next = rl->rl_next;
-	else
-		relays = rl->rl_next;
-	if (rl->rl_next != NULL)
-		rl->rl_next->rl_prev = rl->rl_prev;
+	link_del(&relays, &rl->rl_link);
 	if (rl->rl_counted) {
 		limit_exited(rl->rl_so);
 		rl->rl_se->se_active--;
@@ -214,10 +208,7 @@ relay_new(struct service *se, struct bufferevent *client,
 	struct relay	*rl;
 
 	rl = xcalloc(1, sizeof *rl);
-	rl->rl_next = relays;
-	if (relays != NULL)
-		relays->rl_prev = rl;
-	relays = rl;
+	link_add(&relays, &rl->rl_link);
 	rl->rl_se = se;
 	rl->rl_so = so;
 	rl->rl_counted = counted;
@@ -306,5 +297,5 @@ void
 relay_shutdown(void)
 {
 	while (relays != NULL)
-		relay_free(relays);
+		relay_free((struct relay *)relays);
 }

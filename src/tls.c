@@ -92,26 +92,20 @@ tls_free(struct service *se)
 
 /* A TLS handshake under way; the server starts only once it completes. */
 struct tls_wait {
+	struct link		 tw_link;	/* every handshake under way */
 	struct service		*tw_se;
 	struct bufferevent	*tw_bev;
 	tls_done_cb		 tw_done;
 	void			*tw_arg;
-	struct tls_wait		*tw_prev;	/* every handshake under way */
-	struct tls_wait		*tw_next;
 };
 
-static struct tls_wait	*tls_waits;
+static struct link	*tls_waits;
 
 /* Forget a handshake record. */
 static void
 tls_wait_free(struct tls_wait *tw)
 {
-	if (tw->tw_prev != NULL)
-		tw->tw_prev->tw_next = tw->tw_next;
-	else
-		tls_waits = tw->tw_next;
-	if (tw->tw_next != NULL)
-		tw->tw_next->tw_prev = tw->tw_prev;
+	link_del(&tls_waits, &tw->tw_link);
 	service_unref(tw->tw_se);
 	free(tw);
 }
@@ -183,10 +177,7 @@ tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 	tw->tw_bev = bev;
 	tw->tw_done = done;
 	tw->tw_arg = arg;
-	tw->tw_next = tls_waits;
-	if (tls_waits != NULL)
-		tls_waits->tw_prev = tw;
-	tls_waits = tw;
+	link_add(&tls_waits, &tw->tw_link);
 	bufferevent_setcb(bev, NULL, NULL, tls_event_cb, tw);
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_enable(bev, EV_READ);
@@ -196,10 +187,13 @@ tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 void
 tls_shutdown(void)
 {
+	struct tls_wait	*tw;
+
 	while (tls_waits != NULL) {
-		bufferevent_free(tls_waits->tw_bev);
-		tls_waits->tw_done(tls_waits->tw_se, -1, tls_waits->tw_arg);
-		tls_wait_free(tls_waits);
+		tw = (struct tls_wait *)tls_waits;
+		bufferevent_free(tw->tw_bev);
+		tw->tw_done(tw->tw_se, -1, tw->tw_arg);
+		tls_wait_free(tw);
 	}
 }
 
