@@ -125,6 +125,7 @@ env_service(struct service *se, char **env, int nenv, char **pass, int npass)
 	}
 	env_free_list(se->se_envbase);
 	se->se_envbase = list;
+	se->se_nenv = n;		/* counted once, not per connection */
 }
 
 /* Free a service's environment. */
@@ -195,8 +196,7 @@ env_connection(struct service *se, const struct sockaddr *peer,
 	if (env_base == NULL)
 		env_init();
 	base = se->se_envbase != NULL ? se->se_envbase : env_base;
-	for (n = 0; base[n] != NULL; n++)
-		;
+	n = se->se_envbase != NULL ? se->se_nenv : env_nbase;
 	if (n + ENV_NPEER + 1 > env_outsize) {
 		env_outsize = n + ENV_NPEER + 1;
 		env_out = xreallocarray(env_out, env_outsize, sizeof *env_out);

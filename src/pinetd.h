@@ -164,6 +164,7 @@ struct service {
 	int		 se_keepalive;	/* SO_KEEPALIVE on connections */
 	int		 se_cleanenv;	/* xinetd: only env, passenv, peer */
 	char		**se_envbase;	/* the child's environment, or NULL */
+	size_t		 se_nenv;	/* entries in se_envbase */
 	int		 se_umask;	/* -1: inherit */
 	int		 se_nice;
 	int		 se_nice_set;

@@ -311,6 +311,7 @@ service_adopt(struct service *se, struct service *from)
 	se->se_only_from = from->se_only_from;
 	se->se_no_access = from->se_no_access;
 	se->se_envbase = from->se_envbase;
+	se->se_nenv = from->se_nenv;
 	from->se_envbase = NULL;
 	se->se_cps = from->se_cps;
 	se->se_cps_pause = from->se_cps_pause;
