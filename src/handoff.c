@@ -2,8 +2,8 @@
  * Hand-off modes for programs that cannot take a socket as their stdio:
  * "pipe" gives the server anonymous pipes and relays them to the client;
  * "port" starts the server on a free loopback port (%PORT% in its arguments),
- * waits until it accepts, and relays the client to it. The server is ended
- * when the client goes.
+ * waits until it accepts, and relays the client to it. A server still
+ * running two seconds after its client has gone is ended.
  */
 
 #include "pinetd.h"

@@ -17,12 +17,14 @@
 #endif
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define RELAY_HIGH	(256 * 1024)	/* stop reading a side past this */
 #define RELAY_LOW	(64 * 1024)	/* resume reading below this */
+#define RELAY_GRACE	2		/* seconds before a server is ended */
 
 /*
  * One side of a relay: where its bytes come from and where bytes for it go.
@@ -59,6 +61,30 @@ relay_side(struct relay *rl, struct bufferevent *bev)
 	return (rl->rl_side[1].rs_in == bev || rl->rl_side[1].rs_out == bev);
 }
 
+/* The grace period is over: end the server if it is still running. */
+static void
+relay_kill_cb(int fd, short events, void *arg)
+{
+	pid_t	pid = (pid_t)(intptr_t)arg;
+
+	if (child_alive(pid))
+		kill(pid, SIGTERM);
+}
+
+/*
+ * A hand-off server's client has gone: give the server a moment to finish
+ * on its own (it may be exiting already), then end it.
+ */
+static void
+relay_end_server(pid_t pid)
+{
+	struct timeval	tv = { RELAY_GRACE, 0 };
+
+	if (child_alive(pid))
+		event_base_once(ev_base, -1, EV_TIMEOUT, relay_kill_cb,
+		    (void *)(intptr_t)pid, &tv);
+}
+
 /* Close everything, end the server if asked, release the service. */
 static void
 relay_free(struct relay *rl)
@@ -73,8 +99,8 @@ relay_free(struct relay *rl)
 		if (rs->rs_in != NULL)
 			bufferevent_free(rs->rs_in);
 	}
-	if (rl->rl_kill > 0 && child_alive(rl->rl_kill))
-		kill(rl->rl_kill, SIGTERM);
+	if (rl->rl_kill > 0)
+		relay_end_server(rl->rl_kill);
 	link_del(&relays, &rl->rl_link);
 	if (rl->rl_counted) {
 		limit_exited(rl->rl_so);
