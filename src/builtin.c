@@ -21,8 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BUILTIN_HIGH		(64 * 1024)	/* most bytes queued per client */
-#define BUILTIN_LOW		(16 * 1024)	/* refill / resume below this */
+#define BUILTIN_HIGH		(256 * 1024)	/* most bytes queued per client */
+#define BUILTIN_LOW		(64 * 1024)	/* refill / resume below this */
 #define BUILTIN_DGRAMS		16		/* datagrams per wake-up */
 #define BUILTIN_CHARGEN_LINE	74		/* 72 characters and CRLF */
 #define BUILTIN_CHARGEN_UDP	512
@@ -127,6 +127,9 @@ builtin_bev(struct service *se, int fd, struct source *so,
 		close(fd);
 		return (NULL);
 	}
+	/* Large reads and writes: fewer system calls per megabyte. */
+	bufferevent_set_max_single_read(bev, BUILTIN_HIGH);
+	bufferevent_set_max_single_write(bev, BUILTIN_HIGH);
 	bc = xcalloc(1, sizeof *bc);
 	bc->bc_se = se;
 	bc->bc_so = so;
