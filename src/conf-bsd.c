@@ -7,7 +7,6 @@
 
 #include <netinet/in.h>
 
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,7 +175,8 @@ conf_bsd_user(struct conf_bsd *cb, int line, const char *word,
 
 	user = xstrdup(word);
 	if ((sep = strchr(user, ':')) != NULL ||
-	    (getpwnam(user) == NULL && (sep = strchr(user, '.')) != NULL)) {
+	    (!conf_user_known(user, NULL, NULL) &&
+	    (sep = strchr(user, '.')) != NULL)) {
 		*sep = '\0';
 		group = sep + 1;
 	}

@@ -36,28 +36,94 @@ conf_number(const char *s, long min, long max)
 	return (v);
 }
 
+/*
+ * The last user, group and group list looked up. Most files name the same
+ * user on every line, and each look-up reads /etc/passwd or /etc/group, so
+ * one load asks once per distinct name; conf_cache_reset forgets it all
+ * before and after each load, so a reload sees changed files.
+ */
+static struct {
+	char	*user;		/* last user name; NULL if none */
+	int	 user_ok;
+	uid_t	 uid;
+	gid_t	 gid;
+	char	*group;		/* last group name */
+	int	 group_ok;
+	gid_t	 group_gid;
+	char	*gl_user;	/* last supplementary group list */
+	gid_t	 gl_gid;
+	gid_t	*gl_groups;
+	int	 gl_n;
+} conf_cache;
+
+/* Forget every cached look-up. */
+void
+conf_cache_reset(void)
+{
+	free(conf_cache.user);
+	free(conf_cache.group);
+	free(conf_cache.gl_user);
+	free(conf_cache.gl_groups);
+	memset(&conf_cache, 0, sizeof conf_cache);
+}
+
+/* Whether a user exists (cached); its ids in *uid and *gid. */
+int
+conf_user_known(const char *user, uid_t *uid, gid_t *gid)
+{
+	struct passwd	*pw;
+
+	if (conf_cache.user == NULL || strcmp(conf_cache.user, user) != 0) {
+		free(conf_cache.user);
+		conf_cache.user = xstrdup(user);
+		conf_cache.user_ok = *user != '\0' &&
+		    (pw = getpwnam(user)) != NULL;
+		if (conf_cache.user_ok) {
+			conf_cache.uid = pw->pw_uid;
+			conf_cache.gid = pw->pw_gid;
+		}
+	}
+	if (uid != NULL)
+		*uid = conf_cache.uid;
+	if (gid != NULL)
+		*gid = conf_cache.gid;
+	return (conf_cache.user_ok);
+}
+
+/* Whether a group exists (cached); its id in *gid. */
+static int
+conf_group_known(const char *group, gid_t *gid)
+{
+	struct group	*gr;
+
+	if (conf_cache.group == NULL || strcmp(conf_cache.group, group) != 0) {
+		free(conf_cache.group);
+		conf_cache.group = xstrdup(group);
+		conf_cache.group_ok = *group != '\0' &&
+		    (gr = getgrnam(group)) != NULL;
+		if (conf_cache.group_ok)
+			conf_cache.group_gid = gr->gr_gid;
+	}
+	*gid = conf_cache.group_gid;
+	return (conf_cache.group_ok);
+}
+
 /* Look up the user and optional group a server runs as, once, at load. */
 int
 conf_user(const char *file, int line, struct service *se, const char *user,
     const char *group)
 {
-	struct passwd	*pw;
-	struct group	*gr;
-
-	if (*user == '\0' || (pw = getpwnam(user)) == NULL) {
+	if (!conf_user_known(user, &se->se_uid, &se->se_gid)) {
 		conf_error(file, line, "unknown user '%s'", user);
 		return (-1);
 	}
-	se->se_uid = pw->pw_uid;
-	se->se_gid = pw->pw_gid;
 	free(se->se_user);
 	se->se_user = xstrdup(user);
 	if (group != NULL) {
-		if (*group == '\0' || (gr = getgrnam(group)) == NULL) {
+		if (!conf_group_known(group, &se->se_gid)) {
 			conf_error(file, line, "unknown group '%s'", group);
 			return (-1);
 		}
-		se->se_gid = gr->gr_gid;
 		free(se->se_group);
 		se->se_group = xstrdup(group);
 	}
@@ -71,6 +137,16 @@ conf_groups(struct service *se)
 #ifdef HAVE_GETGROUPLIST
 	int	 n = 16;
 	gid_t	*g = NULL;
+
+	if (conf_cache.gl_user != NULL && conf_cache.gl_gid == se->se_gid &&
+	    strcmp(conf_cache.gl_user, se->se_user) == 0) {
+		se->se_ngroups = conf_cache.gl_n;
+		se->se_groups = xreallocarray(NULL, conf_cache.gl_n,
+		    sizeof *se->se_groups);
+		memcpy(se->se_groups, conf_cache.gl_groups,
+		    conf_cache.gl_n * sizeof *se->se_groups);
+		return;
+	}
 
 	for (;;) {
 		int	 want = n;
@@ -92,6 +168,13 @@ conf_groups(struct service *se)
 	}
 	se->se_groups = g;
 	se->se_ngroups = n;
+	free(conf_cache.gl_user);
+	free(conf_cache.gl_groups);
+	conf_cache.gl_user = xstrdup(se->se_user);
+	conf_cache.gl_gid = se->se_gid;
+	conf_cache.gl_n = n;
+	conf_cache.gl_groups = xreallocarray(NULL, n, sizeof *g);
+	memcpy(conf_cache.gl_groups, g, n * sizeof *g);
 #else
 	(void)se;
 #endif

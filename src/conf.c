@@ -128,12 +128,14 @@ conf_load(const char *path, int *nerr)
 	if (f != NULL && opts.dialect == DIALECT_AUTO)
 		xinetd = conf_xinetd_detect(f);
 	co.co_table = xcalloc(CONF_HASHSIZE, sizeof *co.co_table);
+	conf_cache_reset();
 	if (xinetd)
 		conf_xinetd_load(path, &co);
 	else
 		conf_bsd_load(path, f, &co);
 	if (f != NULL)
 		fclose(f);
+	conf_cache_reset();
 	free(co.co_table);
 	*nerr = co.co_nerr;
 	return (co.co_list);
@@ -160,7 +162,7 @@ int
 conf_reload(const char *path)
 {
 	struct service	 *list, *se, *next, *old, **table, **tail;
-	int		  nerr, added = 0, changed = 0, removed = 0;
+	int		  nerr, added = 0, changed = 0, removed = 0, n;
 
 	list = conf_load(path, &nerr);
 	if (nerr != 0) {
@@ -173,6 +175,10 @@ conf_reload(const char *path)
 		conf_free_list(list);
 		return (-1);
 	}
+
+	for (n = 0, se = list; se != NULL; se = se->se_next)
+		n++;
+	service_fd_limit(service_count() + n);	/* old and new, briefly */
 
 	/* First match by socket: same address, same service. */
 	table = xcalloc(CONF_HASHSIZE, sizeof *table);

@@ -265,6 +265,7 @@ start_services(void)
 	services = conf_load(opts.conffile, &nerr);
 	if (nerr == -1)
 		fatalx("cannot read %s", opts.conffile);
+	service_fd_limit(service_count());
 	for (se = services; se != NULL; se = se->se_next)
 		service_start(se);
 }

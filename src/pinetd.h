@@ -33,6 +33,7 @@ struct bufferevent;
 #define PINETD_RETRY		60	/* default bind retry interval */
 #define PINETD_BACKLOG		128	/* default listen backlog */
 #define PINETD_ACCEPTS		16	/* accepts per wake-up at most */
+#define PINETD_FDSPARE		256	/* descriptors beyond one per service */
 
 /* Run-time options from the command line. */
 struct options {
@@ -259,6 +260,8 @@ int		 conf_reload(const char *);
 
 /* conf-service.c */
 long		 conf_number(const char *, long, long);
+void		 conf_cache_reset(void);
+int		 conf_user_known(const char *, uid_t *, gid_t *);
 int		 conf_user(const char *, int, struct service *, const char *,
 		    const char *);
 int		 conf_inet(const char *, int, struct service *, const char *,
@@ -365,6 +368,7 @@ void		 service_idle(struct service *);
 void		 service_backoff(struct service *);
 void		 service_stop_all(void);
 void		 service_dump(const char *);
+void		 service_fd_limit(int);
 void		 service_log(struct service *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 int		 service_count(void);

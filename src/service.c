@@ -576,3 +576,32 @@ service_log(struct service *se, const char *fmt, ...)
 	fflush(se->se_logfile);
 	free(msg);
 }
+
+/*
+ * Make room for one descriptor per service plus connections in flight:
+ * raise the soft RLIMIT_NOFILE up to the hard limit, and say so clearly if
+ * even that is too small.
+ */
+void
+service_fd_limit(int nservices)
+{
+	struct rlimit	rl;
+	rlim_t		need = (rlim_t)nservices + PINETD_FDSPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+		log_warnx("%d services need %llu descriptors but the hard limit "
+		    "is %llu; some services will not open (raise it, e.g. "
+		    "ulimit -Hn)", nservices, (unsigned long long)need,
+		    (unsigned long long)rl.rlim_max);
+		need = rl.rlim_max;
+	}
+	rl.rlim_cur = need;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("setrlimit RLIMIT_NOFILE %llu",
+		    (unsigned long long)need);
+	else
+		log_debug("descriptor limit raised to %llu",
+		    (unsigned long long)need);
+}

@@ -193,5 +193,33 @@ def full_fd_table():
     d.stop()
 
 
+@test
+def fd_limit_raised_for_many_services():
+    """300 services with a soft descriptor limit of 64: the daemon raises it
+    (up to the hard limit) and every service answers"""
+    base = free_port()
+    ports = []
+    while len(ports) < 300:
+        p = free_port()
+        if p not in ports:
+            ports.append(p)
+    conf = "".join("127.0.0.1:%d stream tcp nowait root internal echo\n" % p
+                   for p in ports)
+
+    def low_soft_limit():
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, hard))
+
+    d = Daemon(conf, preexec_fn=low_soft_limit)
+    check_eq(d.services, 300, "services")
+    d.wait_log(r"^descriptor limit raised to \d+$", pos=0)
+    for p in (ports[0], ports[-1]):
+        s = connect(p)
+        s.sendall(b"x\n")
+        check_eq(recv_line(s), b"x\n", "echo on port %d" % p)
+        s.close()
+    d.stop()
+
+
 if __name__ == "__main__":
     run()
