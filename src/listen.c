@@ -74,12 +74,21 @@ listen_open(struct service *se)
 {
 	const struct sockaddr_un *sun = (const void *)&se->se_addr;
 	struct stat	 sb;
-	int		 fd, on = 1, saved;
+	int		 fd, on = 1, saved, nonblock;
 
+	nonblock = se->se_builtin != NULL || se->se_redirectlen > 0 ||
+	    !se->se_wait;
+#if HAVE_DECL_SOCK_CLOEXEC && HAVE_DECL_SOCK_NONBLOCK
+	/* One system call instead of four, for start-up with many services. */
+	if ((fd = socket(se->se_family, se->se_socktype | SOCK_CLOEXEC |
+	    (nonblock ? SOCK_NONBLOCK : 0), 0)) == -1)
+		return (-1);
+#else
 	if ((fd = socket(se->se_family, se->se_socktype, 0)) == -1)
 		return (-1);
-	if (listen_flags(fd, se->se_builtin != NULL || !se->se_wait) == -1)
+	if (listen_flags(fd, nonblock) == -1)
 		goto fail;
+#endif
 	if (listen_unix_file(se)) {
 		if (lstat(sun->sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode))
 			unlink(sun->sun_path);

@@ -120,12 +120,14 @@ void
 service_start(struct service *se)
 {
 	char	addr[256];
+	int	saved;
 
-	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
-	    sizeof addr);
 	if (listen_open(se) == -1) {
+		saved = errno;
+		listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen,
+		    addr, sizeof addr);
 		log_warnx("%s: bind %s: %s; retrying in %d s", se->se_label,
-		    addr, strerror(errno), opts.retry);
+		    addr, strerror(saved), opts.retry);
 		se->se_state = SE_RETRY;
 		service_timer(se, opts.retry);
 		return;
@@ -134,7 +136,11 @@ service_start(struct service *se)
 	    listen_ready_cb, se);
 	event_add(se->se_ev, NULL);
 	se->se_state = SE_LISTEN;
-	log_debug("%s: listening on %s", se->se_label, addr);
+	if (log_debugging()) {
+		listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen,
+		    addr, sizeof addr);
+		log_debug("%s: listening on %s", se->se_label, addr);
+	}
 }
 
 /* Close the socket and forget any timer. */
