@@ -109,19 +109,6 @@ acl_parse(const char *file, int line, struct acl_list *al, const char *word)
 	return (0);
 }
 
-/* Copy a list (defaults into a service). */
-void
-acl_copy(struct acl_list *to, const struct acl_list *from)
-{
-	to->al_set = from->al_set;
-	to->al_n = from->al_n;
-	to->al_v = NULL;
-	if (from->al_n > 0) {
-		to->al_v = xreallocarray(NULL, from->al_n, sizeof *to->al_v);
-		memcpy(to->al_v, from->al_v, from->al_n * sizeof *to->al_v);
-	}
-}
-
 /* Free a list's entries. */
 void
 acl_free(struct acl_list *al)

@@ -373,11 +373,14 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 static int
 conf_child_in_times(const struct service *se)
 {
-	time_t		 now = time(NULL);
-	struct tm	*tm = localtime(&now);
+	time_t		 now;
+	struct tm	*tm;
 	int		 i, m;
 
-	if (se->se_ntimes == 0 || tm == NULL)
+	if (se->se_ntimes == 0)		/* most services: no clock needed */
+		return (1);
+	now = time(NULL);
+	if ((tm = localtime(&now)) == NULL)
 		return (1);
 	m = tm->tm_hour * 60 + tm->tm_min;
 	for (i = 0; i < se->se_ntimes; i++) {

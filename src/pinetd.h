@@ -401,7 +401,6 @@ void		 listen_ready_cb(int, short, void *);
 
 /* acl.c */
 int		 acl_parse(const char *, int, struct acl_list *, const char *);
-void		 acl_copy(struct acl_list *, const struct acl_list *);
 void		 acl_free(struct acl_list *);
 int		 acl_same(const struct acl_list *, const struct acl_list *);
 int		 acl_allowed(const struct service *, const struct sockaddr *);

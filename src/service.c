@@ -273,106 +273,67 @@ service_same(const struct service *a, const struct service *b)
 	return (1);
 }
 
+/* Put back the run-time state a reload must not lose. */
+static void
+service_keep_state(struct service *se, const struct service *run)
+{
+	se->se_state = run->se_state;
+	se->se_fd = run->se_fd;
+	se->se_ev = run->se_ev;
+	se->se_timer = run->se_timer;
+	se->se_count = run->se_count;
+	se->se_window = run->se_window;
+	se->se_cps_count = run->se_cps_count;
+	se->se_cps_time = run->se_cps_time;
+	se->se_children = run->se_children;
+	se->se_active = run->se_active;
+	se->se_sources = run->se_sources;
+	se->se_accepted = run->se_accepted;
+	se->se_refused = run->se_refused;
+	se->se_failed = run->se_failed;
+	se->se_refs = run->se_refs;
+	se->se_removed = run->se_removed;
+	se->se_seen = run->se_seen;
+	se->se_match = run->se_match;
+	se->se_next = run->se_next;
+	se->se_hnext = run->se_hnext;
+}
+
 /*
- * Give a running service the configuration of its replacement from a reload,
- * keeping the socket unless its address or the daemon's use of it changes.
+ * Give a running service the configuration of its replacement from a reload:
+ * every configuration field moves over (so a new field needs no code here),
+ * the run-time state stays, and the socket is reopened only if its address
+ * or the daemon's use of it changes. The replacement is left empty.
  */
 void
 service_adopt(struct service *se, struct service *from)
 {
-	int	reopen, moved;
+	struct service	run;
+	int		reopen;
 
-	moved = strcmp(se->se_key, from->se_key) != 0;
-	reopen = moved || (service_nonblocking(se) !=
-	    service_nonblocking(from) && se->se_state != SE_BUSY);
+	reopen = strcmp(se->se_key, from->se_key) != 0 ||
+	    (service_nonblocking(se) != service_nonblocking(from) &&
+	    se->se_state != SE_BUSY);
 	if (reopen)
 		service_stop(se);
-	if (moved) {
-		se->se_family = from->se_family;
-		se->se_socktype = from->se_socktype;
-		se->se_v6only = from->se_v6only;
-		memcpy(&se->se_addr, &from->se_addr, sizeof se->se_addr);
-		se->se_addrlen = from->se_addrlen;
-		free(se->se_key);
-		se->se_key = xstrdup(from->se_key);
-	}
+	run = *se;
 	service_free_config(se);
-	se->se_proto = from->se_proto;
-	se->se_wait = from->se_wait;
-	se->se_max = from->se_max;
-	se->se_instances = from->se_instances;
-	se->se_per_source = from->se_per_source;
-	se->se_cpm_per_ip = from->se_cpm_per_ip;
-	se->se_user = from->se_user;
-	se->se_group = from->se_group;
-	se->se_setuser = from->se_setuser;
-	se->se_uid = from->se_uid;
-	se->se_gid = from->se_gid;
-	se->se_groups = from->se_groups;
-	se->se_ngroups = from->se_ngroups;
-	se->se_server = from->se_server;
-	se->se_argv = from->se_argv;
-	se->se_argc = from->se_argc;
-	se->se_builtin = from->se_builtin;
-	se->se_only_from = from->se_only_from;
-	se->se_no_access = from->se_no_access;
-	se->se_envbase = from->se_envbase;
-	se->se_nenv = from->se_nenv;
-	from->se_envbase = NULL;
-	se->se_cps = from->se_cps;
-	se->se_cps_pause = from->se_cps_pause;
-	se->se_log_success = from->se_log_success;
-	se->se_log_failure = from->se_log_failure;
-	se->se_nodelay = from->se_nodelay;
-	se->se_keepalive = from->se_keepalive;
-	se->se_cleanenv = from->se_cleanenv;
-	se->se_umask = from->se_umask;
-	se->se_nice = from->se_nice;
-	se->se_nice_set = from->se_nice_set;
-	se->se_nogroups = from->se_nogroups;
-	memcpy(se->se_rlimits, from->se_rlimits, sizeof se->se_rlimits);
-	se->se_childsetup = from->se_childsetup;
-	memcpy(se->se_banners, from->se_banners, sizeof se->se_banners);
-	memset(from->se_banners, 0, sizeof from->se_banners);
-	se->se_times = from->se_times;
-	se->se_ntimes = from->se_ntimes;
-	from->se_times = NULL;
-	se->se_max_load = from->se_max_load;
-	se->se_redirect = from->se_redirect;
-	se->se_cpus = from->se_cpus;
-	se->se_ncpus = from->se_ncpus;
-	se->se_console = from->se_console;
-	from->se_cpus = NULL;
-	from->se_console = NULL;
-	se->se_handoff = from->se_handoff;
-	se->se_tls = from->se_tls;
-	se->se_tlscert = from->se_tlscert;
-	se->se_tlskey = from->se_tlskey;
-	from->se_tls = NULL;
-	from->se_tlscert = from->se_tlskey = NULL;
-	se->se_logfile = from->se_logfile;
-	se->se_logpath = from->se_logpath;
-	se->se_logfacility = from->se_logfacility;
-	se->se_logsoft = from->se_logsoft;
-	se->se_loghard = from->se_loghard;
-	se->se_logwarned = 0;
-	from->se_logfile = NULL;
-	from->se_logpath = NULL;
-	se->se_redirectlen = from->se_redirectlen;
-	memset(&from->se_only_from, 0, sizeof from->se_only_from);
-	memset(&from->se_no_access, 0, sizeof from->se_no_access);
-	from->se_proto = from->se_user = from->se_group = NULL;
-	from->se_server = NULL;
-	from->se_groups = NULL;
-	from->se_argv = NULL;
-
 	free(se->se_file);
-	se->se_file = xstrdup(from->se_file);
-	se->se_line = from->se_line;
 	free(se->se_label);
-	se->se_label = xstrdup(from->se_label);
+	free(se->se_key);
 	free(se->se_service);
-	se->se_service = xstrdup(from->se_service);
+	*se = *from;
+	service_keep_state(se, &run);
+
+	/* The reload loop still walks the replacement's list fields. */
+	run = *from;
+	memset(from, 0, sizeof *from);
+	from->se_fd = -1;
+	from->se_umask = -1;
+	from->se_refs = run.se_refs;
+	from->se_next = run.se_next;
+	from->se_seen = run.se_seen;
+	from->se_match = run.se_match;
 
 	if (reopen)
 		service_start(se);

@@ -649,6 +649,37 @@ def flags_id_interface_max_load():
 
 
 @test
+def reload_changes_attributes_in_place():
+    """a reload that changes env, only_from, banner and log_type of a running
+    service keeps its socket and applies every new value"""
+    p = free_port()
+    top = tmpdir()
+    ban = write_file(os.path.join(top, "b"), "new banner\n")
+    logf = os.path.join(top, "l.log")
+    d = Daemon(service_block("chg", p, "env", "\tenv = A=1\n"
+                             "\tonly_from = 127.0.0.2\n"))
+    check_eq(env_of(p, "127.0.0.2").get("A"), "1", "old env")
+    write_file(d.conf, service_block(
+        "chg", p, "env", "\tenv = A=2\n\tonly_from = 127.0.0.1\n"
+        "\tbanner = %s\n\tlog_type = FILE %s\n"
+        "\tlog_on_success = PID HOST\n" % (ban, logf)))
+    d.hup()
+    d.wait_log(r"^reload: 1 services \(0 added, 1 changed, 0 removed\)$",
+               pos=0)
+    s = connect(p)
+    out = recv_all(s).decode()
+    s.close()
+    check(out.startswith("new banner\n") and "A=2" in out.split("\n"),
+          "new banner and env: %r" % out[:80])
+    s = connect_from(p, "127.0.0.2")
+    check_eq(recv_all(s), b"new banner\n", "new only_from refuses 127.0.0.2")
+    s.close()
+    wait_until(lambda: "connection from" in open(logf).read(),
+               what="the new log file")
+    d.stop()
+
+
+@test
 def forced_dialect():
     """-x reads an xinetd file whatever its first line; -b refuses it"""
     p = free_port()
