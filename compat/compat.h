@@ -33,4 +33,22 @@ int	 accept4(int, struct sockaddr *, socklen_t *, int);
 void	*reallocarray(void *, size_t, size_t);
 #endif
 
+#ifndef HAVE_GETLINE
+#include <sys/types.h>
+#include <stdio.h>
+ssize_t	 getline(char **, size_t *, FILE *);
+#endif
+
+#ifndef HAVE_STRSEP
+char	*strsep(char **, const char *);
+#endif
+
+#ifndef HAVE_SCANDIR
+struct dirent;
+int	 scandir(const char *, struct dirent ***,
+	    int (*)(const struct dirent *),
+	    int (*)(const struct dirent **, const struct dirent **));
+int	 alphasort(const struct dirent **, const struct dirent **);
+#endif
+
 #endif /* PINETD_COMPAT_H */

@@ -124,7 +124,7 @@ builtin_bev(struct service *se, int fd, struct source *so,
 	bev = bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL) {
 		log_warnx("bufferevent_socket_new failed");
-		close(fd);
+		evutil_closesocket(fd);
 		return (NULL);
 	}
 	/* Large reads and writes: fewer system calls per megabyte. */
@@ -290,17 +290,29 @@ builtin_chargen_stream(struct service *se, int fd, struct source *so)
 	bufferevent_enable(bev, EV_READ|EV_WRITE);
 }
 
-/* The human-readable time of RFC 867, as BSD inetd writes it. */
+/*
+ * The human-readable time of RFC 867, as BSD inetd writes it (ctime's
+ * format, in English whatever the locale; not strftime, as %e is not
+ * everywhere).
+ */
 static size_t
 builtin_daytime_text(char *buf, size_t size)
 {
+	static const char days[] = "SunMonTueWedThuFriSat";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	time_t		 now = time(NULL);
 	struct tm	*tm = localtime(&now);
+	int		 n;
 
-	if (tm == NULL || strftime(buf, size, "%a %b %e %H:%M:%S %Y\r\n",
-	    tm) == 0)
+	if (tm == NULL || tm->tm_wday < 0 || tm->tm_wday > 6 ||
+	    tm->tm_mon < 0 || tm->tm_mon > 11)
 		return (0);
-	return (strlen(buf));
+	n = snprintf(buf, size, "%.3s %.3s %2d %02d:%02d:%02d %d\r\n",
+	    days + 3 * tm->tm_wday, months + 3 * tm->tm_mon, tm->tm_mday,
+	    tm->tm_hour, tm->tm_min, tm->tm_sec, tm->tm_year + 1900);
+	if (n < 0 || (size_t)n >= size)
+		return (0);
+	return ((size_t)n);
 }
 
 /* The machine-readable time of RFC 868: seconds since 1900, big-endian. */
@@ -363,7 +375,7 @@ builtin_dgram_ok(const struct sockaddr_storage *ss, socklen_t len)
 	case AF_INET6:
 		return (!builtin_port_reserved(ntohs(sin6->sin6_port)));
 	case AF_UNIX:
-		return (len > offsetof(struct sockaddr_un, sun_path));
+		return ((size_t)len > offsetof(struct sockaddr_un, sun_path));
 	}
 	return (0);
 }
@@ -437,7 +449,7 @@ builtin_time_reply(struct service *se, const char *buf, size_t len,
 	unsigned char	t[4];
 
 	builtin_time_bytes(t);
-	sendto(se->se_fd, t, sizeof t, 0, sa, salen);
+	sendto(se->se_fd, (void *)t, sizeof t, 0, sa, salen);
 }
 
 /* UDP echo. */

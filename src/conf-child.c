@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <grp.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -156,7 +155,9 @@ conf_child_logtype(const char *file, int line, struct service *se, char **v,
 			    strerror(errno));
 			return (-1);
 		}
+#ifdef FD_CLOEXEC
 		fcntl(fileno(se->se_logfile), F_SETFD, FD_CLOEXEC);
+#endif
 		se->se_logpath = xstrdup(v[1]);
 		return (0);
 	}
@@ -333,7 +334,8 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	if ((n = xattr_values(def, svc, "cpu_affinity", &v, &line)) != -1) {
 		if (conf_child_cpus(file, line, se, v, n) != 0)
 			bad++;
-#if !defined(HAVE_SCHED_SETAFFINITY) && !defined(HAVE_CPUSET_SETAFFINITY)
+#if !defined(HAVE_SCHED_SETAFFINITY) && \
+    !defined(HAVE_CPUSET_SETAFFINITY) && !PLATFORM_SPAWN_AFFINITY
 		else {
 			conf_error(file, line, "cpu_affinity is not available "
 			    "on this system");
@@ -346,7 +348,7 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	    NULL) {
 		if (strcmp(value, "null") == 0)
 			se->se_console = xstrdup("/dev/null");
-		else if (value[0] == '/')
+		else if (conf_absolute(value))
 			se->se_console = xstrdup(value);
 		else if (strcmp(value, "socket") != 0) {
 			conf_error(file, line, "console wants 'socket', 'null' "
@@ -366,6 +368,13 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	    (se->se_nogroups && geteuid() == 0) || se->se_ncpus > 0;
 	for (i = 0; i < PINETD_NRLIMITS; i++)
 		se->se_childsetup |= se->se_rlimits[i].rl_set;
+#ifndef HAVE_FORK
+	if (se->se_umask != -1 || se->se_nice_set || se->se_nogroups ||
+	    (se->se_childsetup && se->se_ncpus == 0))
+		log_warnx("%s:%d: umask, nice, groups and rlimit_* are ignored "
+		    "on this system", file, se->se_line);
+	se->se_childsetup = 0;
+#endif
 	return (bad == 0 ? 0 : -1);
 }
 
@@ -425,6 +434,7 @@ conf_child_banner_send(const struct service *se, int which, int fd)
 		(void)send(fd, bn->bn_buf, bn->bn_len, MSG_DONTWAIT);
 }
 
+#ifdef HAVE_FORK
 /* Pin the child to the configured CPUs (licence conformance for kdb+). */
 static int
 conf_child_affinity(const struct service *se)
@@ -484,3 +494,4 @@ conf_child_setup(const struct service *se)
 	}
 	return (0);
 }
+#endif /* HAVE_FORK */

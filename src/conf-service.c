@@ -12,9 +12,11 @@
 
 #include <ctype.h>
 #include <errno.h>
+#ifdef HAVE_GETPWNAM
 #include <grp.h>
-#include <netdb.h>
 #include <pwd.h>
+#endif
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +69,7 @@ conf_cache_reset(void)
 	memset(&conf_cache, 0, sizeof conf_cache);
 }
 
+#ifdef HAVE_GETPWNAM
 /* Whether a user exists (cached); its ids in *uid and *gid. */
 int
 conf_user_known(const char *user, uid_t *uid, gid_t *gid)
@@ -108,6 +111,29 @@ conf_group_known(const char *group, gid_t *gid)
 	return (conf_cache.group_ok);
 }
 
+#else
+/*
+ * No user database to switch to (Windows): every name is accepted and the
+ * server runs as the daemon does; conf_finish says so once per service.
+ */
+int
+conf_user_known(const char *user, uid_t *uid, gid_t *gid)
+{
+	if (uid != NULL)
+		*uid = 0;
+	if (gid != NULL)
+		*gid = 0;
+	return (*user != '\0');
+}
+
+static int
+conf_group_known(const char *group, gid_t *gid)
+{
+	*gid = 0;
+	return (*group != '\0');
+}
+#endif
+
 /* Look up the user and optional group a server runs as, once, at load. */
 int
 conf_user(const char *file, int line, struct service *se, const char *user,
@@ -130,6 +156,7 @@ conf_user(const char *file, int line, struct service *se, const char *user,
 	return (0);
 }
 
+#ifdef HAVE_GETPWNAM
 /* Work out the supplementary groups of the user once, at load time. */
 static void
 conf_groups(struct service *se)
@@ -223,6 +250,8 @@ conf_same_user(const struct service *se)
 	}
 	return (1);
 }
+
+#endif /* HAVE_GETPWNAM */
 
 /*
  * Fill in the address of an internet service from a host (NULL for any) and
@@ -318,6 +347,16 @@ conf_unix(const char *file, int line, struct service *se, const char *path)
 	return (0);
 }
 
+/* Whether a path is absolute: "/..." or, on Windows, "C:\..." too. */
+int
+conf_absolute(const char *path)
+{
+	if (path[0] == '/')
+		return (1);
+	return (PLATFORM_DRIVE_PATHS && isalpha((unsigned char)path[0]) &&
+	    path[1] == ':' && (path[2] == '\\' || path[2] == '/'));
+}
+
 /*
  * The server program and its argv (args[0] is argv[0]; with no arguments
  * argv[0] is the program's base name).
@@ -326,10 +365,10 @@ int
 conf_program(const char *file, int line, struct service *se,
     const char *server, char **args, int nargs)
 {
-	const char	*base;
+	const char	*base, *bs;
 	int		 i;
 
-	if (server[0] != '/') {
+	if (!conf_absolute(server)) {
 		conf_error(file, line, "server program '%s' is not an absolute "
 		    "path", server);
 		return (-1);
@@ -341,7 +380,11 @@ conf_program(const char *file, int line, struct service *se,
 		for (i = 0; i < nargs; i++)
 			se->se_argv[i] = xstrdup(args[i]);
 	} else {
-		base = strrchr(server, '/') + 1;
+		base = strrchr(server, '/');
+		if (PLATFORM_DRIVE_PATHS && (bs = strrchr(server, '\\')) != NULL &&
+		    (base == NULL || bs > base))
+			base = bs;
+		base = base != NULL ? base + 1 : server;
 		se->se_argc = 1;
 		se->se_argv = xcalloc(2, sizeof *se->se_argv);
 		se->se_argv[0] = xstrdup(*base != '\0' ? base : server);
@@ -369,10 +412,13 @@ conf_names(struct service *se)
 void
 conf_finish(const char *file, int line, struct service *se)
 {
+#ifdef HAVE_GETPWNAM
 	uid_t	euid = geteuid();
+#endif
 
 	conf_names(se);
 
+#ifdef HAVE_GETPWNAM
 	if (euid == 0) {
 		conf_groups(se);
 		se->se_setuser = !conf_same_user(se);
@@ -380,7 +426,14 @@ conf_finish(const char *file, int line, struct service *se)
 		log_warnx("%s:%d: %s: not running as root, so the server runs "
 		    "as uid %ld, not as '%s'", file, line, se->se_label,
 		    (long)euid, se->se_user);
-	if (se->se_server != NULL && access(se->se_server, X_OK) != 0)
+#else
+	if (se->se_server != NULL && se->se_user != NULL &&
+	    strcmp(se->se_user, "root") != 0)
+		log_warnx("%s:%d: %s: user '%s' ignored: servers run as the "
+		    "account pinetd runs as on this system", file, line,
+		    se->se_label, se->se_user);
+#endif
+	if (se->se_server != NULL && access(se->se_server, PLATFORM_X_OK) != 0)
 		log_warn("%s:%d: %s: server program %s", file, line,
 		    se->se_label, se->se_server);
 }

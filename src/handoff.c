@@ -15,8 +15,6 @@
 #include <event2/util.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,18 +36,7 @@ struct handoff {
 
 static struct link	*handoffs;
 
-static void	handoff_try_cb(int, short, void *);
-
-/* A descriptor closed on exec, or -1 (closed) on failure. */
-static int
-handoff_cloexec(int fd)
-{
-	if (fd != -1 && fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
+static void	handoff_try_cb(evutil_socket_t, short, void *);
 
 /* A bufferevent on a descriptor the daemon reads or writes itself. */
 static struct bufferevent *
@@ -66,34 +53,30 @@ handoff_pipe(struct service *se, int fd, char **envp, pid_t *pid)
 	struct bufferevent	*client, *rd, *wr;
 	int			 in[2], out[2], fds[3];
 
-	if (pipe(in) == -1) {
+	if (spawn_pipe(in, 1) == -1) {
 		log_warn("%s: pipe", se->se_label);
-		close(fd);
+		evutil_closesocket(fd);
 		return (-1);
 	}
-	if (pipe(out) == -1) {
+	if (spawn_pipe(out, 0) == -1) {
 		log_warn("%s: pipe", se->se_label);
-		close(in[0]);
-		close(in[1]);
-		close(fd);
+		spawn_close(in[0]);
+		evutil_closesocket(in[1]);
+		evutil_closesocket(fd);
 		return (-1);
 	}
-	handoff_cloexec(in[0]);
-	handoff_cloexec(in[1]);
-	handoff_cloexec(out[0]);
-	handoff_cloexec(out[1]);
 	fds[0] = in[0];
 	fds[1] = fds[2] = out[1];
 	if (spawn_start(se, fds, se->se_argv, envp, pid) != 0) {
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		close(fd);
+		spawn_close(in[0]);
+		evutil_closesocket(in[1]);
+		evutil_closesocket(out[0]);
+		spawn_close(out[1]);
+		evutil_closesocket(fd);
 		return (-1);
 	}
-	close(in[0]);
-	close(out[1]);
+	spawn_close(in[0]);
+	spawn_close(out[1]);
 	client = handoff_bev(fd);
 	rd = handoff_bev(out[0]);
 	wr = handoff_bev(in[1]);
@@ -117,10 +100,10 @@ handoff_free_port(struct sockaddr_in *sin)
 		return (-1);
 	if (bind(s, (struct sockaddr *)sin, sizeof *sin) == -1 ||
 	    getsockname(s, (struct sockaddr *)sin, &len) == -1) {
-		close(s);
+		evutil_closesocket(s);
 		return (-1);
 	}
-	close(s);
+	evutil_closesocket(s);
 	return (0);
 }
 
@@ -155,7 +138,7 @@ handoff_free(struct handoff *ho, int fail)
 			bufferevent_free(ho->ho_target);
 		bufferevent_free(ho->ho_client);
 		if (child_alive(ho->ho_pid))
-			kill(ho->ho_pid, SIGTERM);
+			spawn_kill(ho->ho_pid);
 	}
 	service_unref(ho->ho_se);
 	free(ho);
@@ -187,7 +170,7 @@ handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 
 /* Try to connect to the port-mode server once more. */
 static void
-handoff_try_cb(int fd, short events, void *arg)
+handoff_try_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct handoff	*ho = arg;
 
@@ -209,16 +192,16 @@ handoff_port(struct service *se, int fd, char **envp, pid_t *pid)
 	char		**argv;
 	int		  null, fds[3], i, error;
 
-	if ((null = handoff_cloexec(open("/dev/null", O_RDWR))) == -1) {
-		log_warn("%s: /dev/null", se->se_label);
-		close(fd);
+	if ((null = spawn_null()) == -1) {
+		log_warn("%s: null device", se->se_label);
+		evutil_closesocket(fd);
 		return (-1);
 	}
 	ho = xcalloc(1, sizeof *ho);
 	if (handoff_free_port(&ho->ho_addr) == -1) {
 		log_warn("%s: no free loopback port", se->se_label);
-		close(null);
-		close(fd);
+		spawn_close(null);
+		evutil_closesocket(fd);
 		free(ho);
 		return (-1);
 	}
@@ -228,9 +211,9 @@ handoff_port(struct service *se, int fd, char **envp, pid_t *pid)
 	for (i = 0; argv[i] != NULL; i++)
 		free(argv[i]);
 	free(argv);
-	close(null);
+	spawn_close(null);
 	if (error != 0) {
-		close(fd);
+		evutil_closesocket(fd);
 		free(ho);
 		return (-1);
 	}

@@ -12,33 +12,30 @@
 #include <arpa/inet.h>
 
 #include <event2/event.h>
+#include <event2/util.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Set or clear a descriptor's close-on-exec and non-blocking flags. */
+/* Set a socket's close-on-exec flag and, if asked, make it non-blocking. */
 static int
 listen_flags(int fd, int nonblock)
 {
-	int	fl;
-
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+	if (evutil_make_socket_closeonexec(fd) == -1)
 		return (-1);
-	if ((fl = fcntl(fd, F_GETFL)) == -1)
-		return (-1);
-	fl = nonblock ? (fl | O_NONBLOCK) : (fl & ~O_NONBLOCK);
-	return (fcntl(fd, F_SETFL, fl));
+	if (nonblock)
+		return (evutil_make_socket_nonblocking(fd));
+	return (0);
 }
 
 /* Make a socket non-blocking, for a wait service that became nowait. */
 void
 listen_nonblocking(int fd)
 {
-	if (listen_flags(fd, 1) == -1)
-		log_warn("fcntl");
+	if (evutil_make_socket_nonblocking(fd) == -1)
+		log_warn("%s", "non-blocking");
 }
 
 /* Whether a service listens on every address (so the local one varies). */
@@ -73,7 +70,6 @@ int
 listen_open(struct service *se)
 {
 	const struct sockaddr_un *sun = (const void *)&se->se_addr;
-	struct stat	 sb;
 	int		 fd, on = 1, saved, nonblock;
 
 	nonblock = se->se_builtin != NULL || se->se_redirectlen > 0 ||
@@ -90,8 +86,12 @@ listen_open(struct service *se)
 		goto fail;
 #endif
 	if (listen_unix_file(se)) {
+#ifdef S_ISSOCK
+		struct stat	sb;
+
 		if (lstat(sun->sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode))
 			unlink(sun->sun_path);
+#endif
 	} else if (se->se_family != AF_UNIX) {
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 		    sizeof on) == -1)
@@ -120,8 +120,8 @@ listen_open(struct service *se)
 	return (0);
 
 fail:
-	saved = errno;
-	close(fd);
+	saved = EVUTIL_SOCKET_ERROR();
+	evutil_closesocket(fd);
 	errno = saved;
 	return (-1);
 }
@@ -132,7 +132,7 @@ listen_close(struct service *se)
 {
 	const struct sockaddr_un *sun = (const void *)&se->se_addr;
 
-	close(se->se_fd);
+	evutil_closesocket(se->se_fd);
 	se->se_fd = -1;
 	if (listen_unix_file(se))
 		unlink(sun->sun_path);
@@ -161,8 +161,8 @@ listen_ntop(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 		break;
 	case AF_UNIX:
 		sun = (const void *)sa;
-		plen = len > offsetof(struct sockaddr_un, sun_path) ?
-		    len - offsetof(struct sockaddr_un, sun_path) : 0;
+		plen = (size_t)len > offsetof(struct sockaddr_un, sun_path) ?
+		    (size_t)len - offsetof(struct sockaddr_un, sun_path) : 0;
 		if (plen > sizeof sun->sun_path)
 			plen = sizeof sun->sun_path;
 		if (plen == 0 || (sun->sun_path[0] == '\0' && plen == 1))
@@ -192,7 +192,7 @@ listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
 	char	addr[256];
 
 	conf_child_banner_send(se, BANNER_FAIL, fd);
-	close(fd);
+	evutil_closesocket(fd);
 	se->se_refused++;
 	if (opts.log_conns ||
 	    (se->se_log_failure & (LOGF_HOST | LOGF_ATTEMPT)))
@@ -231,7 +231,7 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 	}
 	if (!service_may_start(se)) {
 		se->se_refused++;
-		close(fd);
+		evutil_closesocket(fd);
 		return;
 	}
 	se->se_accepted++;
@@ -250,7 +250,7 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 
 /* A listening socket is readable: accept, read a datagram or start a server. */
 void
-listen_ready_cb(int fd, short events, void *arg)
+listen_ready_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct service		*se = arg;
 	struct sockaddr_storage	 ss;

@@ -26,8 +26,12 @@ log_init(int to_stderr, int verbose)
 	log_verbose = verbose;
 	if (!log_stderr)
 		openlog("pinetd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+#ifdef F_DUPFD_CLOEXEC
 	else if ((fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) != -1)
 		log_fd = fd;
+#else
+	(void)fd;
+#endif
 }
 
 /* Send messages to stderr again, for -n and for early errors. */

@@ -1,5 +1,6 @@
 /*
- * pinetd: main program, options, signals, pid file and the event loop.
+ * pinetd: main program, options, pid file and the event loop; what starts
+ * it, stops it and reloads it is in daemon-posix.c (win/daemon-win.c).
  */
 
 #include "pinetd.h"
@@ -7,8 +8,6 @@
 #include <event2/event.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,6 @@
 struct options		 opts;
 struct event_base	*ev_base;
 
-static struct event	*ev_hup, *ev_term, *ev_int, *ev_usr1;
 static int		 pidfile_written;
 
 /* Print how to call the program. */
@@ -45,45 +43,6 @@ number_option(int ch, const char *arg, int min, int max)
 	return ((int)v);
 }
 
-/* Make sure fds 0, 1 and 2 are open, so no socket can land on them. */
-static void
-fix_stdio(void)
-{
-	int	fd;
-
-	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
-		;
-	if (fd > 2)
-		close(fd);
-}
-
-/* Detach from the terminal: a new session with stdio on /dev/null. */
-static void
-daemonise(void)
-{
-	int	fd;
-
-	switch (fork()) {
-	case -1:
-		fatal("fork");
-	case 0:
-		break;
-	default:
-		_exit(0);
-	}
-	if (setsid() == -1)
-		fatal("setsid");
-	if (chdir("/") == -1)
-		fatal("chdir /");
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > 2)
-			close(fd);
-	}
-}
-
 /* Write the pid file atomically, through a temporary file and a rename. */
 static void
 pidfile_write(void)
@@ -106,18 +65,18 @@ pidfile_write(void)
 	free(tmp);
 }
 
-/* SIGHUP: reread the configuration and merge it. */
-static void
-reload_cb(int sig, short events, void *arg)
+/* Reread the configuration and merge it (SIGHUP, or Windows' reload). */
+void
+pinetd_reload(void)
 {
 	notify_reloading();
 	conf_reload(opts.conffile);
 	notify_ready(service_count());
 }
 
-/* SIGUSR1: dump the services and their counters. */
-static void
-dump_cb(int sig, short events, void *arg)
+/* Dump the services and their counters (SIGUSR1). */
+void
+pinetd_dump(void)
 {
 	service_dump(opts.dumpfile);
 }
@@ -136,25 +95,12 @@ dumpfile_name(const char *pidfile)
 	return (name);
 }
 
-/* SIGTERM or SIGINT: stop the loop; main closes everything. */
-static void
-term_cb(int sig, short events, void *arg)
+/* Stop the loop; the run function then closes everything. */
+void
+pinetd_stop(void)
 {
-	log_info("terminating on signal %d", sig);
 	notify_stopping();
 	event_base_loopbreak(ev_base);
-}
-
-/* Watch a signal with a callback, or die. */
-static struct event *
-watch_signal(int sig, event_callback_fn cb)
-{
-	struct event	*ev;
-
-	ev = evsignal_new(ev_base, sig, cb, NULL);
-	if (ev == NULL || evsignal_add(ev, NULL) == -1)
-		fatalx("cannot watch signal %d", sig);
-	return (ev);
 }
 
 /* Handle --help and --version, which getopt does not know. */
@@ -270,31 +216,14 @@ start_services(void)
 		service_start(se);
 }
 
-int
-main(int argc, char **argv)
+/* The daemon proper: open every service and serve until told to stop. */
+static int
+pinetd_run(void)
 {
-	parse_options(argc, argv);
-	if (opts.check_only)
-		return (check_config());
-
-	fix_stdio();
-	closefrom(3);
-	if (access(opts.conffile, R_OK) != 0) {
-		fprintf(stderr, "%s: %s\n", opts.conffile,
-		    strerror(errno));
-		return (1);
-	}
-	if (!opts.foreground)
-		daemonise();
 	log_init(opts.debug, opts.debug);
-	signal(SIGPIPE, SIG_IGN);
-
 	if ((ev_base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
-	ev_hup = watch_signal(SIGHUP, reload_cb);
-	ev_term = watch_signal(SIGTERM, term_cb);
-	ev_int = watch_signal(SIGINT, term_cb);
-	ev_usr1 = watch_signal(SIGUSR1, dump_cb);
+	daemon_events();
 	opts.dumpfile = dumpfile_name(opts.pidfile);
 	spawn_init();
 	env_init();
@@ -315,11 +244,28 @@ main(int argc, char **argv)
 		unlink(opts.pidfile);
 	spawn_done();
 	env_done();
-	event_free(ev_hup);
-	event_free(ev_term);
-	event_free(ev_int);
-	event_free(ev_usr1);
+	daemon_events_done();
 	free(opts.dumpfile);
 	event_base_free(ev_base);
 	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	int	rc;
+
+	if ((rc = daemon_command(&argc, &argv)) != -1)
+		return (rc);
+	parse_options(argc, argv);
+	if (opts.check_only)
+		return (check_config());
+
+	daemon_prepare();
+	if (access(opts.conffile, R_OK) != 0) {
+		fprintf(stderr, "%s: %s\n", opts.conffile,
+		    strerror(errno));
+		return (1);
+	}
+	return (daemon_run(pinetd_run));
 }

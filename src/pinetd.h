@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <event2/util.h>
+
 #include "compat.h"
 #include "platform.h"
 
@@ -218,6 +220,16 @@ struct service {
 /* pinetd.c */
 extern struct options		 opts;
 extern struct event_base	*ev_base;
+void	pinetd_reload(void);
+void	pinetd_dump(void);
+void	pinetd_stop(void);
+
+/* daemon-posix.c (win/daemon-win.c on Windows) */
+void	daemon_prepare(void);
+int	daemon_command(int *, char ***);
+int	daemon_run(int (*)(void));
+void	daemon_events(void);
+void	daemon_events_done(void);
 
 /* link.c */
 void	link_add(struct link **, struct link *);
@@ -227,14 +239,14 @@ void	link_del(struct link **, struct link *);
 void	log_init(int, int);
 void	log_to_stderr(void);
 int	log_debugging(void);
-void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2)));
 void	log_info_facility(int, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
-void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
+	    __attribute__((format(PLATFORM_PRINTF, 2, 3)));
+void	log_warn(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2)));
+void	fatal(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2), noreturn));
+void	fatalx(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2), noreturn));
 
 /* xmalloc.c */
 void	*xmalloc(size_t);
@@ -242,7 +254,7 @@ void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 int	 xasprintf(char **, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+	    __attribute__((format(PLATFORM_PRINTF, 2, 3)));
 int	 xvasprintf(char **, const char *, va_list);
 
 /* conf.c */
@@ -255,11 +267,12 @@ struct conf_out {
 struct service	*conf_load(const char *, int *);
 void		 conf_add(struct conf_out *, struct service *);
 void		 conf_error(const char *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
+		    __attribute__((format(PLATFORM_PRINTF, 3, 4)));
 int		 conf_reload(const char *);
 
 /* conf-service.c */
 long		 conf_number(const char *, long, long);
+int		 conf_absolute(const char *);
 void		 conf_cache_reset(void);
 int		 conf_user_known(const char *, uid_t *, gid_t *);
 int		 conf_user(const char *, int, struct service *, const char *,
@@ -370,7 +383,7 @@ void		 service_stop_all(void);
 void		 service_dump(const char *);
 void		 service_fd_limit(int);
 void		 service_log(struct service *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
+		    __attribute__((format(PLATFORM_PRINTF, 2, 3)));
 int		 service_count(void);
 
 /* env.c */
@@ -397,7 +410,7 @@ int		 listen_wildcard(const struct service *);
 void		 listen_refuse(struct service *, int, const struct sockaddr *,
 		    socklen_t, const char *);
 const char	*listen_ntop(const struct sockaddr *, socklen_t, char *, size_t);
-void		 listen_ready_cb(int, short, void *);
+void		 listen_ready_cb(evutil_socket_t, short, void *);
 
 /* acl.c */
 int		 acl_parse(const char *, int, struct acl_list *, const char *);
@@ -421,10 +434,14 @@ void		 spawn_connection(struct service *, int,
 		    const struct sockaddr *, socklen_t);
 void		 spawn_wait(struct service *);
 
-/* spawn-posix.c (and, later, win/spawn-win.c) */
+/* spawn-posix.c (win/spawn-win.c on Windows) */
 void		 spawn_init(void);
 void		 spawn_done(void);
 int		 spawn_start(struct service *, const int *, char **, char **,
 		    pid_t *);
+int		 spawn_null(void);
+int		 spawn_pipe(int [2], int);
+void		 spawn_close(int);
+void		 spawn_kill(pid_t);
 
 #endif /* PINETD_H */

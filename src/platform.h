@@ -13,4 +13,22 @@
 #define PLATFORM_ABSTRACT_UNIX 0
 #endif
 
+/*
+ * Native Windows: Winsock and the stand-ins for what it lacks (win/); paths
+ * may start with a drive letter; the spawn layer itself pins a new process
+ * to its CPUs (there is no child to run code in before the program).
+ */
+#if defined(_WIN32)
+#include "win.h"
+#define PLATFORM_DRIVE_PATHS	1
+#define PLATFORM_SPAWN_AFFINITY	1
+#define PLATFORM_X_OK		0	/* access(): no execute bit to test */
+#define PLATFORM_PRINTF		gnu_printf	/* C99 printf, not msvcrt's */
+#else
+#define PLATFORM_X_OK		X_OK
+#define PLATFORM_PRINTF		printf
+#define PLATFORM_DRIVE_PATHS	0
+#define PLATFORM_SPAWN_AFFINITY	0
+#endif
+
 #endif /* PLATFORM_H */

@@ -63,12 +63,12 @@ relay_side(struct relay *rl, struct bufferevent *bev)
 
 /* The grace period is over: end the server if it is still running. */
 static void
-relay_kill_cb(int fd, short events, void *arg)
+relay_kill_cb(evutil_socket_t fd, short events, void *arg)
 {
 	pid_t	pid = (pid_t)(intptr_t)arg;
 
 	if (child_alive(pid))
-		kill(pid, SIGTERM);
+		spawn_kill(pid);
 }
 
 /*
@@ -302,7 +302,7 @@ relay_start(struct service *se, int fd, struct source *so)
 	client = bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE);
 	target = bufferevent_socket_new(ev_base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (client == NULL)
-		close(fd);
+		evutil_closesocket(fd);
 	rl = relay_new(se, client, target, target, so, 1);
 	if (client == NULL || target == NULL) {
 		log_warnx("%s: relay: bufferevent_socket_new failed",

@@ -15,7 +15,7 @@
 
 struct service	*services;
 
-static void	service_timer_cb(int, short, void *);
+static void	service_timer_cb(evutil_socket_t, short, void *);
 static void	service_pause(struct service *, int);
 
 /* Allocate an empty service holding one reference (the table's). */
@@ -417,7 +417,7 @@ service_backoff(struct service *se)
 
 /* The pause, retry or back-off timer fired. */
 static void
-service_timer_cb(int fd, short events, void *arg)
+service_timer_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct service	*se = arg;
 

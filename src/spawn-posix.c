@@ -27,7 +27,7 @@ static const int spawn_signals[] = {
 
 /* Reap every child that has exited. */
 static void
-spawn_sigchld_cb(int sig, short events, void *arg)
+spawn_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 {
 	pid_t	pid;
 	int	status;
@@ -232,4 +232,51 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 	}
 	*ret = pid;
 	return (0);
+}
+
+/* The null device, close-on-exec, for a server's unused stdio; or -1. */
+int
+spawn_null(void)
+{
+	int	fd;
+
+	if ((fd = open("/dev/null", O_RDWR)) == -1)
+		return (-1);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
+}
+
+/*
+ * A pipe for a hand-off server: fds[0] is read and fds[1] written. The end
+ * named by ours is the daemon's, for a bufferevent; both are close-on-exec.
+ */
+int
+spawn_pipe(int fds[2], int ours)
+{
+	if (pipe(fds) == -1)
+		return (-1);
+	if (fcntl(fds[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(fds[1], F_SETFD, FD_CLOEXEC) == -1) {
+		close(fds[0]);
+		close(fds[1]);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Close a descriptor from spawn_null or the server's end of spawn_pipe. */
+void
+spawn_close(int fd)
+{
+	close(fd);
+}
+
+/* Ask a server to end: a hand-off whose client has gone. */
+void
+spawn_kill(pid_t pid)
+{
+	kill(pid, SIGTERM);
 }

@@ -5,6 +5,8 @@
 
 #include "pinetd.h"
 
+#include <event2/util.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,10 +49,10 @@ spawn_finish(struct service *se, int fd, struct spawn_peer *sp)
 		if (spawn_start(se, fds_of(fd, fds), se->se_argv, envp,
 		    &pid) != 0) {
 			se->se_failed++;
-			close(fd);
+			evutil_closesocket(fd);
 			return;
 		}
-		close(fd);
+		evutil_closesocket(fd);
 	}
 	se->se_accepted++;
 	child_add(pid, se, sp->sp_so);
@@ -93,7 +95,7 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 	}
 	if (!service_may_start(se)) {
 		se->se_refused++;
-		close(fd);
+		evutil_closesocket(fd);
 		return;
 	}
 	conf_child_banner_send(se, BANNER_SUCCESS, fd);

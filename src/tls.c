@@ -16,6 +16,7 @@
 
 #ifdef HAVE_OPENSSL
 #include <event2/bufferevent.h>
+#include <event2/util.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/util.h>
@@ -163,7 +164,7 @@ tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 	evutil_make_socket_nonblocking(fd);
 	if ((ssl = SSL_new(se->se_tls)) == NULL) {
 		log_warnx("%s: SSL_new: %s", se->se_label, tls_error());
-		close(fd);
+		evutil_closesocket(fd);
 		done(se, -1, arg);
 		return;
 	}
@@ -223,7 +224,7 @@ tls_free(struct service *se)
 void
 tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 {
-	close(fd);
+	evutil_closesocket(fd);
 	done(se, -1, arg);
 }
 

@@ -1,8 +1,13 @@
 # Regression tests: start the real pinetd on loopback and talk to it.
 # Included from the top-level Makefile.am; paths are relative to the top dir.
 
+if WINDOWS
+check_PROGRAMS += tests/helpers/winhelper tests/helpers/fakeq
+else
 check_PROGRAMS += tests/helpers/testhelper tests/helpers/fakeq
+endif
 tests_helpers_testhelper_SOURCES = tests/helpers/testhelper.c
+tests_helpers_winhelper_SOURCES = tests/helpers/winhelper.c
 tests_helpers_fakeq_SOURCES = tests/helpers/fakeq.c
 
 TEST_EXTENSIONS = .py

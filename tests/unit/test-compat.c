@@ -11,9 +11,12 @@
 
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,11 +25,18 @@
 #define closefrom	test_closefrom
 #define reallocarray	test_reallocarray
 #define accept4		test_accept4
+#define getline		test_getline
+#define strsep		test_strsep
+#define scandir		test_scandir
+#define alphasort	test_alphasort
 #include "../../compat/strlcpy.c"
 #include "../../compat/strlcat.c"
 #include "../../compat/closefrom.c"
 #include "../../compat/reallocarray.c"
 #include "../../compat/accept4.c"
+#include "../../compat/getline.c"
+#include "../../compat/strsep.c"
+#include "../../compat/scandir.c"
 
 #include "tap.h"
 
@@ -107,6 +117,138 @@ check_accept4(void)
 	close(l);
 }
 
+/* getline returns whole lines, newline included, of any length. */
+static void
+check_getline(void)
+{
+	FILE	*f;
+	char	*buf = NULL, *small, longline[1000];
+	size_t	 size = 0;
+	ssize_t	 len;
+
+	if ((f = tmpfile()) == NULL) {
+		tap_ok(0, "getline: tmpfile");
+		return;
+	}
+	memset(longline, 'x', sizeof longline - 1);
+	longline[sizeof longline - 1] = '\0';
+	fprintf(f, "one\n\n\n%s\nlast", longline);
+	rewind(f);
+
+	len = getline(&buf, &size, f);
+	tap_ok(len == 4 && strcmp(buf, "one\n") == 0 && size >= 5,
+	    "getline allocates, keeps the newline");
+	len = getline(&buf, &size, f);
+	tap_ok(len == 1 && strcmp(buf, "\n") == 0, "getline empty line");
+	len = getline(&buf, &size, f);
+	tap_ok(len == 1 && strcmp(buf, "\n") == 0, "getline second empty line");
+	len = getline(&buf, &size, f);
+	tap_ok(len == (ssize_t)sizeof longline &&
+	    strncmp(buf, longline, sizeof longline - 1) == 0 &&
+	    buf[sizeof longline - 1] == '\n' && buf[sizeof longline] == '\0' &&
+	    size > sizeof longline, "getline grows for a long line");
+	len = getline(&buf, &size, f);
+	tap_ok(len == 4 && strcmp(buf, "last") == 0,
+	    "getline last line without newline");
+	len = getline(&buf, &size, f);
+	tap_ok(len == -1, "getline at end of file: -1");
+	free(buf);
+
+	/* A caller's buffer that is too small is reallocated. */
+	rewind(f);
+	size = 2;
+	if ((small = malloc(size)) == NULL) {
+		tap_ok(0, "getline: malloc");
+		fclose(f);
+		return;
+	}
+	len = getline(&small, &size, f);
+	tap_ok(len == 4 && strcmp(small, "one\n") == 0 && size >= 5,
+	    "getline grows a caller's buffer");
+	free(small);
+
+	errno = 0;
+	tap_ok(getline(NULL, &size, f) == -1 && errno == EINVAL,
+	    "getline NULL lineptr: EINVAL");
+	fclose(f);
+}
+
+/* strsep gives empty tokens between adjacent delimiters, then NULL. */
+static void
+check_strsep(void)
+{
+	char	 str[] = "a,,b c", *p = str, *t1, *t2, *t3, *t4, *t5;
+
+	t1 = strsep(&p, ", ");
+	t2 = strsep(&p, ", ");
+	t3 = strsep(&p, ", ");
+	t4 = strsep(&p, ", ");
+	tap_ok(t1 != NULL && strcmp(t1, "a") == 0 &&
+	    t2 != NULL && strcmp(t2, "") == 0 &&
+	    t3 != NULL && strcmp(t3, "b") == 0 &&
+	    t4 != NULL && strcmp(t4, "c") == 0, "strsep tokens, empty included");
+	tap_ok(p == NULL, "strsep sets *stringp to NULL after the last token");
+	t5 = strsep(&p, ", ");
+	tap_ok(t5 == NULL, "strsep returns NULL at the end");
+}
+
+/* Skip ".", ".." and hidden files. */
+static int
+check_scandir_sel(const struct dirent *de)
+{
+	return (de->d_name[0] != '.');
+}
+
+/* scandir selects and sorts; a missing directory fails with ENOENT. */
+static void
+check_scandir(void)
+{
+	struct dirent	**names;
+	char		  dir[] = "/tmp/test-compat.XXXXXX", path[64];
+	const char	 *files[] = { "b", "a", "c", ".hidden" };
+	size_t		  i;
+	int		  n, fd;
+
+	if (mkdtemp(dir) == NULL) {
+		tap_ok(0, "scandir: mkdtemp");
+		return;
+	}
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) != -1)
+			close(fd);
+	}
+	n = scandir(dir, &names, check_scandir_sel, alphasort);
+	tap_ok(n == 3, "scandir selects 3 entries");
+	if (n == 3) {
+		tap_ok(strcmp(names[0]->d_name, "a") == 0 &&
+		    strcmp(names[1]->d_name, "b") == 0 &&
+		    strcmp(names[2]->d_name, "c") == 0,
+		    "scandir sorts with alphasort");
+	}
+	for (i = 0; n > 0 && i < (size_t)n; i++)
+		free(names[i]);
+	if (n >= 0)
+		free(names);
+
+	n = scandir(dir, &names, NULL, NULL);
+	tap_ok(n == 6, "scandir without selector keeps all, . and .. too");
+	for (i = 0; n > 0 && i < (size_t)n; i++)
+		free(names[i]);
+	if (n >= 0)
+		free(names);
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+
+	errno = 0;
+	n = scandir(dir, &names, NULL, alphasort);
+	tap_ok(n == -1 && errno == ENOENT, "scandir missing directory: ENOENT");
+}
+
 int
 main(void)
 {
@@ -114,5 +256,8 @@ main(void)
 	check_reallocarray();
 	check_closefrom();
 	check_accept4();
+	check_getline();
+	check_strsep();
+	check_scandir();
 	return (tap_done());
 }

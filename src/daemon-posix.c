@@ -1,0 +1,134 @@
+/*
+ * The POSIX side of being a daemon: safe stdio, detaching from the terminal
+ * and the signals that stop, reload and dump. win/daemon-win.c is the
+ * Windows side (console control, a reload event, the service manager).
+ */
+
+#include "pinetd.h"
+
+#include <event2/event.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static struct event	*daemon_hup, *daemon_term, *daemon_int, *daemon_usr1;
+
+/* Make sure fds 0, 1 and 2 are open, so no socket can land on them. */
+static void
+daemon_fix_stdio(void)
+{
+	int	fd;
+
+	while ((fd = open("/dev/null", O_RDWR)) != -1 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+}
+
+/* Before anything is opened: sane stdio and nothing inherited beyond it. */
+void
+daemon_prepare(void)
+{
+	daemon_fix_stdio();
+	closefrom(3);
+}
+
+/* No options beyond getopt's on POSIX: never a command. */
+int
+daemon_command(int *argc, char ***argv)
+{
+	return (-1);
+}
+
+/* Detach from the terminal: a new session with stdio on /dev/null. */
+static void
+daemon_detach(void)
+{
+	int	fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > 2)
+			close(fd);
+	}
+}
+
+/* Run the daemon, in the background unless asked not to. */
+int
+daemon_run(int (*run)(void))
+{
+	if (!opts.foreground)
+		daemon_detach();
+	return (run());
+}
+
+/* SIGHUP: reread the configuration. */
+static void
+daemon_hup_cb(evutil_socket_t sig, short events, void *arg)
+{
+	pinetd_reload();
+}
+
+/* SIGUSR1: dump the services and their counters. */
+static void
+daemon_usr1_cb(evutil_socket_t sig, short events, void *arg)
+{
+	pinetd_dump();
+}
+
+/* SIGTERM or SIGINT: stop. */
+static void
+daemon_term_cb(evutil_socket_t sig, short events, void *arg)
+{
+	log_info("terminating on signal %d", (int)sig);
+	pinetd_stop();
+}
+
+/* Watch a signal with a callback, or die. */
+static struct event *
+daemon_signal(int sig, event_callback_fn cb)
+{
+	struct event	*ev;
+
+	ev = evsignal_new(ev_base, sig, cb, NULL);
+	if (ev == NULL || evsignal_add(ev, NULL) == -1)
+		fatalx("cannot watch signal %d", sig);
+	return (ev);
+}
+
+/* Watch the signals that control the daemon once the loop exists. */
+void
+daemon_events(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	daemon_hup = daemon_signal(SIGHUP, daemon_hup_cb);
+	daemon_term = daemon_signal(SIGTERM, daemon_term_cb);
+	daemon_int = daemon_signal(SIGINT, daemon_term_cb);
+	daemon_usr1 = daemon_signal(SIGUSR1, daemon_usr1_cb);
+}
+
+/* Stop watching them, at shutdown. */
+void
+daemon_events_done(void)
+{
+	event_free(daemon_hup);
+	event_free(daemon_term);
+	event_free(daemon_int);
+	event_free(daemon_usr1);
+}

@@ -1,0 +1,201 @@
+/*
+ * winhelper: the Windows test server the Wine suite (tests/wine/) starts
+ * through pinetd. Like tests/helpers/testhelper on POSIX, but it reads and
+ * writes its standard handles with ReadFile/WriteFile or C stdio only: under
+ * Wine a child cannot call Winsock functions on a socket it inherited.
+ *
+ *   winhelper echo           copy stdin to stdout with ReadFile/WriteFile
+ *   winhelper stdio          the same with fread/fwrite (the CRT's fds 0, 1)
+ *   winhelper pid            write "pid N\n", then wait for end of input
+ *   winhelper env NAME       write "NAME=value\n" (or "NAME unset\n")
+ *   winhelper args ...       write each argument between < and >, a line each
+ *   winhelper exit N         exit with status N at once
+ *   winhelper handles        write "handles: N" and the values of every
+ *                            socket or pipe handle it holds that is not one
+ *                            of its standard handles, then wait for input end
+ *   winhelper affinity       write "affinity 0x..." (the process mask)
+ *   winhelper dgram FILE     read one datagram from stdin (a wait service's
+ *                            socket) and write it to FILE
+ *   winhelper stderr TEXT    write TEXT to stderr and "out\n" to stdout
+ */
+
+#include <windows.h>
+
+#include <fcntl.h>
+#include <io.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Write all of buf to a handle. */
+static void
+put(HANDLE h, const void *buf, DWORD len)
+{
+	const char	*p = buf;
+	DWORD		 n;
+
+	while (len > 0 && WriteFile(h, p, len, &n, NULL) && n > 0) {
+		p += n;
+		len -= n;
+	}
+}
+
+/* Write a formatted line to stdout. */
+static void
+say(const char *fmt, ...)
+{
+	char	buf[4096];
+	va_list	ap;
+	int	n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		put(GetStdHandle(STD_OUTPUT_HANDLE), buf, (DWORD)n);
+}
+
+/* Read stdin until its end (or an error). */
+static void
+drain(void)
+{
+	char	buf[4096];
+	DWORD	n;
+
+	while (ReadFile(GetStdHandle(STD_INPUT_HANDLE), buf, sizeof buf, &n,
+	    NULL) && n > 0)
+		;
+}
+
+/* Copy stdin to stdout with the Win32 calls. */
+static int
+mode_echo(void)
+{
+	HANDLE	in = GetStdHandle(STD_INPUT_HANDLE);
+	HANDLE	out = GetStdHandle(STD_OUTPUT_HANDLE);
+	char	buf[65536];
+	DWORD	n;
+
+	while (ReadFile(in, buf, sizeof buf, &n, NULL) && n > 0)
+		put(out, buf, n);
+	return (0);
+}
+
+/* Copy stdin to stdout through the C runtime's descriptors 0 and 1. */
+static int
+mode_stdio(void)
+{
+	char	buf[65536];
+	size_t	n;
+
+	_setmode(0, _O_BINARY);
+	_setmode(1, _O_BINARY);
+	while ((n = fread(buf, 1, sizeof buf, stdin)) > 0) {
+		if (fwrite(buf, 1, n, stdout) != n)
+			return (1);
+		fflush(stdout);
+	}
+	return (0);
+}
+
+/* Every socket or pipe handle held besides the standard ones. */
+static int
+mode_handles(void)
+{
+	HANDLE	 std[3], h;
+	DWORD	 flags;
+	char	 list[4096] = "";
+	size_t	 len = 0;
+	int	 i, v, count = 0, mine;
+
+	std[0] = GetStdHandle(STD_INPUT_HANDLE);
+	std[1] = GetStdHandle(STD_OUTPUT_HANDLE);
+	std[2] = GetStdHandle(STD_ERROR_HANDLE);
+	for (v = 4; v < 65536; v += 4) {
+		h = (HANDLE)(INT_PTR)v;
+		if (!GetHandleInformation(h, &flags))
+			continue;
+		for (mine = 0, i = 0; i < 3; i++)
+			mine |= h == std[i];
+		if (mine || GetFileType(h) != FILE_TYPE_PIPE)
+			continue;
+		count++;
+		if (len < sizeof list - 16)
+			len += (size_t)snprintf(list + len, sizeof list - len,
+			    " %d", v);
+	}
+	say("handles: %d%s\n", count, list);
+	drain();
+	return (0);
+}
+
+/* Read one datagram from the inherited socket and keep it in a file. */
+static int
+mode_dgram(const char *path)
+{
+	char	 buf[2048];
+	DWORD	 n;
+	FILE	*f;
+
+	if (!ReadFile(GetStdHandle(STD_INPUT_HANDLE), buf, sizeof buf, &n,
+	    NULL))
+		return (2);
+	if ((f = fopen(path, "ab")) == NULL)
+		return (3);
+	fwrite(buf, 1, n, f);
+	fputc('\n', f);
+	fclose(f);
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	DWORD_PTR	 pmask, smask;
+	const char	*v;
+	int		 i;
+
+	if (argc < 2)
+		return (64);
+	if (strcmp(argv[1], "echo") == 0)
+		return (mode_echo());
+	if (strcmp(argv[1], "stdio") == 0)
+		return (mode_stdio());
+	if (strcmp(argv[1], "pid") == 0) {
+		say("pid %lu\n", (unsigned long)GetCurrentProcessId());
+		drain();
+		return (0);
+	}
+	if (strcmp(argv[1], "env") == 0 && argc > 2) {
+		if ((v = getenv(argv[2])) == NULL)
+			say("%s unset\n", argv[2]);
+		else
+			say("%s=%s\n", argv[2], v);
+		return (0);
+	}
+	if (strcmp(argv[1], "args") == 0) {
+		for (i = 0; i < argc; i++)
+			say("<%s>\n", argv[i]);
+		return (0);
+	}
+	if (strcmp(argv[1], "exit") == 0 && argc > 2)
+		return (atoi(argv[2]));
+	if (strcmp(argv[1], "handles") == 0)
+		return (mode_handles());
+	if (strcmp(argv[1], "affinity") == 0) {
+		if (!GetProcessAffinityMask(GetCurrentProcess(), &pmask,
+		    &smask))
+			return (1);
+		say("affinity 0x%llx\n", (unsigned long long)pmask);
+		return (0);
+	}
+	if (strcmp(argv[1], "dgram") == 0 && argc > 2)
+		return (mode_dgram(argv[2]));
+	if (strcmp(argv[1], "stderr") == 0 && argc > 2) {
+		put(GetStdHandle(STD_ERROR_HANDLE), argv[2],
+		    (DWORD)strlen(argv[2]));
+		say("out\n");
+		return (0);
+	}
+	return (64);
+}

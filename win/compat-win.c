@@ -1,0 +1,137 @@
+/*
+ * Small stand-ins that let the portable code use Winsock as if it were BSD
+ * sockets: sockets made the way a child can use them, accept4, and error
+ * texts for Winsock's error numbers.
+ */
+
+#include "pinetd.h"
+
+#include <errno.h>
+#include <stdio.h>
+
+#undef socket
+#undef strerror
+#undef rename
+
+/* errno values for the Winsock errors the portable code tests by name. */
+static const struct {
+	int	we_wsa;
+	int	we_errno;
+} win_errors[] = {
+	{ WSAEWOULDBLOCK,	EWOULDBLOCK },
+	{ WSAEINTR,		EINTR },
+	{ WSAEMFILE,		EMFILE },
+	{ WSAENOBUFS,		ENOBUFS },
+	{ WSAEADDRINUSE,	EADDRINUSE },
+	{ WSAEADDRNOTAVAIL,	EADDRNOTAVAIL },
+	{ WSAEACCES,		EACCES },
+	{ WSAEINVAL,		EINVAL },
+	{ WSAEAFNOSUPPORT,	EAFNOSUPPORT },
+	{ WSAECONNRESET,	ECONNRESET },
+	{ WSAECONNREFUSED,	ECONNREFUSED },
+	{ WSAENOTSOCK,		ENOTSOCK },
+};
+
+/* Copy the last Winsock error to errno, as a POSIX value where one fits. */
+void
+win_sock_errno(void)
+{
+	int	e = WSAGetLastError();
+	size_t	i;
+
+	for (i = 0; i < sizeof win_errors / sizeof win_errors[0]; i++) {
+		if (win_errors[i].we_wsa == e) {
+			errno = win_errors[i].we_errno;
+			return;
+		}
+	}
+	errno = e;
+}
+
+/*
+ * A socket as a server can use it for stdio: not overlapped (so ReadFile and
+ * WriteFile on it are plain synchronous calls in the child) and not
+ * inheritable (only the handle picked for a child ever reaches one).
+ */
+int
+win_socket(int domain, int type, int protocol)
+{
+	SOCKET	s;
+
+	s = WSASocketW(domain, type, protocol, NULL, 0,
+	    WSA_FLAG_NO_HANDLE_INHERIT);
+	if (s == INVALID_SOCKET) {
+		win_sock_errno();
+		return (-1);
+	}
+	return ((int)s);
+}
+
+/*
+ * accept4 for Windows: the new socket is taken out of inheritance at once,
+ * and made blocking or not as asked (it starts as its listener is).
+ */
+int
+accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	SOCKET		s;
+	u_long		nb = (flags & SOCK_NONBLOCK) ? 1 : 0;
+
+	s = accept(WIN_SOCKET(fd), sa, len);
+	if (s == INVALID_SOCKET) {
+		win_sock_errno();
+		return (-1);
+	}
+	SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
+	if (ioctlsocket(s, FIONBIO, &nb) == SOCKET_ERROR) {
+		win_sock_errno();
+		closesocket(s);
+		return (-1);
+	}
+	return ((int)s);
+}
+
+/* strerror that also knows Winsock's numbers (10000 and up). */
+char *
+win_strerror(int e)
+{
+	static char	buf[256];
+	DWORD		n;
+
+	if (e < WSABASEERR)
+		return (strerror(e));
+	n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
+	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)e, 0, buf, sizeof buf,
+	    NULL);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+	    buf[n - 1] == '.'))
+		buf[--n] = '\0';
+	if (n == 0)
+		snprintf(buf, sizeof buf, "Winsock error %d", e);
+	return (buf);
+}
+
+/* rename(2) semantics: an existing target is replaced, in one step. */
+int
+win_rename(const char *from, const char *to)
+{
+	if (MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING))
+		return (0);
+	errno = GetLastError() == ERROR_ACCESS_DENIED ? EACCES : ENOENT;
+	return (-1);
+}
+
+/* A new UTF-16 copy of a string in a code page; dies if it is not valid. */
+wchar_t *
+win_wide_cp(const char *s, UINT cp)
+{
+	wchar_t	*w;
+	int	 n;
+
+	n = MultiByteToWideChar(cp, 0, s, -1, NULL, 0);
+	if (n <= 0)
+		fatalx("cannot convert \"%s\" to UTF-16", s);
+	w = xcalloc((size_t)n, sizeof *w);
+	MultiByteToWideChar(cp, 0, s, -1, w, n);
+	return (w);
+}

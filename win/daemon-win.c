@@ -1,0 +1,183 @@
+/*
+ * The Windows side of being a daemon (src/daemon-posix.c is the POSIX one):
+ * Winsock start-up, Ctrl-C in the console, a named event that --reload sets,
+ * the service manager, and a socket pair through which other threads (the
+ * console handler, the service handler, process waits) wake the event loop.
+ */
+
+#include "pinetd.h"
+
+#include <event2/event.h>
+#include <event2/util.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <io.h>
+#include <stdlib.h>
+
+/* One message through the wake socket. */
+struct daemon_wake {
+	int	 dw_type;	/* WAKE_* */
+	void	*dw_arg;
+};
+
+static evutil_socket_t	 daemon_sv[2] = { -1, -1 };
+static struct event	*daemon_wake_ev;
+static CRITICAL_SECTION	 daemon_wake_lock;
+static HANDLE		 daemon_reload_ev, daemon_reload_wait;
+static volatile LONG	 daemon_stop_early;
+
+/*
+ * Ask the loop thread to do something; safe from any thread. The lock keeps
+ * each message whole on the stream socket.
+ */
+void
+win_wake(int type, void *arg)
+{
+	struct daemon_wake	 dw = { type, arg };
+	const char		*p = (const char *)&dw;
+	int			 n, left = (int)sizeof dw;
+
+	if (daemon_sv[1] == -1) {
+		if (type == WAKE_STOP)
+			InterlockedExchange(&daemon_stop_early, 1);
+		return;
+	}
+	EnterCriticalSection(&daemon_wake_lock);
+	while (left > 0 && (n = send(daemon_sv[1], p, left, 0)) > 0) {
+		p += n;
+		left -= n;
+	}
+	LeaveCriticalSection(&daemon_wake_lock);
+}
+
+/* Messages from other threads: act on each whole one, in the loop thread. */
+static void
+daemon_wake_cb(evutil_socket_t fd, short events, void *arg)
+{
+	static char		 buf[sizeof(struct daemon_wake) * 64];
+	static size_t		 have;
+	struct daemon_wake	 dw;
+	size_t			 off;
+	int			 n;
+
+	n = recv(fd, buf + have, (int)(sizeof buf - have), 0);
+	if (n <= 0)
+		return;
+	have += (size_t)n;
+	for (off = 0; have - off >= sizeof dw; off += sizeof dw) {
+		memcpy(&dw, buf + off, sizeof dw);
+		switch (dw.dw_type) {
+		case WAKE_STOP:
+			log_info("terminating on request");
+			pinetd_stop();
+			break;
+		case WAKE_RELOAD:
+			pinetd_reload();
+			break;
+		case WAKE_CHILD:
+			spawn_child_exited(dw.dw_arg);
+			break;
+		}
+	}
+	memmove(buf, buf + off, have - off);
+	have -= off;
+}
+
+/* Ctrl-C, Ctrl-Break or closing the console: stop cleanly. */
+static BOOL WINAPI
+daemon_console_cb(DWORD type)
+{
+	switch (type) {
+	case CTRL_C_EVENT:
+	case CTRL_BREAK_EVENT:
+	case CTRL_CLOSE_EVENT:
+		win_wake(WAKE_STOP, NULL);
+		return (TRUE);
+	}
+	return (FALSE);
+}
+
+/* pinetd --reload set the named event. */
+static void CALLBACK
+daemon_reload_cb(void *arg, BOOLEAN timedout)
+{
+	win_wake(WAKE_RELOAD, NULL);
+}
+
+/* Winsock, and no error dialog boxes from a daemon. */
+void
+daemon_prepare(void)
+{
+	WSADATA	wsa;
+
+	SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+	_setmode(2, _O_BINARY);		/* log lines end in \n, not \r\n */
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+		fatalx("WSAStartup failed");
+	InitializeCriticalSection(&daemon_wake_lock);
+}
+
+/* --install, --uninstall and --reload are commands, not a daemon. */
+int
+daemon_command(int *argc, char ***argv)
+{
+	return (svc_command(argc, argv));
+}
+
+/* Run under the service manager with --service, else in the console. */
+int
+daemon_run(int (*run)(void))
+{
+	if (svc_service_mode())
+		return (svc_run(run));
+	return (run());
+}
+
+/* Watch the console, the reload event and the wake socket. */
+void
+daemon_events(void)
+{
+	wchar_t	name[256];
+
+	if (evutil_socketpair(AF_INET, SOCK_STREAM, 0, daemon_sv) == -1)
+		fatalx("cannot make the wake socket pair");
+	evutil_make_socket_nonblocking(daemon_sv[0]);
+	daemon_wake_ev = event_new(ev_base, daemon_sv[0], EV_READ|EV_PERSIST,
+	    daemon_wake_cb, NULL);
+	if (daemon_wake_ev == NULL || event_add(daemon_wake_ev, NULL) == -1)
+		fatalx("cannot watch the wake socket");
+	if (!svc_service_mode())
+		SetConsoleCtrlHandler(daemon_console_cb, TRUE);
+	svc_event_name(name, sizeof name / sizeof name[0]);
+	daemon_reload_ev = CreateEventW(NULL, FALSE, FALSE, name);
+	if (daemon_reload_ev == NULL)
+		log_warnx("cannot create the reload event: error %lu",
+		    GetLastError());
+	else if (!RegisterWaitForSingleObject(&daemon_reload_wait,
+	    daemon_reload_ev, daemon_reload_cb, NULL, INFINITE,
+	    WT_EXECUTEDEFAULT))
+		log_warnx("cannot wait for the reload event: error %lu",
+		    GetLastError());
+	if (daemon_stop_early)
+		win_wake(WAKE_STOP, NULL);
+}
+
+/* Stop watching, at shutdown. */
+void
+daemon_events_done(void)
+{
+	if (daemon_reload_wait != NULL)
+		UnregisterWaitEx(daemon_reload_wait, INVALID_HANDLE_VALUE);
+	if (daemon_reload_ev != NULL)
+		CloseHandle(daemon_reload_ev);
+	daemon_reload_wait = daemon_reload_ev = NULL;
+	if (!svc_service_mode())
+		SetConsoleCtrlHandler(daemon_console_cb, FALSE);
+	event_free(daemon_wake_ev);
+	EnterCriticalSection(&daemon_wake_lock);
+	evutil_closesocket(daemon_sv[0]);
+	evutil_closesocket(daemon_sv[1]);
+	daemon_sv[0] = daemon_sv[1] = -1;
+	LeaveCriticalSection(&daemon_wake_lock);
+}

@@ -1,0 +1,82 @@
+/*
+ * What native Windows lacks that the portable code in src/ expects: included
+ * from src/platform.h only when building with mingw-w64. The POSIX headers
+ * beside this file (sys/socket.h, netinet/in.h, ...) are thin wrappers over
+ * Winsock, so src/ keeps its POSIX includes.
+ */
+
+#ifndef PINETD_WIN_H
+#define PINETD_WIN_H
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <string.h>
+
+typedef int	uid_t;
+typedef int	gid_t;
+
+/*
+ * Sockets are kept in an int, as everywhere in src/: Windows documents that
+ * kernel handle values are 32-bit significant (for 32/64-bit interop), so a
+ * SOCKET survives the round trip.
+ */
+#define WIN_SOCKET(fd)	((SOCKET)(intptr_t)(fd))
+#define WIN_HANDLE(fd)	((HANDLE)(intptr_t)(fd))
+
+/* win/compat-win.c */
+int		 win_socket(int, int, int);
+char		*win_strerror(int);
+int		 win_rename(const char *, const char *);
+wchar_t		*win_wide_cp(const char *, UINT);
+#define win_wide(s)	win_wide_cp(s, CP_UTF8)	/* configuration text */
+#define win_wide_acp(s)	win_wide_cp(s, CP_ACP)	/* the command line */
+void		 win_sock_errno(void);
+
+/* win/daemon-win.c: wake the event loop from another thread. */
+#define WAKE_STOP	1
+#define WAKE_RELOAD	2
+#define WAKE_CHILD	3
+void		 win_wake(int, void *);
+
+/* win/spawn-win.c */
+void		 spawn_child_exited(void *);
+
+/* win/svc-win.c */
+int		 svc_command(int *, char ***);
+int		 svc_service_mode(void);
+int		 svc_run(int (*)(void));
+void		 svc_stopped(void);
+const char	*svc_name(void);
+void		 svc_event_name(wchar_t *, size_t);
+
+/*
+ * No superuser: the daemon counts as an ordinary user, so no configuration
+ * asks for a change of user (the user field is ignored, with a warning).
+ */
+#define geteuid()	((uid_t)1)
+
+/* Socket creation goes through win_socket: not overlapped, not inherited. */
+#define socket(d, t, p)	win_socket(d, t, p)
+
+/* rename that replaces an existing file, as POSIX rename does. */
+#define rename(from, to)	win_rename(from, to)
+
+/* Winsock reports its errors apart from errno: strerror knows both. */
+#define strerror(e)	win_strerror(e)
+
+/* Winsock takes option values as char pointers. */
+#define setsockopt(s, l, o, v, n) \
+	setsockopt(s, l, o, (const char *)(v), n)
+#define getsockopt(s, l, o, v, n) \
+	getsockopt(s, l, o, (char *)(v), n)
+
+#define SHUT_RD		SD_RECEIVE
+#define SHUT_WR		SD_SEND
+#define SHUT_RDWR	SD_BOTH
+
+#endif /* PINETD_WIN_H */
