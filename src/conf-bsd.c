@@ -33,25 +33,41 @@ static const struct conf_proto conf_protos[] = {
 	{ NULL,    0,           0,         0 }
 };
 
-/* Split a line into blank-separated words; returns how many. */
+/* Whether a character separates words. */
+static int
+conf_bsd_blank(char c)
+{
+	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
+/*
+ * Split a line into blank-separated words, in place; returns how many.
+ * Double quotes keep blanks inside a word ("C:\Program Files\q\q.exe") and
+ * are removed; backslashes are plain characters, for Windows paths.
+ */
 static int
 conf_bsd_split(char *text, char ***words)
 {
-	char	**w = NULL, *p = text;
-	int	  n = 0;
+	char	**w = NULL, *p = text, *q;
+	int	  n = 0, quoted;
 
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+		while (conf_bsd_blank(*p))
 			p++;
 		if (*p == '\0')
 			break;
 		w = xreallocarray(w, n + 2, sizeof *w);
-		w[n++] = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\r' &&
-		    *p != '\n')
-			p++;
+		w[n++] = q = p;
+		for (quoted = 0; *p != '\0' && (quoted || !conf_bsd_blank(*p));
+		    p++) {
+			if (*p == '"')
+				quoted = !quoted;
+			else
+				*q++ = *p;
+		}
 		if (*p != '\0')
-			*p++ = '\0';
+			p++;
+		*q = '\0';
 	}
 	if (w != NULL)
 		w[n] = NULL;

@@ -2,7 +2,7 @@
 # Included from the top-level Makefile.am; paths are relative to the top dir.
 
 if WINDOWS
-check_PROGRAMS += tests/helpers/winhelper tests/helpers/fakeq
+check_PROGRAMS += tests/helpers/winhelper
 else
 check_PROGRAMS += tests/helpers/testhelper tests/helpers/fakeq
 endif
@@ -14,10 +14,11 @@ TEST_EXTENSIONS = .py
 PY_LOG_COMPILER = python3
 PY_LOG_DRIVER = $(LOG_DRIVER)
 AM_TESTS_ENVIRONMENT = \
-	PINETD='$(abs_top_builddir)/pinetd'; \
+	PINETD='$(abs_top_builddir)/pinetd$(EXEEXT)'; \
 	TESTHELPER='$(abs_top_builddir)/tests/helpers/testhelper'; \
-	FAKEQ='$(abs_top_builddir)/tests/helpers/fakeq'; \
-	export PINETD TESTHELPER FAKEQ;
+	WINHELPER='$(abs_top_builddir)/tests/helpers/winhelper$(EXEEXT)'; \
+	FAKEQ='$(abs_top_builddir)/tests/helpers/fakeq$(EXEEXT)'; \
+	export PINETD TESTHELPER WINHELPER FAKEQ;
 
 REGRESS_TESTS = \
 	tests/regress/builtin.py \
@@ -36,7 +37,17 @@ REGRESS_TESTS = \
 	tests/regress/kdbopts.py \
 	tests/regress/handoff.py
 
+# Built for Windows, `make check` runs the Wine suite instead (.ci/wine sets
+# up Wine and calls it).
+WINE_TESTS = \
+	tests/wine/basic.py
+
+if WINDOWS
+TESTS += $(WINE_TESTS)
+else
 TESTS += $(REGRESS_TESTS)
+endif
+EXTRA_DIST += $(WINE_TESTS) tests/wine/winlib.py
 EXTRA_DIST += $(REGRESS_TESTS) tests/regress/lib.py \
 	tests/regress/kdbclient.py doc/kdb.md \
 	doc/examples/kdb/inetd.conf doc/examples/kdb/q-quiet \

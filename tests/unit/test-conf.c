@@ -85,6 +85,16 @@ test_good(struct conf_bsd *cb)
 		service_free(se);
 	}
 
+	se = parse(cb, "5011 stream tcp nowait root /bin/echo echo \"a  b\" "
+	    "x\"y z\"\\w \"\"", &nerr);
+	if (tap_ok(se != NULL, "quoted arguments")) {
+		tap_ok(se->se_argc == 4 && strcmp(se->se_argv[1], "a  b") == 0 &&
+		    strcmp(se->se_argv[2], "xy z\\w") == 0 &&
+		    strcmp(se->se_argv[3], "") == 0,
+		    "quotes keep blanks, are removed, backslashes stay");
+		service_free(se);
+	}
+
 	se = parse(cb, "5009 stream tcp nowait.10/3/20/2 root /bin/cat", &nerr);
 	if (tap_ok(se != NULL, "FreeBSD limits with .max")) {
 		tap_ok(se->se_max == 10 && se->se_instances == 3 &&

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""pinetd.exe under Wine: built-ins, per-connection servers with the socket
+as their standard handles, exit codes, Ctrl-C."""
+
+import hashlib
+import os
+import threading
+
+from winlib import *  # noqa: F401,F403
+
+
+@test
+def builtins():
+    """echo, discard, daytime, time and chargen answer over TCP and UDP"""
+    p = [free_port() for _ in range(5)]
+    conf = "".join(xservice(n, port, "type = INTERNAL") for n, port in
+                   zip(("echo", "discard", "daytime", "time", "chargen"), p))
+    conf += xservice("echo", p[0], "id = echo-dgram\n\ttype = INTERNAL",
+                     proto="udp", stype="dgram", wait="yes")
+    d = WineDaemon(conf)
+    s = connect(p[0])
+    s.sendall(b"hello, windows\r\n")
+    check_eq(recv_exact(s, 16), b"hello, windows\r\n", "echo")
+    s.close()
+    s = connect(p[1])
+    s.sendall(b"x" * 1000)
+    expect_silence(s, 0.2)
+    s.close()
+    line = recv_all(connect(p[2]))
+    check(line.endswith(b"\r\n") and len(line) == 26, "daytime %r" % line)
+    check_eq(len(recv_all(connect(p[3]))), 4, "time bytes")
+    s = connect(p[4])
+    got = recv_exact(s, 74 * 100)
+    check_eq(got, chargen_stream(100), "chargen")
+    s.close()
+    check_eq(udp_query(p[0], b"ping"), b"ping", "udp echo")
+    d.stop()
+
+
+@test
+def socket_handoff_echo():
+    """1 MiB through a child reading its socket stdin with ReadFile"""
+    port = free_port()
+    d = WineDaemon(xservice("wecho", port, winhelper("echo")))
+    data = os.urandom(1 << 20)
+    s = connect(port, timeout=30)
+    send_in_thread(s, data)
+    got = recv_exact(s, len(data), timeout=60)
+    check(hashlib.sha256(got).digest() == hashlib.sha256(data).digest(),
+          "1 MiB echo differs")
+    s.close()
+    d.wait_log(r"wecho/tcp: pid \d+ exited, status 0")
+    d.stop()
+
+
+@test
+def stdio_child():
+    """a C stdio child sees the socket as fds 0 and 1 (CRT fd block)"""
+    port = free_port()
+    d = WineDaemon(xservice("wstdio", port, winhelper("stdio")))
+    data = bytes(range(256)) * 64 + b"\r\n\n\x1a end"
+    s = connect(port, timeout=30)
+    s.sendall(data)
+    s.shutdown(socket.SHUT_WR)
+    check_eq(recv_all(s, timeout=30), data, "binary stdio echo")
+    d.stop()
+
+
+@test
+def concurrent_processes():
+    """two clients at once get two different processes"""
+    port = free_port()
+    d = WineDaemon(xservice("wpid", port, winhelper("pid")))
+    a = connect(port, timeout=30)
+    b = connect(port, timeout=30)
+    la = recv_line(a, timeout=30)
+    lb = recv_line(b, timeout=30)
+    check(la.startswith(b"pid ") and lb.startswith(b"pid "),
+          "lines %r %r" % (la, lb))
+    check(la != lb, "both clients got %r" % la)
+    a.close()
+    b.close()
+    d.wait_log(r"wpid/tcp: pid \d+ exited.*\n(.*\n)*.*wpid/tcp: pid \d+ exited")
+    d.stop()
+
+
+@test
+def exit_status_and_args():
+    """exit codes are logged; arguments reach the child intact"""
+    port, port2 = free_port(), free_port()
+    conf = xservice("wexit", port, winhelper("exit", 7))
+    conf += xservice("wargs", port2, winhelper("args", "a", "b\\c"))
+    d = WineDaemon(conf)
+    recv_all(connect(port, timeout=30), timeout=30)
+    d.wait_log(r"wexit/tcp: pid \d+ exited, status 7")
+    got = recv_all(connect(port2, timeout=30), timeout=30).split(b"\n")
+    check_eq(got[1:], [b"<args>", b"<a>", b"<b\\c>", b""], "argv")
+    d.stop()
+
+
+@test
+def bsd_format_windows_paths():
+    """inetd.conf: a drive-letter path, quoted arguments with blanks"""
+    port = free_port()
+    conf = ('127.0.0.1:%d stream tcp nowait root %s winhelper args '
+            '"two words" "C:\\Program Files\\q" "" plain\n'
+            % (port, winpath(WINHELPER)))
+    d = WineDaemon(conf, args=["-b"])
+    check(d.find_log(r"user 'root' ignored") is None,
+          "root must not be warned about")
+    got = recv_all(connect(port, timeout=30), timeout=30)
+    check_eq(got, b"<winhelper>\n<args>\n<two words>\n"
+             b"<C:\\Program Files\\q>\n<>\n<plain>\n", "argv")
+    d.stop()
+
+
+@test
+def user_field_warning():
+    """a user other than root is ignored with one warning per service"""
+    port = free_port()
+    conf = ("127.0.0.1:%d stream tcp nowait nobody %s winhelper exit 0\n"
+            % (port, winpath(WINHELPER)))
+    d = WineDaemon(conf, args=["-b"])
+    m = d.findall_log(r"user 'nobody' ignored", pos=0)
+    check_eq(len(m), 1, "warnings")
+    recv_all(connect(port, timeout=30), timeout=30)
+    d.wait_log(r"pid \d+ exited, status 0")
+    d.stop()
+
+
+@test
+def no_handle_leak():
+    """a child holds no socket or pipe but its own standard handles"""
+    port = free_port()
+    d = WineDaemon(xservice("whandles", port, winhelper("handles")))
+    first = connect(port, timeout=30)
+    line1 = recv_line(first, timeout=30)
+    second = connect(port, timeout=30)
+    line2 = recv_line(second, timeout=30)
+    check_eq(line1, b"handles: 0\n", "first child's extra handles")
+    check_eq(line2, b"handles: 0\n", "second child's extra handles "
+             "(the first connection is still open)")
+    first.close()
+    second.close()
+    d.stop()
+
+
+@test
+def ctrl_c_stops():
+    """Ctrl-C stops the daemon: logged, status 0, pid file removed"""
+    port = free_port()
+    d = WineDaemon(xservice("echo", port, "type = INTERNAL"))
+    check(os.path.exists(d.pidfile), "no pid file")
+    d.stop()
+    check(d.find_log(r"terminating") is not None, "no terminating line")
+
+
+if __name__ == "__main__":
+    run()

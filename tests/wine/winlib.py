@@ -1,0 +1,85 @@
+"""Helpers for the Windows tests: pinetd.exe under Wine, driven from Linux.
+
+Builds on tests/regress/lib.py (TAP, sockets, log waits). Wine programs use
+the host's network stack, so the tests connect to 127.0.0.1 as usual; paths
+handed to Windows programs are turned into Z:\\ paths.
+
+Environment:
+  PINETD     pinetd.exe (cross-built)
+  WINHELPER  tests/helpers/winhelper.exe
+  FAKEQ      tests/helpers/fakeq.exe
+  WINE       the wine launcher (default: wine)
+"""
+
+import os
+import signal
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "regress"))
+
+from lib import *  # noqa: F401,F403  (the shared test vocabulary)
+import lib
+
+WINE = os.environ.get("WINE", "wine")
+WINHELPER = os.path.abspath(os.environ.get(
+    "WINHELPER", "./tests/helpers/winhelper.exe"))
+FAKEQ = os.path.abspath(os.environ.get("FAKEQ", "./tests/helpers/fakeq.exe"))
+
+# Wine starts processes slowly the first time: allow more than on POSIX.
+lib.TIMEOUT = 30
+
+_names = [0]
+
+
+def winpath(path):
+    """The Wine (Z: drive) name of a host path."""
+    return "Z:" + os.path.abspath(path).replace("/", "\\")
+
+
+def winhelper(*args):
+    """The server and server_args of the Windows test helper (xinetd)."""
+    return "server = %s\n\tserver_args = %s" % (
+        winpath(WINHELPER), " ".join(str(a) for a in args))
+
+
+def xservice(name, port, body, proto="tcp", stype="stream", wait="no"):
+    """One xinetd service block on 127.0.0.1:port."""
+    return ("service %s\n{\n\tport = %d\n\tsocket_type = %s\n"
+            "\tprotocol = %s\n\twait = %s\n\tbind = 127.0.0.1\n\t%s\n}\n"
+            % (name, port, stype, proto, wait, body))
+
+
+class WineDaemon(lib.Daemon):
+    """pinetd.exe -d -l -p PID --name NAME CONF under Wine; each daemon has
+    its own instance name, so --reload reaches exactly it."""
+
+    def __init__(self, conf, **kw):
+        _names[0] += 1
+        self.name = "pinetd-test-%d-%d" % (os.getpid(), _names[0])
+        lib.Daemon.__init__(self, conf, **kw)
+
+    def argv(self):
+        a = [WINE, lib.PINETD] + self.dlflags + ["--name", self.name]
+        if self.pidfile:
+            a += ["-p", winpath(self.pidfile)]
+        return a + self.args + [winpath(self.conf)]
+
+    def reload(self, timeout=None):
+        """pinetd --reload --name NAME, then wait for the reload line."""
+        p = self.pos()
+        r = subprocess.run([WINE, lib.PINETD, "--reload", "--name",
+                            self.name], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=lib.TIMEOUT)
+        check(r.returncode == 0, "pinetd --reload: status %d: %s"
+              % (r.returncode, r.stdout.decode(errors="replace")))
+        m = self.wait_log(r"^reload: .*$", timeout or lib.TIMEOUT, pos=p)
+        self._mark = m.end()
+        return m
+
+    def stop(self, sig=signal.SIGINT):
+        """Ctrl-C (Wine turns SIGINT into a console control event): the
+        daemon must log it, exit 0 and remove its pid file."""
+        return lib.Daemon.stop(self, sig)
