@@ -357,6 +357,19 @@ conf_absolute(const char *path)
 	    path[1] == ':' && (path[2] == '\\' || path[2] == '/'));
 }
 
+/* The last component of a program path, argv[0] by convention. */
+const char *
+conf_basename(const char *path)
+{
+	const char	*base, *bs;
+
+	base = strrchr(path, '/');
+	if (PLATFORM_DRIVE_PATHS && (bs = strrchr(path, '\\')) != NULL &&
+	    (base == NULL || bs > base))
+		base = bs;
+	return (base != NULL ? base + 1 : path);
+}
+
 /*
  * The server program and its argv (args[0] is argv[0]; with no arguments
  * argv[0] is the program's base name).
@@ -365,7 +378,7 @@ int
 conf_program(const char *file, int line, struct service *se,
     const char *server, char **args, int nargs)
 {
-	const char	*base, *bs;
+	const char	*base;
 	int		 i;
 
 	if (!conf_absolute(server)) {
@@ -380,11 +393,7 @@ conf_program(const char *file, int line, struct service *se,
 		for (i = 0; i < nargs; i++)
 			se->se_argv[i] = xstrdup(args[i]);
 	} else {
-		base = strrchr(server, '/');
-		if (PLATFORM_DRIVE_PATHS && (bs = strrchr(server, '\\')) != NULL &&
-		    (base == NULL || bs > base))
-			base = bs;
-		base = base != NULL ? base + 1 : server;
+		base = conf_basename(server);
 		se->se_argc = 1;
 		se->se_argv = xcalloc(2, sizeof *se->se_argv);
 		se->se_argv[0] = xstrdup(*base != '\0' ? base : server);

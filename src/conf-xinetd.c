@@ -544,8 +544,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		argv = xcalloc(nargs + 2, sizeof *argv);
 		i = 0;
 		if (!nameinargs) {
-			argv[i++] = strrchr(server, '/') != NULL ?
-			    strrchr(server, '/') + 1 : (char *)server;
+			argv[i++] = (char *)conf_basename(server);
 		}
 		if (nargs > 0)
 			memcpy(argv + i, args, nargs * sizeof *args);

@@ -34,7 +34,7 @@ listen_flags(int fd, int nonblock)
 void
 listen_nonblocking(int fd)
 {
-	if (evutil_make_socket_nonblocking(fd) == -1)
+	if (listen_flags(fd, 1) == -1)
 		log_warn("%s", "non-blocking");
 }
 

@@ -273,6 +273,7 @@ int		 conf_reload(const char *);
 /* conf-service.c */
 long		 conf_number(const char *, long, long);
 int		 conf_absolute(const char *);
+const char	*conf_basename(const char *);
 void		 conf_cache_reset(void);
 int		 conf_user_known(const char *, uid_t *, gid_t *);
 int		 conf_user(const char *, int, struct service *, const char *,

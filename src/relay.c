@@ -48,7 +48,16 @@ struct relay {
 	struct source		*rl_so;
 };
 
+/* A hand-off server to end when its grace period is over. */
+struct relay_kill {
+	struct link		 rk_link;	/* every pending end */
+	pid_t			 rk_pid;
+	struct event		*rk_timer;
+};
+
 static struct link	*relays;
+static struct link	*relay_kills;
+static int		 relay_stopping;	/* shutdown: end servers now */
 
 static void	relay_read_cb(struct bufferevent *, void *);
 static void	relay_write_cb(struct bufferevent *, void *);
@@ -61,28 +70,42 @@ relay_side(struct relay *rl, struct bufferevent *bev)
 	return (rl->rl_side[1].rs_in == bev || rl->rl_side[1].rs_out == bev);
 }
 
-/* The grace period is over: end the server if it is still running. */
+/* The grace period is over (or the daemon stops): end the server. */
 static void
 relay_kill_cb(evutil_socket_t fd, short events, void *arg)
 {
-	pid_t	pid = (pid_t)(intptr_t)arg;
+	struct relay_kill	*rk = arg;
 
-	if (child_alive(pid))
-		spawn_kill(pid);
+	if (child_alive(rk->rk_pid))
+		spawn_kill(rk->rk_pid);
+	link_del(&relay_kills, &rk->rk_link);
+	event_free(rk->rk_timer);
+	free(rk);
 }
 
 /*
  * A hand-off server's client has gone: give the server a moment to finish
- * on its own (it may be exiting already), then end it.
+ * on its own (it may be exiting already), then end it. At shutdown there is
+ * no moment to give: it is ended at once, since nothing else would.
  */
 static void
 relay_end_server(pid_t pid)
 {
-	struct timeval	tv = { RELAY_GRACE, 0 };
+	struct timeval		 tv = { RELAY_GRACE, 0 };
+	struct relay_kill	*rk;
 
-	if (child_alive(pid))
-		event_base_once(ev_base, -1, EV_TIMEOUT, relay_kill_cb,
-		    (void *)(intptr_t)pid, &tv);
+	if (!child_alive(pid))
+		return;
+	if (relay_stopping) {
+		spawn_kill(pid);
+		return;
+	}
+	rk = xcalloc(1, sizeof *rk);
+	rk->rk_pid = pid;
+	if ((rk->rk_timer = evtimer_new(ev_base, relay_kill_cb, rk)) == NULL)
+		fatalx("evtimer_new failed");
+	link_add(&relay_kills, &rk->rk_link);
+	evtimer_add(rk->rk_timer, &tv);
 }
 
 /* Close everything, end the server if asked, release the service. */
@@ -318,10 +341,16 @@ relay_start(struct service *se, int fd, struct source *so)
 	}
 }
 
-/* Close every relayed connection, at shutdown. */
+/*
+ * Close every relayed connection at shutdown, and end the hand-off servers
+ * they fed, and those still in their grace period.
+ */
 void
 relay_shutdown(void)
 {
+	relay_stopping = 1;
 	while (relays != NULL)
 		relay_free((struct relay *)relays);
+	while (relay_kills != NULL)
+		relay_kill_cb(-1, 0, relay_kills);
 }

@@ -2,7 +2,7 @@
 # Included from the top-level Makefile.am; paths are relative to the top dir.
 
 if WINDOWS
-check_PROGRAMS += tests/helpers/winhelper
+check_PROGRAMS += tests/helpers/winhelper tests/helpers/fakeq
 else
 check_PROGRAMS += tests/helpers/testhelper tests/helpers/fakeq
 endif
@@ -40,7 +40,12 @@ REGRESS_TESTS = \
 # Built for Windows, `make check` runs the Wine suite instead (.ci/wine sets
 # up Wine and calls it).
 WINE_TESTS = \
-	tests/wine/basic.py
+	tests/wine/basic.py \
+	tests/wine/kdb.py \
+	tests/wine/handoff.py \
+	tests/wine/limits.py \
+	tests/wine/reload.py \
+	tests/wine/waitsvc.py
 
 if WINDOWS
 TESTS += $(WINE_TESTS)
@@ -51,4 +56,5 @@ EXTRA_DIST += $(WINE_TESTS) tests/wine/winlib.py
 EXTRA_DIST += $(REGRESS_TESTS) tests/regress/lib.py \
 	tests/regress/kdbclient.py doc/kdb.md \
 	doc/examples/kdb/inetd.conf doc/examples/kdb/q-quiet \
-	doc/examples/kdb/kdbtaq.xinetd
+	doc/examples/kdb/kdbtaq.xinetd doc/examples/kdb/inetd-windows.conf \
+	doc/examples/kdb/kdbtaq-windows.xinetd

@@ -16,8 +16,23 @@
  *            client after another until killed (for port hand-off)
  *   -q       print nothing (the default)
  * Exit status: 0 when the client closes, 1 on a protocol error or refusal.
+ *
+ * Windows (mingw-w64, run under Wine by tests/wine/kdb.py): pinetd makes the
+ * socket the child's standard handles and fills the C runtime's descriptor
+ * block, so the socket mode reads and writes fds 0 and 1 through the CRT
+ * (binary mode) and never calls Winsock on them: under Wine a child cannot
+ * use Winsock on a socket it inherited.  With -p, fakeq owns its listening
+ * socket and serves each client over Winsock (recv/send) instead of moving
+ * it to fd 0.
  */
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <windows.h>
+
+#include <fcntl.h>
+#include <io.h>
+#else
 #if !defined(_XOPEN_SOURCE) && !defined(_GNU_SOURCE)
 #define _XOPEN_SOURCE 700
 #endif
@@ -26,13 +41,15 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
-#include <errno.h>
 #include <signal.h>
+#include <unistd.h>
+#endif
+
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define FAKEQ_CREDMAX	1024		/* longest handshake accepted */
 #define FAKEQ_MSGMAX	(1 << 20)	/* longest message read into memory */
@@ -45,15 +62,81 @@
 #define KT_CHARS	10
 #define KT_ERROR	((unsigned char)-128)
 
+#ifdef _WIN32
+/* -p mode: the client being served, read and written in place of fd 0. */
+static SOCKET	fakeq_client = INVALID_SOCKET;
+
+/* The largest single transfer handed to _read/_write or recv/send. */
+#define FAKEQ_IOMAX	(1 << 30)
+#endif
+
+/*
+ * One read(2) from fd; on Windows fd 0 is the -p client when there is one,
+ * and the CRT's descriptor otherwise (the inherited socket in socket mode).
+ */
+static long
+fakeq_io_read(int fd, void *buf, size_t len)
+{
+#ifdef _WIN32
+	int	n;
+
+	if (len > FAKEQ_IOMAX)
+		len = FAKEQ_IOMAX;
+	if (fd == 0 && fakeq_client != INVALID_SOCKET) {
+		if ((n = recv(fakeq_client, buf, (int)len, 0)) == SOCKET_ERROR) {
+			errno = EIO;
+			return (-1);
+		}
+		return (n);
+	}
+	return (_read(fd, buf, (unsigned int)len));
+#else
+	return ((long)read(fd, buf, len));
+#endif
+}
+
+/* One write(2) to fd, with the same choice of channel as fakeq_io_read. */
+static long
+fakeq_io_write(int fd, const void *buf, size_t len)
+{
+#ifdef _WIN32
+	int	n;
+
+	if (len > FAKEQ_IOMAX)
+		len = FAKEQ_IOMAX;
+	if (fd == 0 && fakeq_client != INVALID_SOCKET) {
+		if ((n = send(fakeq_client, buf, (int)len, 0)) == SOCKET_ERROR) {
+			errno = EIO;
+			return (-1);
+		}
+		return (n);
+	}
+	return (_write(fd, buf, (unsigned int)len));
+#else
+	return ((long)write(fd, buf, len));
+#endif
+}
+
+/* The process id q reports as .z.i. */
+static uint32_t
+fakeq_pid(void)
+{
+#ifdef _WIN32
+	return ((uint32_t)GetCurrentProcessId());
+#else
+	return ((uint32_t)getpid());
+#endif
+}
+
 /* Read exactly len bytes from fd: 1 done, 0 EOF before any byte, -1 else. */
 static int
 fakeq_read_full(int fd, unsigned char *buf, size_t len)
 {
 	size_t	got = 0;
-	ssize_t	n;
+	long	n;
 
 	while (got < len) {
-		n = read(fd, buf + got, len - got);
+		n = fakeq_io_read(fd, buf + got, len - got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -68,10 +151,10 @@ static int
 fakeq_write_all(int fd, const void *buf, size_t len)
 {
 	const unsigned char	*p = buf;
-	ssize_t			 n;
+	long			 n;
 
 	while (len > 0) {
-		n = write(fd, p, len);
+		n = fakeq_io_write(fd, p, len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -238,7 +321,7 @@ fakeq_answer(const char *q)
 	}
 	if (strcmp(q, ".z.i") == 0) {
 		buf[0] = KT_INT;
-		fakeq_put_le(buf + 1, (uint64_t)getpid(), 4);
+		fakeq_put_le(buf + 1, fakeq_pid(), 4);
 		return (fakeq_send(buf, 5));
 	}
 	if (strncmp(q, "getenv`", 7) == 0 && q[7] != '\0') {
@@ -305,11 +388,46 @@ fakeq_serve(void)
 	}
 }
 
-/* Parse the options, do the handshake, serve; see the top of the file. */
 /*
  * -p PORT: listen on 127.0.0.1:PORT as "q -p PORT" does and serve one client
  * after another, each as if it were on fd 0, until killed.
  */
+#ifdef _WIN32
+static int
+fakeq_listen(int port, const char *users, int noise)
+{
+	struct sockaddr_in	sin;
+	WSADATA			wsa;
+	SOCKET			l, c;
+
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+		fprintf(stderr, "fakeq: WSAStartup failed\n");
+		return (1);
+	}
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* No SO_REUSEADDR: on Windows it would let two servers share a port. */
+	if ((l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)) == INVALID_SOCKET ||
+	    bind(l, (struct sockaddr *)&sin, sizeof sin) == SOCKET_ERROR ||
+	    listen(l, 16) == SOCKET_ERROR) {
+		fprintf(stderr, "fakeq: listen: error %d\n", WSAGetLastError());
+		return (1);
+	}
+	for (;;) {
+		if ((c = accept(l, NULL, NULL)) == INVALID_SOCKET) {
+			Sleep(20);
+			continue;
+		}
+		fakeq_client = c;
+		if (fakeq_handshake(users, noise) == 0)
+			(void)fakeq_serve();
+		fakeq_client = INVALID_SOCKET;
+		closesocket(c);
+	}
+}
+#else
 static int
 fakeq_listen(int port, const char *users, int noise)
 {
@@ -339,7 +457,9 @@ fakeq_listen(int port, const char *users, int noise)
 		close(0);
 	}
 }
+#endif
 
+/* Parse the options, do the handshake, serve; see the top of the file. */
 int
 main(int argc, char **argv)
 {
@@ -354,8 +474,15 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc)
 			port = atoi(argv[++i]);
 	}
+#ifdef _WIN32
+	/* The IPC stream is binary: no CR/LF or ^Z translation on 0, 1, 2. */
+	(void)_setmode(0, _O_BINARY);
+	(void)_setmode(1, _O_BINARY);
+	(void)_setmode(2, _O_BINARY);
+#else
 	/* A client gone while we answer is an error, not a signal death. */
 	signal(SIGPIPE, SIG_IGN);
+#endif
 	if (port > 0)
 		return (fakeq_listen(port, users, noise));
 	if ((i = fakeq_handshake(users, noise)) != 0)

@@ -17,8 +17,12 @@
  *   winhelper dgram FILE     read one datagram from stdin (a wait service's
  *                            socket) and write it to FILE
  *   winhelper stderr TEXT    write TEXT to stderr and "out\n" to stdout
+ *   winhelper listen PORT    listen on 127.0.0.1:PORT (a port hand-off
+ *                            server), accept one connection and echo it
+ *                            with recv/send until its end
  */
 
+#include <winsock2.h>
 #include <windows.h>
 
 #include <fcntl.h>
@@ -148,6 +152,42 @@ mode_dgram(const char *path)
 	return (0);
 }
 
+/* Listen on a loopback port, accept one client and echo it until EOF. */
+static int
+mode_listen(const char *port)
+{
+	struct sockaddr_in	 sin;
+	WSADATA			 wsa;
+	SOCKET			 s, c;
+	char			 buf[65536];
+	int			 n, off, w;
+
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+		return (2);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((u_short)atoi(port));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == INVALID_SOCKET)
+		return (3);
+	if (bind(s, (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    listen(s, 1) != 0)
+		return (4);
+	if ((c = accept(s, NULL, NULL)) == INVALID_SOCKET)
+		return (5);
+	closesocket(s);
+	while ((n = recv(c, buf, sizeof buf, 0)) > 0) {
+		for (off = 0; off < n; off += w) {
+			if ((w = send(c, buf + off, n - off, 0)) <= 0)
+				return (6);
+		}
+	}
+	shutdown(c, SD_SEND);
+	closesocket(c);
+	WSACleanup();
+	return (n == 0 ? 0 : 7);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,5 +237,7 @@ main(int argc, char **argv)
 		say("out\n");
 		return (0);
 	}
+	if (strcmp(argv[1], "listen") == 0 && argc > 2)
+		return (mode_listen(argv[2]));
 	return (64);
 }

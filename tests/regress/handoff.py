@@ -87,6 +87,25 @@ def port_mode_q_per_connection():
 
 
 @test
+def port_mode_servers_end_with_the_daemon():
+    """stopping the daemon ends its port-mode servers: one whose client is
+    still connected, and one in its grace period after its client left"""
+    p = free_port()
+    d = Daemon(entry(p, "%s fakeq /db -p %%PORT%%" % FAKEQ, "port"))
+    pids, clients = [], []
+    for _ in range(2):
+        c = Client()
+        c.hopen(p)
+        pids.append(c.sync(".z.i"))
+        clients.append(c)
+    clients[1].close()
+    d.stop()
+    for pid in pids:
+        wait_pid_gone(pid)
+    clients[0].close()
+
+
+@test
 def port_mode_server_never_listens():
     """a port-mode server that exits without listening: the client is
     closed and it is logged"""

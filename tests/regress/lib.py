@@ -576,12 +576,15 @@ def udp_query(port, data, host="127.0.0.1", timeout=5, sock=None):
             sock.close()
 
 
-def send_in_thread(s, data):
-    """sendall(data) in a background thread; returns the thread, whose
-    .error attribute holds an exception if sending failed."""
+def send_in_thread(s, data, half_close=False):
+    """sendall(data) in a background thread, then with half_close shut the
+    write side down; returns the thread, whose .error attribute holds an
+    exception if sending failed."""
     def run():
         try:
             s.sendall(data)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
         except Exception as e:  # reported by the caller
             t.error = e
     t = threading.Thread(target=run, daemon=True)

@@ -94,7 +94,8 @@ def exit_status_and_args():
     recv_all(connect(port, timeout=30), timeout=30)
     d.wait_log(r"wexit/tcp: pid \d+ exited, status 7")
     got = recv_all(connect(port2, timeout=30), timeout=30).split(b"\n")
-    check_eq(got[1:], [b"<args>", b"<a>", b"<b\\c>", b""], "argv")
+    check_eq(got, [b"<winhelper.exe>", b"<args>", b"<a>", b"<b\\c>", b""],
+             "argv (argv[0] is the program's base name)")
     d.stop()
 
 

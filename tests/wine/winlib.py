@@ -8,7 +8,9 @@ Environment:
   PINETD     pinetd.exe (cross-built)
   WINHELPER  tests/helpers/winhelper.exe
   FAKEQ      tests/helpers/fakeq.exe
-  WINE       the wine launcher (default: wine)
+  WINE       the wine launcher (default: wine); empty on Windows itself
+             (the GitHub windows-latest job), where the same tests run
+             natively and tests that only real Windows can pass run too
 """
 
 import os
@@ -23,6 +25,9 @@ from lib import *  # noqa: F401,F403  (the shared test vocabulary)
 import lib
 
 WINE = os.environ.get("WINE", "wine")
+NATIVE = WINE == ""
+# Only Windows itself lets a child use Winsock on a socket it inherited.
+UNDER_WINE = not NATIVE
 WINHELPER = os.path.abspath(os.environ.get(
     "WINHELPER", "./tests/helpers/winhelper.exe"))
 FAKEQ = os.path.abspath(os.environ.get("FAKEQ", "./tests/helpers/fakeq.exe"))
@@ -34,8 +39,15 @@ _names = [0]
 
 
 def winpath(path):
-    """The Wine (Z: drive) name of a host path."""
+    """The Wine (Z: drive) name of a host path (unchanged on Windows)."""
+    if NATIVE:
+        return os.path.abspath(path)
     return "Z:" + os.path.abspath(path).replace("/", "\\")
+
+
+def launcher():
+    """The words that run a Windows program: wine, or nothing natively."""
+    return [] if NATIVE else [WINE]
 
 
 def winhelper(*args):
@@ -61,7 +73,7 @@ class WineDaemon(lib.Daemon):
         lib.Daemon.__init__(self, conf, **kw)
 
     def argv(self):
-        a = [WINE, lib.PINETD] + self.dlflags + ["--name", self.name]
+        a = launcher() + [lib.PINETD] + self.dlflags + ["--name", self.name]
         if self.pidfile:
             a += ["-p", winpath(self.pidfile)]
         return a + self.args + [winpath(self.conf)]
@@ -69,7 +81,7 @@ class WineDaemon(lib.Daemon):
     def reload(self, timeout=None):
         """pinetd --reload --name NAME, then wait for the reload line."""
         p = self.pos()
-        r = subprocess.run([WINE, lib.PINETD, "--reload", "--name",
+        r = subprocess.run(launcher() + [lib.PINETD, "--reload", "--name",
                             self.name], stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=lib.TIMEOUT)
@@ -79,7 +91,28 @@ class WineDaemon(lib.Daemon):
         self._mark = m.end()
         return m
 
-    def stop(self, sig=signal.SIGINT):
-        """Ctrl-C (Wine turns SIGINT into a console control event): the
-        daemon must log it, exit 0 and remove its pid file."""
+    def start(self, ready=True):
+        """As lib's, but natively in a process group of its own, so that
+        Ctrl-Break can be sent to it alone."""
+        if NATIVE:
+            self.preexec_fn = None
+            real = subprocess.Popen
+
+            def popen(*a, **kw):
+                kw.pop("preexec_fn", None)
+                kw["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP
+                return real(*a, **kw)
+            subprocess.Popen = popen
+            try:
+                return lib.Daemon.start(self, ready)
+            finally:
+                subprocess.Popen = real
+        return lib.Daemon.start(self, ready)
+
+    def stop(self, sig=None):
+        """Ctrl-C under Wine (it turns SIGINT into a console control event),
+        Ctrl-Break natively: the daemon must log it, exit 0 and remove its
+        pid file."""
+        if sig is None:
+            sig = signal.CTRL_BREAK_EVENT if NATIVE else signal.SIGINT
         return lib.Daemon.stop(self, sig)

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""pinetd.exe under Wine, a UDP wait = yes service: the child gets the
+listening socket itself as its stdin, reads one datagram with ReadFile (a
+child cannot use Winsock on an inherited socket under Wine), and the service
+is watched again once it exits."""
+
+import os
+
+from winlib import *  # noqa: F401,F403
+
+
+@test
+def udp_wait_rearms():
+    """UDP wait service: one datagram per child, re-armed after each exit
+
+    winhelper dgram FILE reads a datagram from its socket stdin and appends
+    it to FILE; a second datagram starts a second child."""
+    port = free_port()
+    out = os.path.join(tmpdir(), "dgrams")
+    d = WineDaemon(xservice("wdgram", port, winhelper("dgram", winpath(out)),
+                            proto="udp", stype="dgram", wait="yes"))
+    u = udp_socket()
+    try:
+        u.sendto(b"first datagram", ("127.0.0.1", port))
+        m = d.wait_log(r"^wdgram/udp: started pid (\d+)$")
+        e = d.wait_log(r"^wdgram/udp: pid %s exited, status (\d+)$"
+                       % m.group(1))
+        if e.group(1) == "2":
+            skip("ReadFile on the inherited UDP socket fails under this "
+                 "Wine (winhelper dgram exited with status 2)")
+        check_eq(e.group(1), "0", "first child's exit status")
+        with open(out, "rb") as f:
+            check_eq(f.read(), b"first datagram\n", "file after one")
+
+        u.sendto(b"second datagram", ("127.0.0.1", port))
+        m2 = d.wait_log(r"^wdgram/udp: started pid (\d+)$", pos=e.end())
+        check(m2.group(1) != m.group(1), "the same pid twice")
+        d.wait_log(r"^wdgram/udp: pid %s exited, status 0$" % m2.group(1),
+                   pos=m2.end())
+        with open(out, "rb") as f:
+            check_eq(f.read(), b"first datagram\nsecond datagram\n",
+                     "file after two")
+        check_eq(len(d.findall_log(r"^wdgram/udp: started pid", pos=0)), 2,
+                 "children started")
+    finally:
+        u.close()
+    d.stop()
+
+
+if __name__ == "__main__":
+    run()
