@@ -17,6 +17,10 @@
  *   winhelper dgram FILE     read one datagram from stdin (a wait service's
  *                            socket) and write it to FILE
  *   winhelper stderr TEXT    write TEXT to stderr and "out\n" to stdout
+ *   winhelper sockecho       copy stdin to stdout with recv/send on the
+ *                            inherited socket (real Windows only: Wine
+ *                            answers WSAENOTSOCK); "sockecho: error N" and
+ *                            status 3 when Winsock refuses the handle
  *   winhelper listen PORT    listen on 127.0.0.1:PORT (a port hand-off
  *                            server), accept one connection and echo it
  *                            with recv/send until its end
@@ -188,6 +192,31 @@ mode_listen(const char *port)
 	return (n == 0 ? 0 : 7);
 }
 
+/* Echo through Winsock calls on the socket handed over as stdin. */
+static int
+mode_sockecho(void)
+{
+	WSADATA	 wsa;
+	SOCKET	 s = (SOCKET)GetStdHandle(STD_INPUT_HANDLE);
+	char	 buf[65536];
+	int	 n, off, w;
+
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+		return (2);
+	while ((n = recv(s, buf, sizeof buf, 0)) > 0) {
+		for (off = 0; off < n; off += w) {
+			if ((w = send(s, buf + off, n - off, 0)) <= 0)
+				return (1);
+		}
+	}
+	if (n == SOCKET_ERROR) {
+		say("sockecho: error %d\n", WSAGetLastError());
+		return (3);
+	}
+	shutdown(s, SD_SEND);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -237,6 +266,8 @@ main(int argc, char **argv)
 		say("out\n");
 		return (0);
 	}
+	if (strcmp(argv[1], "sockecho") == 0)
+		return (mode_sockecho());
 	if (strcmp(argv[1], "listen") == 0 && argc > 2)
 		return (mode_listen(argv[2]));
 	return (64);

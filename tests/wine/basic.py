@@ -130,6 +130,33 @@ def user_field_warning():
 
 
 @test
+def winsock_on_inherited_socket():
+    """a child using recv/send on its inherited socket (Windows only)"""
+    if UNDER_WINE:
+        skip("Wine: a child cannot use Winsock on a socket it inherited "
+             "(WSAENOTSOCK); the GitHub windows-latest job runs this")
+    port = free_port()
+    d = WineDaemon(xservice("wsock", port, winhelper("sockecho")))
+    data = os.urandom(256 * 1024)
+    s = connect(port, timeout=30)
+    send_in_thread(s, data, half_close=True)
+    check_eq(recv_all(s, timeout=60), data, "recv/send echo")
+    d.wait_log(r"wsock/tcp: pid \d+ exited, status 0")
+    d.stop()
+
+
+@test
+def cpu_affinity():
+    """cpu_affinity pins the server before it runs (suspended start)"""
+    port = free_port()
+    d = WineDaemon(xservice("waff", port, winhelper("affinity")
+                            + "\n\tcpu_affinity = 0"))
+    check_eq(recv_all(connect(port, timeout=30), timeout=30),
+             b"affinity 0x1\n", "the child's process affinity mask")
+    d.stop()
+
+
+@test
 def no_handle_leak():
     """a child holds no socket or pipe but its own standard handles"""
     port = free_port()
