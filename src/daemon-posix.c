@@ -8,8 +8,11 @@
 
 #include <event2/event.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -69,10 +72,17 @@ daemon_detach(void)
 	}
 }
 
-/* Run the daemon, in the background unless asked not to. */
+/*
+ * Run the daemon, in the background unless asked not to; an unreadable
+ * configuration file is reported here, while stderr is still the terminal.
+ */
 int
 daemon_run(int (*run)(void))
 {
+	if (access(opts.conffile, R_OK) != 0) {
+		fprintf(stderr, "%s: %s\n", opts.conffile, strerror(errno));
+		return (1);
+	}
 	if (!opts.foreground)
 		daemon_detach();
 	return (run());

@@ -43,13 +43,18 @@ number_option(int ch, const char *arg, int min, int max)
 	return ((int)v);
 }
 
-/* Write the pid file atomically, through a temporary file and a rename. */
+/*
+ * Write the pid file atomically, through a temporary file and a rename; an
+ * empty name (the Windows default) means none.
+ */
 static void
 pidfile_write(void)
 {
 	char	*tmp;
 	FILE	*f;
 
+	if (*opts.pidfile == '\0')
+		return;
 	xasprintf(&tmp, "%s.tmp", opts.pidfile);
 	if ((f = fopen(tmp, "w")) == NULL) {
 		log_warn("%s", tmp);
@@ -262,10 +267,5 @@ main(int argc, char **argv)
 		return (check_config());
 
 	daemon_prepare();
-	if (access(opts.conffile, R_OK) != 0) {
-		fprintf(stderr, "%s: %s\n", opts.conffile,
-		    strerror(errno));
-		return (1);
-	}
 	return (daemon_run(pinetd_run));
 }

@@ -41,6 +41,7 @@ REGRESS_TESTS = \
 # up Wine and calls it).
 WINE_TESTS = \
 	tests/wine/basic.py \
+	tests/wine/service.py \
 	tests/wine/kdb.py \
 	tests/wine/handoff.py \
 	tests/wine/limits.py \

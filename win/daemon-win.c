@@ -125,7 +125,11 @@ daemon_command(int *argc, char ***argv)
 	return (svc_command(argc, argv));
 }
 
-/* Run under the service manager with --service, else in the console. */
+/*
+ * Run under the service manager with --service, else in the console. An
+ * unreadable configuration is a fatal error inside run, so a service
+ * reports it to the Event Log and the service manager (exit code 1).
+ */
 int
 daemon_run(int (*run)(void))
 {
