@@ -229,7 +229,9 @@ pinetd_run(void)
 	if ((ev_base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	daemon_events();
-	opts.dumpfile = dumpfile_name(opts.pidfile);
+	/* No pid file (Windows' default): the dump goes to the log only. */
+	opts.dumpfile = *opts.pidfile != '\0' ? dumpfile_name(opts.pidfile) :
+	    NULL;
 	spawn_init();
 	env_init();
 

@@ -1,6 +1,7 @@
 /*
  * The Windows side of being a daemon (src/daemon-posix.c is the POSIX one):
- * Winsock start-up, Ctrl-C in the console, a named event that --reload sets,
+ * Winsock start-up, Ctrl-C in the console, the named events that --reload
+ * and --dump set,
  * the service manager, and a socket pair through which other threads (the
  * console handler, the service handler, process waits) wake the event loop.
  */
@@ -24,7 +25,17 @@ struct daemon_wake {
 static evutil_socket_t	 daemon_sv[2] = { -1, -1 };
 static struct event	*daemon_wake_ev;
 static CRITICAL_SECTION	 daemon_wake_lock;
-static HANDLE		 daemon_reload_ev, daemon_reload_wait;
+/* A named event another process sets to ask for something (WAKE_*). */
+struct daemon_ask {
+	const wchar_t	*da_kind;
+	int		 da_wake;
+	HANDLE		 da_ev;
+	HANDLE		 da_wait;
+};
+static struct daemon_ask daemon_asks[] = {
+	{ L"reload", WAKE_RELOAD, NULL, NULL },
+	{ L"dump", WAKE_DUMP, NULL, NULL },
+};
 static volatile LONG	 daemon_stop_early;
 
 /*
@@ -75,6 +86,9 @@ daemon_wake_cb(evutil_socket_t fd, short events, void *arg)
 		case WAKE_RELOAD:
 			pinetd_reload();
 			break;
+		case WAKE_DUMP:
+			pinetd_dump();
+			break;
 		case WAKE_CHILD:
 			spawn_child_exited(dw.dw_arg);
 			break;
@@ -98,11 +112,13 @@ daemon_console_cb(DWORD type)
 	return (FALSE);
 }
 
-/* pinetd --reload set the named event. */
+/* pinetd --reload or --dump set a named event. */
 static void CALLBACK
-daemon_reload_cb(void *arg, BOOLEAN timedout)
+daemon_ask_cb(void *arg, BOOLEAN timedout)
 {
-	win_wake(WAKE_RELOAD, NULL);
+	struct daemon_ask	*da = arg;
+
+	win_wake(da->da_wake, NULL);
 }
 
 /* Winsock, and no error dialog boxes from a daemon. */
@@ -138,11 +154,13 @@ daemon_run(int (*run)(void))
 	return (run());
 }
 
-/* Watch the console, the reload event and the wake socket. */
+/* Watch the console, the reload and dump events and the wake socket. */
 void
 daemon_events(void)
 {
-	wchar_t	name[256];
+	struct daemon_ask	*da;
+	wchar_t			 name[256];
+	size_t			 i;
 
 	if (evutil_socketpair(AF_INET, SOCK_STREAM, 0, daemon_sv) == -1)
 		fatalx("cannot make the wake socket pair");
@@ -153,16 +171,18 @@ daemon_events(void)
 		fatalx("cannot watch the wake socket");
 	if (!svc_service_mode())
 		SetConsoleCtrlHandler(daemon_console_cb, TRUE);
-	svc_event_name(name, sizeof name / sizeof name[0]);
-	daemon_reload_ev = CreateEventW(NULL, FALSE, FALSE, name);
-	if (daemon_reload_ev == NULL)
-		log_warnx("cannot create the reload event: error %lu",
-		    GetLastError());
-	else if (!RegisterWaitForSingleObject(&daemon_reload_wait,
-	    daemon_reload_ev, daemon_reload_cb, NULL, INFINITE,
-	    WT_EXECUTEDEFAULT))
-		log_warnx("cannot wait for the reload event: error %lu",
-		    GetLastError());
+	for (i = 0; i < sizeof daemon_asks / sizeof daemon_asks[0]; i++) {
+		da = &daemon_asks[i];
+		svc_event_name(da->da_kind, name, sizeof name / sizeof name[0]);
+		if ((da->da_ev = CreateEventW(NULL, FALSE, FALSE, name)) ==
+		    NULL)
+			log_warnx("cannot create the %ls event: error %lu",
+			    da->da_kind, GetLastError());
+		else if (!RegisterWaitForSingleObject(&da->da_wait, da->da_ev,
+		    daemon_ask_cb, da, INFINITE, WT_EXECUTEDEFAULT))
+			log_warnx("cannot wait for the %ls event: error %lu",
+			    da->da_kind, GetLastError());
+	}
 	if (daemon_stop_early)
 		win_wake(WAKE_STOP, NULL);
 }
@@ -171,11 +191,17 @@ daemon_events(void)
 void
 daemon_events_done(void)
 {
-	if (daemon_reload_wait != NULL)
-		UnregisterWaitEx(daemon_reload_wait, INVALID_HANDLE_VALUE);
-	if (daemon_reload_ev != NULL)
-		CloseHandle(daemon_reload_ev);
-	daemon_reload_wait = daemon_reload_ev = NULL;
+	struct daemon_ask	*da;
+	size_t			 i;
+
+	for (i = 0; i < sizeof daemon_asks / sizeof daemon_asks[0]; i++) {
+		da = &daemon_asks[i];
+		if (da->da_wait != NULL)
+			UnregisterWaitEx(da->da_wait, INVALID_HANDLE_VALUE);
+		if (da->da_ev != NULL)
+			CloseHandle(da->da_ev);
+		da->da_wait = da->da_ev = NULL;
+	}
 	if (!svc_service_mode())
 		SetConsoleCtrlHandler(daemon_console_cb, FALSE);
 	event_free(daemon_wake_ev);

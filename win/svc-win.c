@@ -4,7 +4,7 @@
  *
  * Besides the functions declared in win.h, this file exports:
  *
- *	void	svc_event_name(wchar_t *, size_t);
+ *	void	svc_event_name(const wchar_t *, wchar_t *, size_t);
  *
  * which formats the name of the event a console instance waits on for a
  * reload ("Local\pinetd-reload-NAME").
@@ -29,10 +29,14 @@
 #define SVC_INSTALL	1
 #define SVC_UNINSTALL	2
 #define SVC_RELOAD	3
+#define SVC_DUMP	4
+
+/* The user-defined control that asks a service for its counters. */
+#define SVC_CONTROL_DUMP	128
 
 #define SVC_EVENTLOG_KEY \
 	L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\"
-#define SVC_EVENT_PREFIX	L"Local\\pinetd-reload-"
+#define SVC_EVENT_PREFIX	L"Local\\pinetd-"
 
 /* A growing wide string, for the service's command line. */
 struct svc_buf {
@@ -454,11 +458,12 @@ svc_uninstall(void)
 }
 
 /*
- * Ask a running service to reload through the SCM. Returns 0 if asked, -1
- * if there is no such service running (*err is set if the SCM refused).
+ * Send a running service a control (reload or dump) through the SCM.
+ * Returns 0 if sent, -1 if there is no such service running (*err is set
+ * if the SCM refused).
  */
 static int
-svc_reload_service(DWORD *err)
+svc_control_service(DWORD control, DWORD *err)
 {
 	SC_HANDLE	scm, svc;
 	SERVICE_STATUS	st;
@@ -467,8 +472,8 @@ svc_reload_service(DWORD *err)
 	*err = ERROR_SUCCESS;
 	if ((scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT)) == NULL)
 		return (-1);
-	svc = OpenServiceW(scm, svc_wname,
-	    SERVICE_PAUSE_CONTINUE | SERVICE_QUERY_STATUS);
+	svc = OpenServiceW(scm, svc_wname, SERVICE_PAUSE_CONTINUE |
+	    SERVICE_QUERY_STATUS | SERVICE_USER_DEFINED_CONTROL);
 	if (svc == NULL) {
 		if (GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST)
 			*err = GetLastError();
@@ -477,7 +482,7 @@ svc_reload_service(DWORD *err)
 	}
 	if (QueryServiceStatus(svc, &st) &&
 	    st.dwCurrentState == SERVICE_RUNNING) {
-		if (ControlService(svc, SERVICE_CONTROL_PARAMCHANGE, &st))
+		if (ControlService(svc, control, &st))
 			rc = 0;
 		else
 			*err = GetLastError();
@@ -487,15 +492,15 @@ svc_reload_service(DWORD *err)
 	return (rc);
 }
 
-/* Ask a console instance to reload by setting its event. */
+/* Ask a console instance to reload or dump by setting its event. */
 static int
-svc_reload_console(void)
+svc_signal_console(const wchar_t *kind)
 {
 	wchar_t	name[SVC_EVENT_MAX];
 	HANDLE	ev;
 	int	rc;
 
-	svc_event_name(name, sizeof name / sizeof name[0]);
+	svc_event_name(kind, name, sizeof name / sizeof name[0]);
 	if ((ev = OpenEventW(EVENT_MODIFY_STATE, FALSE, name)) == NULL)
 		return (-1);
 	rc = SetEvent(ev) ? 0 : -1;
@@ -503,23 +508,29 @@ svc_reload_console(void)
 	return (rc);
 }
 
-/* --reload: the service of that name if running, else a console instance. */
+/*
+ * --reload and --dump: the service of that name if running, else a console
+ * instance.
+ */
 static int
-svc_reload(void)
+svc_ask(int cmd)
 {
-	DWORD	err;
+	const char	*what = cmd == SVC_DUMP ? "dump" : "reload";
+	DWORD		 err;
 
-	if (svc_reload_service(&err) == 0) {
-		printf("pinetd: asked service %s to reload\n", svc_name_arg);
+	if (svc_control_service(cmd == SVC_DUMP ? SVC_CONTROL_DUMP :
+	    SERVICE_CONTROL_PARAMCHANGE, &err) == 0) {
+		printf("pinetd: asked service %s to %s\n", svc_name_arg, what);
 		return (0);
 	}
-	if (svc_reload_console() == 0) {
-		printf("pinetd: asked instance %s to reload\n", svc_name_arg);
+	if (svc_signal_console(cmd == SVC_DUMP ? L"dump" : L"reload") == 0) {
+		printf("pinetd: asked instance %s to %s\n", svc_name_arg,
+		    what);
 		return (0);
 	}
 	if (err != ERROR_SUCCESS)
-		return (svc_fail(err, "cannot ask service %s to reload",
-		    svc_name_arg));
+		return (svc_fail(err, "cannot ask service %s to %s",
+		    svc_name_arg, what));
 	return (svc_fail(ERROR_SUCCESS, "no running pinetd instance named %s",
 	    svc_name_arg));
 }
@@ -529,8 +540,8 @@ static int
 svc_set_command(int *cmd, int which)
 {
 	if (*cmd != SVC_NONE && *cmd != which) {
-		fprintf(stderr, "pinetd: only one of --install, --uninstall "
-		    "and --reload may be given\n");
+		fprintf(stderr, "pinetd: only one of --install, --uninstall, "
+		    "--reload and --dump may be given\n");
 		return (-1);
 	}
 	*cmd = which;
@@ -577,6 +588,9 @@ svc_command(int *argc, char ***argv)
 		} else if (strcmp(av[i], "--reload") == 0) {
 			if (svc_set_command(&cmd, SVC_RELOAD) == -1)
 				return (1);
+		} else if (strcmp(av[i], "--dump") == 0) {
+			if (svc_set_command(&cmd, SVC_DUMP) == -1)
+				return (1);
 		} else if (strcmp(av[i], "--service") == 0)
 			svc_service = 1;
 		else if (strcmp(av[i], "--name") == 0) {
@@ -606,7 +620,8 @@ svc_command(int *argc, char ***argv)
 	case SVC_UNINSTALL:
 		return (svc_uninstall());
 	case SVC_RELOAD:
-		return (svc_reload());
+	case SVC_DUMP:
+		return (svc_ask(cmd));
 	}
 	return (-1);
 }
@@ -625,19 +640,21 @@ svc_name(void)
 	return (svc_name_arg);
 }
 
-/* The name of the event that makes a console instance reload. */
+/*
+ * The name of the event that makes a console instance reload or dump:
+ * "Local\pinetd-KIND-NAME".
+ */
 void
-svc_event_name(wchar_t *buf, size_t n)
+svc_event_name(const wchar_t *kind, wchar_t *buf, size_t n)
 {
 	wchar_t	*w;
 	size_t	 len, wlen;
 
 	if (n == 0)
 		return;
-	len = wcslen(SVC_EVENT_PREFIX);
+	len = (size_t)_snwprintf(buf, n, L"%ls%ls-", SVC_EVENT_PREFIX, kind);
 	if (len > n - 1)
 		len = n - 1;
-	wmemcpy(buf, SVC_EVENT_PREFIX, len);
 	w = win_wide_acp(svc_name());
 	wlen = wcslen(w);
 	if (wlen > n - 1 - len)
@@ -696,6 +713,9 @@ svc_handler(DWORD control, DWORD type, LPVOID data, LPVOID context)
 		return (NO_ERROR);
 	case SERVICE_CONTROL_PARAMCHANGE:
 		win_wake(WAKE_RELOAD, NULL);
+		return (NO_ERROR);
+	case SVC_CONTROL_DUMP:
+		win_wake(WAKE_DUMP, NULL);
 		return (NO_ERROR);
 	case SERVICE_CONTROL_INTERROGATE:
 		return (NO_ERROR);

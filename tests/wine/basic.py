@@ -174,6 +174,22 @@ def no_handle_leak():
 
 
 @test
+def dump_counters():
+    """pinetd --dump logs every service with its counters (SIGUSR1's part)"""
+    port = free_port()
+    d = WineDaemon(xservice("wexit", port, winhelper("exit", 0)))
+    recv_all(connect(port, timeout=30), timeout=30)
+    d.wait_log(r"wexit/tcp: pid \d+ exited, status 0")
+    d.dump()
+    check(d.find_log(r"^dump: wexit/tcp: listening on 127\.0\.0\.1:%d, .*"
+                     r"accepted 1, refused 0, failed 0, running 0$" % port,
+                     pos=0), "no dump line with the counters")
+    check(os.path.exists(os.path.splitext(d.pidfile)[0] + ".dump"),
+          "no dump file beside the pid file")
+    d.stop()
+
+
+@test
 def ctrl_c_stops():
     """Ctrl-C stops the daemon: logged, status 0, pid file removed"""
     port = free_port()

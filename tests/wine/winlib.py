@@ -78,18 +78,27 @@ class WineDaemon(lib.Daemon):
             a += ["-p", winpath(self.pidfile)]
         return a + self.args + [winpath(self.conf)]
 
-    def reload(self, timeout=None):
-        """pinetd --reload --name NAME, then wait for the reload line."""
+    def ask(self, what, regex, timeout=None):
+        """pinetd --WHAT --name NAME, then wait for a log line."""
         p = self.pos()
-        r = subprocess.run(launcher() + [lib.PINETD, "--reload", "--name",
+        r = subprocess.run(launcher() + [lib.PINETD, "--" + what, "--name",
                             self.name], stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=lib.TIMEOUT)
-        check(r.returncode == 0, "pinetd --reload: status %d: %s"
-              % (r.returncode, r.stdout.decode(errors="replace")))
-        m = self.wait_log(r"^reload: .*$", timeout or lib.TIMEOUT, pos=p)
+        check(r.returncode == 0, "pinetd --%s: status %d: %s"
+              % (what, r.returncode, r.stdout.decode(errors="replace")))
+        m = self.wait_log(regex, timeout or lib.TIMEOUT, pos=p)
         self._mark = m.end()
         return m
+
+    def reload(self, timeout=None):
+        """pinetd --reload --name NAME, then wait for the reload line."""
+        return self.ask("reload", r"^reload: .*$", timeout)
+
+    def dump(self, timeout=None):
+        """pinetd --dump --name NAME, then wait for the dump's last line."""
+        return self.ask("dump", r"^dump: \d+ services, \d+ children$",
+                        timeout)
 
     def start(self, ready=True):
         """As lib's, but natively in a process group of its own, so that

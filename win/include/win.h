@@ -41,6 +41,7 @@ void		 win_sock_errno(void);
 #define WAKE_STOP	1
 #define WAKE_RELOAD	2
 #define WAKE_CHILD	3
+#define WAKE_DUMP	4
 void		 win_wake(int, void *);
 
 /* win/spawn-win.c */
@@ -52,7 +53,7 @@ int		 svc_service_mode(void);
 int		 svc_run(int (*)(void));
 void		 svc_stopped(void);
 const char	*svc_name(void);
-void		 svc_event_name(wchar_t *, size_t);
+void		 svc_event_name(const wchar_t *, wchar_t *, size_t);
 
 /*
  * No superuser: the daemon counts as an ordinary user, so no configuration
