@@ -4,6 +4,7 @@ as their standard handles, exit codes, Ctrl-C."""
 
 import hashlib
 import os
+import socket
 import threading
 
 from winlib import *  # noqa: F401,F403
@@ -171,6 +172,32 @@ def no_handle_leak():
     first.close()
     second.close()
     d.stop()
+
+
+@test
+def redirect_and_service_names():
+    """redirect relays to another address; a service name resolves through
+    Windows' services file (nfa = 1155/tcp in Wine's)"""
+    port, target = free_port(), free_port()
+    if not lib._try_bind(socket.AF_INET, socket.SOCK_STREAM,
+                         ("127.0.0.1", 1155)):
+        skip("port 1155 (nfa) is busy")
+    conf = xservice("echo", target, "type = INTERNAL")
+    conf += xservice("relayed", port, "redirect = 127.0.0.1 %d" % target)
+    d = WineDaemon(conf)
+    data = os.urandom(200000)
+    s = connect(port, timeout=30)
+    send_in_thread(s, data, half_close=True)
+    check_eq(recv_all(s, timeout=30), data, "through the redirect")
+    d.wait_log(r"relayed/tcp: connection from 127\.0\.0\.1:\d+, redirected")
+    d.stop()
+    named = WineDaemon("127.0.0.1:nfa stream tcp nowait root internal echo\n",
+                       args=["-b"])
+    s = connect(1155, timeout=30)
+    s.sendall(b"by name\n")
+    check_eq(recv_exact(s, 8), b"by name\n", "echo on nfa (1155)")
+    s.close()
+    named.stop()
 
 
 @test
