@@ -740,7 +740,6 @@ svc_main(DWORD argc, LPWSTR *argv)
 	AcquireSRWLockExclusive(&svc_lock);
 	svc_handle = h;
 	svc_report(SERVICE_START_PENDING, SVC_STOP_WAIT);
-	svc_report(SERVICE_RUNNING, 0);
 	ReleaseSRWLockExclusive(&svc_lock);
 
 	rc = svc_main_run();
@@ -791,7 +790,18 @@ svc_run(int (*run)(void))
 	return (rc);
 }
 
-/* The event loop has ended: tell the manager the stop is under way. */
+/* Every service is open: now the service is running (notify_ready). */
+void
+svc_ready(void)
+{
+	AcquireSRWLockExclusive(&svc_lock);
+	if (svc_handle != NULL &&
+	    svc_status.dwCurrentState == SERVICE_START_PENDING)
+		svc_report(SERVICE_RUNNING, 0);
+	ReleaseSRWLockExclusive(&svc_lock);
+}
+
+/* The loop is told to stop: tell the manager the stop is under way. */
 void
 svc_stopped(void)
 {

@@ -51,6 +51,7 @@ void		 spawn_child_exited(void *);
 int		 svc_command(int *, char ***);
 int		 svc_service_mode(void);
 int		 svc_run(int (*)(void));
+void		 svc_ready(void);
 void		 svc_stopped(void);
 const char	*svc_name(void);
 void		 svc_event_name(const wchar_t *, wchar_t *, size_t);
