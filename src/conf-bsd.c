@@ -43,14 +43,16 @@ conf_bsd_blank(char c)
 /*
  * Split a line into blank-separated words, in place; returns how many.
  * Double quotes keep blanks inside a word ("C:\Program Files\q\q.exe") and
- * are removed; backslashes are plain characters, for Windows paths.
+ * are removed; backslashes are plain characters, for Windows paths. A word
+ * whose quote is never closed is left in *unclosed (else NULL).
  */
 static int
-conf_bsd_split(char *text, char ***words)
+conf_bsd_split(char *text, char ***words, char **unclosed)
 {
 	char	**w = NULL, *p = text, *q;
 	int	  n = 0, quoted;
 
+	*unclosed = NULL;
 	for (;;) {
 		while (conf_bsd_blank(*p))
 			p++;
@@ -68,6 +70,8 @@ conf_bsd_split(char *text, char ***words)
 		if (*p != '\0')
 			p++;
 		*q = '\0';
+		if (quoted)
+			*unclosed = w[n - 1];
 	}
 	if (w != NULL)
 		w[n] = NULL;
@@ -266,13 +270,18 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 {
 	const struct conf_proto	*cp;
 	struct service		*se;
-	char			**w, *host, *port;
+	char			**w, *host, *port, *unclosed;
 	const char		*name;
 	int			 nw, socktype, error;
 
-	nw = conf_bsd_split(text, &w);
+	nw = conf_bsd_split(text, &w, &unclosed);
 	if (nw == 0)
 		return (NULL);
+	if (unclosed != NULL) {
+		conf_error(cb->cb_file, line, "unterminated quote in '%s'",
+		    unclosed);
+		goto fail;
+	}
 	if (nw == 1 && w[0][strlen(w[0]) - 1] == ':') {
 		conf_bsd_defhost(cb, w[0]);
 		free(w);

@@ -95,6 +95,9 @@ test_good(struct conf_bsd *cb)
 		service_free(se);
 	}
 
+	bad(cb, "5012 stream tcp nowait root /bin/echo echo \"a b",
+	    "an unterminated quote is an error");
+
 	se = parse(cb, "5009 stream tcp nowait.10/3/20/2 root /bin/cat", &nerr);
 	if (tap_ok(se != NULL, "FreeBSD limits with .max")) {
 		tap_ok(se->se_max == 10 && se->se_instances == 3 &&

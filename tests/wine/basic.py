@@ -5,6 +5,7 @@ as their standard handles, exit codes, Ctrl-C."""
 import hashlib
 import os
 import socket
+import subprocess
 import threading
 
 from winlib import *  # noqa: F401,F403
@@ -198,6 +199,45 @@ def redirect_and_service_names():
     check_eq(recv_exact(s, 8), b"by name\n", "echo on nfa (1155)")
     s.close()
     named.stop()
+
+
+@test
+def posix_only_attributes_warn():
+    """umask, nice and rlimit_* are ignored with a FILE:LINE warning, and
+    the service still runs"""
+    port = free_port()
+    d = WineDaemon(xservice("wposix", port, winhelper("exit", 0)
+                            + "\n\tumask = 022\n\tnice = 5"
+                            + "\n\trlimit_cpu = 10"))
+    check(d.find_log(r"inetd\.conf:\d+: umask, nice, groups and rlimit_\* "
+                     r"are ignored on this system$", pos=0),
+          "no warning about the ignored attributes")
+    recv_all(connect(port, timeout=30), timeout=30)
+    d.wait_log(r"wposix/tcp: pid \d+ exited, status 0")
+    d.stop()
+
+
+@test
+def bad_command_lines():
+    """bad service commands say why and exit 1, touching nothing"""
+    conf = write_conf(xservice("echo", free_port(), "type = INTERNAL"))
+    cases = (
+        (["--name", "a\\b", "--reload"], "bad service name"),
+        (["--install", "--uninstall"], "only one of"),
+        (["--name"], "--name needs a service name"),
+        (["--reload", "--name", "no-such-pinetd"],
+         "no running pinetd instance named no-such-pinetd"),
+        (["--service", winpath(conf)], "--service is for the service "
+         "manager"),
+    )
+    for args, want in cases:
+        r = subprocess.run(launcher() + [lib.PINETD] + args,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
+        out = r.stdout.decode(errors="replace")
+        check(r.returncode == 1 and want in out,
+              "pinetd %s: status %d, %r (want 1 and %r)"
+              % (" ".join(args), r.returncode, out, want))
 
 
 @test
