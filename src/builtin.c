@@ -216,13 +216,15 @@ builtin_echo_write_cb(struct bufferevent *bev, void *arg)
 	bufferevent_enable(bev, EV_READ);
 }
 
-/* Start an echo connection. */
+/* Start an echo connection: echo.c's fast path where the loop allows. */
 static void
 builtin_echo_stream(struct service *se, int fd, struct source *so)
 {
 	struct builtin_conn	*bc;
 	struct bufferevent	*bev;
 
+	if (echo_start(se, fd, so))
+		return;
 	if ((bev = builtin_bev(se, fd, so, &bc)) == NULL)
 		return;
 	bufferevent_setcb(bev, builtin_echo_read_cb, builtin_echo_write_cb,
@@ -493,4 +495,5 @@ builtin_shutdown(void)
 {
 	while (builtin_conns != NULL)
 		builtin_close(((struct builtin_conn *)builtin_conns)->bc_bev);
+	echo_shutdown();
 }

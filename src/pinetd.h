@@ -424,6 +424,10 @@ const struct builtin	*builtin_find(const char *);
 int			 builtin_port_reserved(int);
 void			 builtin_shutdown(void);
 
+/* echo.c */
+int		 echo_start(struct service *, evutil_socket_t, struct source *);
+void		 echo_shutdown(void);
+
 /* child.c */
 void		 child_add(pid_t, struct service *, struct source *);
 void		 child_exited(pid_t, int);

@@ -68,6 +68,54 @@ def tcp_echo_1mb():
 
 
 @test
+def tcp_echo_half_close_while_held():
+    """tcp echo: bytes still held when the client half-closes all come back"""
+    daemon()
+    payload = bytes((i * 13 + (i >> 12)) & 0xff for i in range(200 * 1024))
+    s = connect(PORT["echo"], timeout=10)
+    # The client writes everything and half-closes before it reads a byte,
+    # so the daemon meets EOF while it holds bytes it could not yet write.
+    # 200 kB fits in the socket buffers and the daemon's pipe or buffer.
+    t = send_in_thread(s, payload, half_close=True)
+    t.join(10)
+    check(not t.is_alive(), "client could not send 200 kB without reading")
+    check(t.error is None, "sending failed: %r" % t.error)
+    got = recv_all(s, timeout=20)
+    check_eq(len(got), len(payload), "bytes echoed before EOF")
+    check(got == payload, "echoed bytes differ from those sent")
+    s.close()
+
+
+def open_fds(pid):
+    """How many descriptors a process holds (Linux /proc)."""
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+@test
+def tcp_echo_releases_descriptors():
+    """tcp echo: finished, reset and abandoned clients leave no descriptor"""
+    if not os.path.isdir("/proc/self/fd"):
+        skip("no /proc/PID/fd to count descriptors")
+    d = daemon()
+    base = open_fds(d.pid)
+    for i in range(20):
+        s = connect(PORT["echo"])
+        s.sendall(b"x" * 100000)
+        recv_exact(s, 1000)
+        if i % 2:
+            # Reset with bytes in flight both ways.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        s.close()
+    wait_until(lambda: open_fds(d.pid) <= base, timeout=10,
+               what="daemon back to %d descriptors" % base)
+    s = connect(PORT["echo"])
+    s.sendall(b"still\n")
+    check_eq(recv_exact(s, 6), b"still\n", "echo afterwards")
+    s.close()
+
+
+@test
 def tcp_echo_concurrent():
     """tcp echo: two open clients are served independently"""
     daemon()
