@@ -39,9 +39,10 @@ conf_number(const char *s, long min, long max)
 }
 
 /*
- * The last user, group and group list looked up. Most files name the same
- * user on every line, and each look-up reads /etc/passwd or /etc/group, so
- * one load asks once per distinct name; conf_cache_reset forgets it all
+ * The last user, group and group list looked up, and the last program
+ * found executable. Most files name the same user on every line, and each
+ * look-up reads /etc/passwd or /etc/group, so one load asks once per
+ * distinct name; conf_cache_reset forgets it all
  * before and after each load, so a reload sees changed files.
  */
 static struct {
@@ -56,6 +57,7 @@ static struct {
 	gid_t	 gl_gid;
 	gid_t	*gl_groups;
 	int	 gl_n;
+	char	*program;	/* last server program found executable */
 } conf_cache;
 
 /* Forget every cached look-up. */
@@ -66,6 +68,7 @@ conf_cache_reset(void)
 	free(conf_cache.group);
 	free(conf_cache.gl_user);
 	free(conf_cache.gl_groups);
+	free(conf_cache.program);
 	memset(&conf_cache, 0, sizeof conf_cache);
 }
 
@@ -415,6 +418,25 @@ conf_names(struct service *se)
 }
 
 /*
+ * Warn if a server program cannot be run. Many lines name the same program,
+ * so the last one found executable is remembered for the rest of the load.
+ */
+static void
+conf_executable(const char *file, int line, struct service *se)
+{
+	if (conf_cache.program != NULL &&
+	    strcmp(conf_cache.program, se->se_server) == 0)
+		return;
+	if (access(se->se_server, PLATFORM_X_OK) != 0) {
+		log_warn("%s:%d: %s: server program %s", file, line,
+		    se->se_label, se->se_server);
+		return;
+	}
+	free(conf_cache.program);
+	conf_cache.program = xstrdup(se->se_server);
+}
+
+/*
  * Complete a parsed service: its label and reload key, whether the child must
  * switch user (decided once, here), and warnings that do not stop it.
  */
@@ -442,9 +464,8 @@ conf_finish(const char *file, int line, struct service *se)
 		    "account pinetd runs as on this system", file, line,
 		    se->se_label, se->se_user);
 #endif
-	if (se->se_server != NULL && access(se->se_server, PLATFORM_X_OK) != 0)
-		log_warn("%s:%d: %s: server program %s", file, line,
-		    se->se_label, se->se_server);
+	if (se->se_server != NULL)
+		conf_executable(file, line, se);
 }
 
 /*

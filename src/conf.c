@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CONF_HASHSIZE	1024
+#define CONF_HASHSIZE	16384	/* per load, freed after: short chains at 10,000 */
 
 /* Report one error in a configuration file as FILE:LINE: message. */
 void

@@ -206,25 +206,29 @@ parse_options(int argc, char **argv)
 		opts.conffile = argv[0];
 }
 
-/* Start every service in the table. */
-static void
+/* Start every service in the table; returns how many there are. */
+static int
 start_services(void)
 {
 	struct service	*se;
-	int		 nerr;
+	int		 nerr, n;
 
 	services = conf_load(opts.conffile, &nerr);
 	if (nerr == -1)
 		fatalx("cannot read %s", opts.conffile);
-	service_fd_limit(service_count());
+	n = service_count();
+	service_fd_limit(n);
 	for (se = services; se != NULL; se = se->se_next)
 		service_start(se);
+	return (n);
 }
 
 /* The daemon proper: open every service and serve until told to stop. */
 static int
 pinetd_run(void)
 {
+	int	n;
+
 	log_init(opts.debug, opts.debug);
 	if ((ev_base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
@@ -235,10 +239,10 @@ pinetd_run(void)
 	spawn_init();
 	env_init();
 
-	start_services();
+	n = start_services();
 	pidfile_write();
-	log_info("ready: %d services", service_count());
-	notify_ready(service_count());
+	log_info("ready: %d services", n);
+	notify_ready(n);
 
 	event_base_dispatch(ev_base);
 
