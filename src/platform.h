@@ -14,6 +14,19 @@
 #endif
 
 /*
+ * vfork(2) for starting servers that need no change of user: the child
+ * borrows the daemon's memory until it executes, so there is no stack to
+ * map and unmap per connection as posix_spawn has. Not on macOS (vfork is
+ * deprecated there) nor Cygwin (fork emulation): posix_spawn serves them.
+ */
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
+    defined(__NetBSD__) || defined(__DragonFly__)
+#define PLATFORM_VFORK	1
+#else
+#define PLATFORM_VFORK	0
+#endif
+
+/*
  * Native Windows: Winsock and the stand-ins for what it lacks (win/); paths
  * may start with a drive letter; the spawn layer itself pins a new process
  * to its CPUs (there is no child to run code in before the program).
@@ -24,11 +37,13 @@
 #define PLATFORM_SPAWN_AFFINITY	1
 #define PLATFORM_X_OK		0	/* access(): no execute bit to test */
 #define PLATFORM_PRINTF		gnu_printf	/* C99 printf, not msvcrt's */
+#define PLATFORM_PAIR_FAMILY	AF_INET	/* socket pairs: loopback TCP */
 #else
 #define PLATFORM_X_OK		X_OK
 #define PLATFORM_PRINTF		printf
 #define PLATFORM_DRIVE_PATHS	0
 #define PLATFORM_SPAWN_AFFINITY	0
+#define PLATFORM_PAIR_FAMILY	AF_UNIX
 #endif
 
 #endif /* PLATFORM_H */

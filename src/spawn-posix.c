@@ -150,9 +150,9 @@ spawn_child(struct service *se, const int *fds, char **argv, char **envp)
 }
 
 /*
- * Start a server with posix_spawn, which needs no copy of the daemon (vfork
- * speed on Linux and the BSDs; no slow fork emulation on Cygwin). Used when
- * no change of user or group is needed.
+ * Start a server with posix_spawn, which needs no copy of the daemon (no
+ * slow fork emulation on Cygwin; the supported way on macOS). Used when no
+ * change of user or group is needed and vfork is not used.
  */
 static int
 spawn_posix_spawn(struct service *se, const int *fds, char **argv,
@@ -211,6 +211,82 @@ out:
 	return (0);
 }
 
+#if PLATFORM_VFORK
+/* Why a vfork child could not run the server: set by the child, read after. */
+static volatile int	spawn_vfork_errno;
+static volatile int	spawn_vfork_console;	/* the console file failed */
+
+/*
+ * Start a server with vfork: while the child runs on the daemon's memory the
+ * daemon waits, so the child only makes system calls (no malloc, no stdio,
+ * no logging) and reports a failure through spawn_vfork_errno. Every signal
+ * is blocked across vfork so no daemon handler runs in the child.
+ */
+static int
+spawn_vfork(struct service *se, const int *fds, char **argv, char **envp,
+    pid_t *ret)
+{
+	struct sigaction	sa;
+	sigset_t		all, old;
+	pid_t			pid;
+	int			i, out;
+
+	spawn_vfork_errno = 0;
+	spawn_vfork_console = 0;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	if ((pid = vfork()) == 0) {
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		for (i = 0; i < (int)(sizeof spawn_signals /
+		    sizeof spawn_signals[0]); i++)
+			sigaction(spawn_signals[i], &sa, NULL);
+		setsid();
+		for (i = 0; i < 3; i++) {
+			if (i == 1 && se->se_console != NULL) {
+				out = open(se->se_console,
+				    O_WRONLY|O_CREAT|O_APPEND, 0644);
+				if (out == -1 || dup2(out, 1) == -1 ||
+				    dup2(out, 2) == -1) {
+					spawn_vfork_console = 1;
+					goto fail;
+				}
+				if (out > 2)
+					close(out);
+				break;
+			}
+			if (dup2(fds[i], i) == -1)
+				goto fail;
+		}
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		execve(se->se_server, argv, envp);
+fail:
+		spawn_vfork_errno = errno;
+		_exit(127);
+	}
+	i = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		log_warnx("%s: vfork: %s", se->se_label, strerror(i));
+		return (-1);
+	}
+	if (spawn_vfork_errno != 0) {
+		/* Reap it here, as posix_spawn would: it never ran the server. */
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			continue;
+		log_warnx("%s: %s %s: %s", se->se_label,
+		    spawn_vfork_console ? "console" : "exec",
+		    spawn_vfork_console ? se->se_console : se->se_server,
+		    strerror(spawn_vfork_errno));
+		return (-1);
+	}
+	*ret = pid;
+	return (0);
+}
+#endif
+
 /* Start a server for a service with fds[0..2] as its stdin, stdout, stderr. */
 int
 spawn_start(struct service *se, const int *fds, char **argv, char **envp,
@@ -219,8 +295,12 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 	pid_t	pid;
 
 	if (!se->se_setuser && !se->se_childsetup && fds[0] > 2 && fds[1] > 2 &&
-	    fds[2] > 2)
+	    fds[2] > 2) {
+#if PLATFORM_VFORK
+		return (spawn_vfork(se, fds, argv, envp, ret));
+#endif
 		return (spawn_posix_spawn(se, fds, argv, envp, ret));
+	}
 
 	switch (pid = fork()) {
 	case -1:

@@ -61,6 +61,26 @@ def console_null_keeps_stream_clean():
     d.stop()
 
 
+
+@test
+def console_unwritable_refuses_cleanly():
+    """console = FILE that cannot be opened: the connection is closed, the
+    log names the file and the reason, no child is left, the daemon serves on"""
+    p = free_port()
+    q = free_port()
+    bad = os.path.join(tmpdir(), "no-such-dir", "q.log")
+    d = Daemon(q_line(p) + "\tconsole = %s\n" % bad + q_line(q))
+    s = connect(p)
+    check_eq(recv_all(s), b"", "bytes from a server that never started")
+    s.close()
+    d.wait_log(r": console %s: No such file or directory$" % re.escape(bad))
+    check_eq(children_of(d.pid), [], "children after the failed start")
+    c = Client()
+    c.hopen(q)
+    check_eq(c.sync("1+1"), 2, "the other service still answers")
+    c.close()
+    d.stop()
+
 def allowed_cpus(port):
     s = connect(port)
     out = recv_all(s).decode()
