@@ -42,8 +42,9 @@ conf_number(const char *s, long min, long max)
  * The last user, group and group list looked up, and the last program
  * found executable. Most files name the same user on every line, and each
  * look-up reads /etc/passwd or /etc/group, so one load asks once per
- * distinct name; conf_cache_reset forgets it all
- * before and after each load, so a reload sees changed files.
+ * distinct name (and reads the daemon's own ids once, not per line);
+ * conf_cache_reset forgets it all before and after each load, so a reload
+ * sees changed files.
  */
 static struct {
 	char	*user;		/* last user name; NULL if none */
@@ -58,6 +59,11 @@ static struct {
 	gid_t	*gl_groups;
 	int	 gl_n;
 	char	*program;	/* last server program found executable */
+	int	 self_ok;	/* the daemon's own credentials, once read */
+	uid_t	 self_uid;
+	gid_t	 self_gid;
+	gid_t	 self_groups[256];
+	int	 self_n;	/* -1: getgroups failed */
 } conf_cache;
 
 /* Forget every cached look-up. */
@@ -225,6 +231,18 @@ conf_in_groups(gid_t g, gid_t primary, const gid_t *list, int n)
 	return (0);
 }
 
+/* The daemon's own user, group and groups, read once per load. */
+static void
+conf_self(void)
+{
+	if (conf_cache.self_ok)
+		return;
+	conf_cache.self_uid = geteuid();
+	conf_cache.self_gid = getegid();
+	conf_cache.self_n = getgroups(256, conf_cache.self_groups);
+	conf_cache.self_ok = 1;
+}
+
 /*
  * Whether the service runs as the daemon already does (same user, group and
  * supplementary groups), so the child needs no switch and can be started by
@@ -233,13 +251,14 @@ conf_in_groups(gid_t g, gid_t primary, const gid_t *list, int n)
 static int
 conf_same_user(const struct service *se)
 {
-	gid_t	groups[256];
-	int	n, i;
+	const gid_t	*groups = conf_cache.self_groups;
+	int		 n, i;
 
-	if (se->se_uid != geteuid() || se->se_gid != getegid() ||
-	    se->se_groups == NULL)
+	conf_self();
+	if (se->se_uid != conf_cache.self_uid ||
+	    se->se_gid != conf_cache.self_gid || se->se_groups == NULL)
 		return (0);
-	if ((n = getgroups(256, groups)) == -1)
+	if ((n = conf_cache.self_n) == -1)
 		return (0);
 	for (i = 0; i < n; i++) {
 		if (!conf_in_groups(groups[i], se->se_gid, se->se_groups,
@@ -408,13 +427,19 @@ conf_program(const char *file, int line, struct service *se,
 static void
 conf_names(struct service *se)
 {
-	char	addr[256];
+	char	addr[256], key[320];
+	size_t	ls = strlen(se->se_service), lp = strlen(se->se_proto);
 
-	xasprintf(&se->se_label, "%s/%s", se->se_service, se->se_proto);
+	/* Plain copies, not asprintf: this runs for every line of the file. */
+	se->se_label = xmalloc(ls + lp + 2);
+	memcpy(se->se_label, se->se_service, ls);
+	se->se_label[ls] = '/';
+	memcpy(se->se_label + ls + 1, se->se_proto, lp + 1);
 	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
 	    sizeof addr);
-	xasprintf(&se->se_key, "%d/%d/%d/%d/%s", se->se_family, se->se_socktype,
-	    se->se_v6only, se->se_reuseport, addr);
+	snprintf(key, sizeof key, "%d/%d/%d/%d/%s", se->se_family,
+	    se->se_socktype, se->se_v6only, se->se_reuseport, addr);
+	se->se_key = xstrdup(key);
 }
 
 /*
@@ -444,7 +469,10 @@ void
 conf_finish(const char *file, int line, struct service *se)
 {
 #ifdef HAVE_GETPWNAM
-	uid_t	euid = geteuid();
+	uid_t	euid;
+
+	conf_self();
+	euid = conf_cache.self_uid;
 #endif
 
 	conf_names(se);
