@@ -1,6 +1,7 @@
 /*
  * TLS termination: a service with tls_cert and tls_key speaks TLS to its
- * clients while its server gets a plain connected socket pair; the daemon
+ * clients while its server gets a plain connected socket pair (a Unix one on
+ * POSIX, a loopback TCP one on Windows: PLATFORM_PAIR_FAMILY); the daemon
  * relays between the two. Only when built --with-openssl.
  */
 
@@ -8,15 +9,10 @@
 
 #include <sys/socket.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #ifdef HAVE_OPENSSL
 #include <event2/bufferevent.h>
-#include <event2/util.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/util.h>
@@ -118,7 +114,7 @@ tls_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct tls_wait		*tw = arg;
 	struct service		*se = tw->tw_se;
 	struct bufferevent	*plainbev;
-	int			 sv[2];
+	evutil_socket_t		 sv[2];
 
 	if (!(what & BEV_EVENT_CONNECTED)) {
 		log_debug("%s: TLS handshake failed", se->se_label);
@@ -126,20 +122,20 @@ tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		goto fail;
 	}
 	bufferevent_set_timeouts(bev, NULL, NULL);
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1) {
+	if (evutil_socketpair(PLATFORM_PAIR_FAMILY, SOCK_STREAM, 0, sv) == -1) {
 		log_warn("%s: socketpair", se->se_label);
 		bufferevent_free(bev);
 		goto fail;
 	}
-	fcntl(sv[0], F_SETFD, FD_CLOEXEC);
-	fcntl(sv[1], F_SETFD, FD_CLOEXEC);
+	evutil_make_socket_closeonexec(sv[0]);
+	evutil_make_socket_closeonexec(sv[1]);
 	evutil_make_socket_nonblocking(sv[0]);
 	plainbev = bufferevent_socket_new(ev_base, sv[0],
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (plainbev == NULL)
 		fatalx("bufferevent_socket_new failed");
 	relay_pair(se, bev, plainbev, NULL);
-	tw->tw_done(se, sv[1], tw->tw_arg);
+	tw->tw_done(se, (int)sv[1], tw->tw_arg);
 	tls_wait_free(tw);
 	return;
 fail:

@@ -46,7 +46,8 @@ WINE_TESTS = \
 	tests/wine/handoff.py \
 	tests/wine/limits.py \
 	tests/wine/reload.py \
-	tests/wine/waitsvc.py
+	tests/wine/waitsvc.py \
+	tests/wine/tls.py
 
 if WINDOWS
 TESTS += $(WINE_TESTS)

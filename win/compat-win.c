@@ -1,15 +1,17 @@
 /*
  * Small stand-ins that let the portable code use Winsock as if it were BSD
- * sockets: sockets made the way a child can use them, accept4, and error
- * texts for Winsock's error numbers.
+ * sockets: sockets and socket pairs made the way a child can use them,
+ * accept4, and error texts for Winsock's error numbers.
  */
 
 #include "pinetd.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #undef socket
+#undef evutil_socketpair
 #undef strerror
 #undef rename
 
@@ -65,6 +67,65 @@ win_socket(int domain, int type, int protocol)
 		return (-1);
 	}
 	return ((int)s);
+}
+
+/*
+ * socketpair for Windows, which has none: a loopback TCP connection made
+ * through a listener that lives only for this call. Both ends are sockets
+ * from win_socket, so either can be a server's standard handles like an
+ * accepted connection. The accepted end must be the one this call
+ * connected, not another local program that was quicker.
+ */
+int
+win_socketpair(int family, int type, int protocol, evutil_socket_t sv[2])
+{
+	struct sockaddr_in	sin, mine, peer;
+	int			len, lfd, cfd = -1;
+	SOCKET			afd = INVALID_SOCKET;
+
+	if (family != AF_INET || type != SOCK_STREAM || protocol != 0) {
+		errno = EAFNOSUPPORT;
+		return (-1);
+	}
+	if ((lfd = win_socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof sin;
+	if (bind(WIN_SOCKET(lfd), (struct sockaddr *)&sin, sizeof sin) != 0 ||
+	    listen(WIN_SOCKET(lfd), 1) != 0 ||
+	    getsockname(WIN_SOCKET(lfd), (struct sockaddr *)&sin, &len) != 0)
+		goto fail;
+	if ((cfd = win_socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		goto fail;
+	if (connect(WIN_SOCKET(cfd), (struct sockaddr *)&sin, sizeof sin) != 0)
+		goto fail;
+	len = sizeof peer;
+	afd = accept(WIN_SOCKET(lfd), (struct sockaddr *)&peer, &len);
+	if (afd == INVALID_SOCKET)
+		goto fail;
+	SetHandleInformation((HANDLE)afd, HANDLE_FLAG_INHERIT, 0);
+	len = sizeof mine;
+	if (getsockname(WIN_SOCKET(cfd), (struct sockaddr *)&mine, &len) != 0)
+		goto fail;
+	if (mine.sin_port != peer.sin_port ||
+	    mine.sin_addr.s_addr != peer.sin_addr.s_addr) {
+		WSASetLastError(WSAECONNABORTED);
+		goto fail;
+	}
+	closesocket(WIN_SOCKET(lfd));
+	sv[0] = (evutil_socket_t)cfd;
+	sv[1] = (evutil_socket_t)afd;
+	return (0);
+fail:
+	win_sock_errno();
+	if (afd != INVALID_SOCKET)
+		closesocket(afd);
+	if (cfd != -1)
+		closesocket(WIN_SOCKET(cfd));
+	closesocket(WIN_SOCKET(lfd));
+	return (-1);
 }
 
 /*

@@ -125,3 +125,17 @@ class WineDaemon(lib.Daemon):
         if sig is None:
             sig = signal.CTRL_BREAK_EVENT if NATIVE else signal.SIGINT
         return lib.Daemon.stop(self, sig)
+
+
+def check_two_children_handles(open_conn):
+    """Open two connections to a `winhelper handles` service, the first still
+    open while the second starts; neither child may hold an extra handle."""
+    first = open_conn()
+    line1 = recv_line(first, timeout=30)
+    second = open_conn()
+    line2 = recv_line(second, timeout=30)
+    check_eq(line1, b"handles: 0\n", "first child's extra handles")
+    check_eq(line2, b"handles: 0\n", "second child's extra handles "
+             "(the first connection is still open)")
+    first.close()
+    second.close()

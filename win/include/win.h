@@ -14,6 +14,8 @@
 
 #include <sys/types.h>
 
+#include <event2/util.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +32,7 @@ typedef int	gid_t;
 
 /* win/compat-win.c */
 int		 win_socket(int, int, int);
+int		 win_socketpair(int, int, int, evutil_socket_t[2]);
 char		*win_strerror(int);
 int		 win_rename(const char *, const char *);
 wchar_t		*win_wide_cp(const char *, UINT);
@@ -64,6 +67,14 @@ void		 svc_event_name(const wchar_t *, wchar_t *, size_t);
 
 /* Socket creation goes through win_socket: not overlapped, not inherited. */
 #define socket(d, t, p)	win_socket(d, t, p)
+
+/*
+ * So do socket pairs (loopback TCP): libevent's own are overlapped and
+ * inheritable, but one end may become a server's standard handles (TLS),
+ * like an accepted connection. Not inherited from the start, they leave
+ * evutil_make_socket_closeonexec (a no-op on Windows) nothing to do.
+ */
+#define evutil_socketpair(d, t, p, sv)	win_socketpair(d, t, p, sv)
 
 /* rename that replaces an existing file, as POSIX rename does. */
 #define rename(from, to)	win_rename(from, to)
