@@ -423,11 +423,13 @@ service_timer_cb(evutil_socket_t fd, short events, void *arg)
 
 	switch (se->se_state) {
 	case SE_PAUSED:
-		service_log(se, "%s: resumed", se->se_label);
 		se->se_window = time(NULL);
 		se->se_count = 0;
 		se->se_cps_count = 0;
 		service_start(se);
+		/* Said once the socket listens again, so a client may connect. */
+		if (se->se_state == SE_LISTEN)
+			service_log(se, "%s: resumed", se->se_label);
 		break;
 	case SE_RETRY:
 		service_start(se);
