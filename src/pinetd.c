@@ -218,6 +218,7 @@ start_services(void)
 		fatalx("cannot read %s", opts.conffile);
 	n = service_count();
 	service_fd_limit(n);
+	listen_open_many(services, n);
 	for (se = services; se != NULL; se = se->se_next)
 		service_start(se);
 	return (n);

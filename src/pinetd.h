@@ -196,6 +196,7 @@ struct service {
 
 	enum se_state	 se_state;
 	int		 se_fd;
+	int		 se_openerr;	/* listen_open_many failed: errno */
 	struct event	*se_ev;
 	struct event	*se_timer;
 	int		 se_count;	/* starts in the current window */
@@ -405,6 +406,9 @@ void		 limit_free(struct service *);
 
 /* listen.c */
 int		 listen_open(struct service *);
+
+/* listen-many.c */
+void		 listen_open_many(struct service *, int);
 void		 listen_close(struct service *);
 void		 listen_nonblocking(int);
 int		 listen_wildcard(const struct service *);

@@ -122,8 +122,12 @@ service_start(struct service *se)
 	char	addr[256];
 	int	saved;
 
-	if (listen_open(se) == -1) {
+	/* listen_open_many may have opened it, or failed to, at start-up. */
+	if ((saved = se->se_openerr) != 0)
+		se->se_openerr = 0;
+	else if (se->se_fd == -1 && listen_open(se) == -1)
 		saved = errno;
+	if (saved != 0) {
 		listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen,
 		    addr, sizeof addr);
 		log_warnx("%s: bind %s: %s; retrying in %d s", se->se_label,

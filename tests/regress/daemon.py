@@ -95,6 +95,41 @@ def bind_failure_retried():
 
 
 @test
+def many_services_opened_in_parallel():
+    """600 services (sockets opened on several threads at start-up where
+    there are threads): all answer, one whose port is taken is reported with
+    its address and retried like any other, and is bound once free"""
+    ports = [free_port() for _ in range(600)]
+    busy = ports[301]
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", busy))
+    blocker.listen(5)
+    try:
+        d = Daemon("".join("127.0.0.1:%d stream tcp nowait root internal "
+                           "echo\n" % p for p in ports), args=["-T", "1"])
+        check_eq(d.services, 600, "services in the ready line")
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: bind 127\.0\.0\.1:%d: Address "
+                   r"already in use; retrying in 1 s$" % (busy, busy), pos=0)
+        for p in ports[:3] + ports[299:301] + ports[302:304] + ports[-3:]:
+            s = connect(p)
+            s.sendall(b"%d\n" % p)
+            check_eq(recv_line(s), b"%d\n" % p, "echo on port %d" % p)
+            s.close()
+        check(not d.find_log(r"bind 127\.0\.0\.1:(?!%d:)" % busy, pos=0),
+              "a bind failure for a port that was free")
+    finally:
+        blocker.close()
+    p = d.pos()
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: listening on 127\.0\.0\.1:%d$"
+               % (busy, busy), timeout=5, pos=p)
+    s = connect(busy)
+    s.sendall(b"freed\n")
+    check_eq(recv_line(s), b"freed\n", "echo on the freed port")
+    s.close()
+    d.stop()
+
+
+@test
 def daemonises_without_d():
     """without -d/-i: parent returns at once, daemon in the background serves"""
     p = free_port()
