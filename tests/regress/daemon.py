@@ -61,6 +61,18 @@ def sigint_exits_cleanly():
     expect_refused(p)
 
 
+def echo_once_bound(d, busy):
+    """Wait until the echo service on a port that was taken listens, and
+    check that it echoes."""
+    p = d.pos()
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: listening on 127\.0\.0\.1:%d$"
+               % (busy, busy), timeout=5, pos=p)
+    s = connect(busy)
+    s.sendall(b"now bound\n")
+    check_eq(recv_exact(s, 10), b"now bound\n", "echo on the freed port")
+    s.close()
+
+
 @test
 def bind_failure_retried():
     """bind failure: other service works, 'retrying in 1 s', bound once free"""
@@ -84,13 +96,7 @@ def bind_failure_retried():
                    timeout=5, pos=p)
     finally:
         blocker.close()
-    p = d.pos()
-    d.wait_log(r"^127\.0\.0\.1:%d/tcp: listening on 127\.0\.0\.1:%d$"
-               % (busy, busy), timeout=5, pos=p)
-    s = connect(busy)
-    s.sendall(b"now bound\n")
-    check_eq(recv_exact(s, 10), b"now bound\n", "echo on the freed port")
-    s.close()
+    echo_once_bound(d, busy)
     d.stop()
 
 
@@ -119,13 +125,7 @@ def many_services_opened_in_parallel():
               "a bind failure for a port that was free")
     finally:
         blocker.close()
-    p = d.pos()
-    d.wait_log(r"^127\.0\.0\.1:%d/tcp: listening on 127\.0\.0\.1:%d$"
-               % (busy, busy), timeout=5, pos=p)
-    s = connect(busy)
-    s.sendall(b"freed\n")
-    check_eq(recv_line(s), b"freed\n", "echo on the freed port")
-    s.close()
+    echo_once_bound(d, busy)
     d.stop()
 
 
