@@ -19,6 +19,9 @@
 #include <unistd.h>
 
 static struct event	*spawn_sigchld;
+#if PLATFORM_VFORK
+static int		 spawn_use_vfork = 1;	/* PINETD_SPAWN=posix_spawn: 0 */
+#endif
 
 /* The signals the daemon handles or ignores; children get them back. */
 static const int spawn_signals[] = {
@@ -36,13 +39,25 @@ spawn_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 		child_exited(pid, status);
 }
 
-/* Watch for children exiting. */
+/* Watch for children exiting; choose how servers are started. */
 void
 spawn_init(void)
 {
+#if PLATFORM_VFORK
+	const char	*how;
+
+#endif
 	spawn_sigchld = evsignal_new(ev_base, SIGCHLD, spawn_sigchld_cb, NULL);
 	if (spawn_sigchld == NULL || evsignal_add(spawn_sigchld, NULL) == -1)
 		fatalx("cannot watch SIGCHLD");
+#if PLATFORM_VFORK
+	/* The posix_spawn path of macOS and Cygwin, for testing it here. */
+	if ((how = getenv("PINETD_SPAWN")) != NULL &&
+	    strcmp(how, "posix_spawn") == 0) {
+		spawn_use_vfork = 0;
+		log_info("servers are started with posix_spawn (PINETD_SPAWN)");
+	}
+#endif
 }
 
 /* Stop watching for children, at shutdown. */
@@ -297,7 +312,8 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 	if (!se->se_setuser && !se->se_childsetup && fds[0] > 2 && fds[1] > 2 &&
 	    fds[2] > 2) {
 #if PLATFORM_VFORK
-		return (spawn_vfork(se, fds, argv, envp, ret));
+		if (spawn_use_vfork)
+			return (spawn_vfork(se, fds, argv, envp, ret));
 #endif
 		return (spawn_posix_spawn(se, fds, argv, envp, ret));
 	}

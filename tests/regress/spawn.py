@@ -25,20 +25,51 @@ def label(port):
 PEER_RE = re.compile(r"^pid=(\d+) peer=(\S+) fds=(\S*)\n$")
 
 
-@test
-def nowait_peer_and_fds():
-    """nowait: child sees its real peer address and only fds 0,1,2"""
-    p = free_port()
-    others = [(free_port(), "internal echo") for _ in range(4)]
-    start([(p, helper("peer"))] + others)
-    s = connect(p)
-    ip, cport = s.getsockname()
+def check_peer(port):
+    """Connect to a `testhelper peer` service: the child must see this
+    client's address and hold only descriptors 0, 1 and 2."""
+    s = connect(port)
+    cport = s.getsockname()[1]
     out = recv_all(s).decode()
     s.close()
     m = PEER_RE.match(out)
     check(m, "unexpected peer output %r" % out)
     check_eq(m.group(2), "127.0.0.1:%d" % cport, "peer seen by the child")
     check_eq(m.group(3), "0,1,2", "open descriptors in the child")
+
+
+def check_proc(port):
+    """Connect to a `testhelper proc` service: the child must lead its own
+    session with no signal blocked or ignored."""
+    s = connect(port)
+    out = recv_all(s).decode()
+    s.close()
+    m = re.match(r"^pid=(\d+) sid=(\d+) pgid=(\d+) blocked=(\S*) "
+                 r"ignored=(\S*)\n$", out)
+    check(m, "unexpected proc output %r" % out)
+    check_eq(m.group(2), m.group(1), "session id of the child (setsid)")
+    check_eq(m.group(4), "", "blocked signals in the child")
+    check_eq(m.group(5), "", "ignored signals in the child")
+
+
+def check_missing(d, port):
+    """Connect to a service whose program does not exist: EOF at once, the
+    exec error logged, the daemon still running."""
+    s = connect(port)
+    check_eq(recv_all(s), b"", "data from the missing program's connection")
+    s.close()
+    d.wait_log(r"^%s: exec /nonexistent/pinetd-test-prog: "
+               r"No such file or directory$" % label(port))
+    check(d.running(), "daemon exited")
+
+
+@test
+def nowait_peer_and_fds():
+    """nowait: child sees its real peer address and only fds 0,1,2"""
+    p = free_port()
+    others = [(free_port(), "internal echo") for _ in range(4)]
+    start([(p, helper("peer"))] + others)
+    check_peer(p)
 
 
 @test
@@ -202,15 +233,7 @@ def nowait_child_signals_and_session():
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
     start([(p, helper("proc"))], preexec_fn=preexec)
-    s = connect(p)
-    out = recv_all(s).decode()
-    s.close()
-    m = re.match(r"^pid=(\d+) sid=(\d+) pgid=(\d+) blocked=(\S*) "
-                 r"ignored=(\S*)\n$", out)
-    check(m, "unexpected proc output %r" % out)
-    check_eq(m.group(2), m.group(1), "session id of the child (setsid)")
-    check_eq(m.group(4), "", "blocked signals in the child")
-    check_eq(m.group(5), "", "ignored signals in the child")
+    check_proc(p)
 
 
 @test
@@ -220,12 +243,7 @@ def missing_program():
     q = free_port()
     d = start([(p, "/nonexistent/pinetd-test-prog prog"),
                (q, helper("peer"))])
-    s = connect(p)
-    check_eq(recv_all(s), b"", "data from the missing program's connection")
-    s.close()
-    d.wait_log(r"^%s: exec /nonexistent/pinetd-test-prog: "
-               r"No such file or directory$" % label(p))
-    check(d.running(), "daemon exited")
+    check_missing(d, p)
     s = connect(q)
     out = recv_all(s).decode()
     s.close()
@@ -260,6 +278,22 @@ def no_zombies():
     for pid in pids:
         check(proc_state(pid) is None, "child %d still exists (%s)"
               % (pid, proc_state(pid)))
+
+
+
+@test
+def posix_spawn_path():
+    """PINETD_SPAWN=posix_spawn (the macOS/Cygwin way, tested here too):
+    peer and fds 0-2 only, default signals, own session, exec errors logged"""
+    p, q, m = free_port(), free_port(), free_port()
+    env = dict(os.environ, PINETD_SPAWN="posix_spawn")
+    d = start([(p, helper("peer")), (q, helper("proc")),
+               (m, "/nonexistent/pinetd-test-prog prog")], env=env)
+    d.wait_log(r"^servers are started with posix_spawn \(PINETD_SPAWN\)$",
+               pos=0)
+    check_peer(p)
+    check_proc(q)
+    check_missing(d, m)
 
 
 if __name__ == "__main__":
