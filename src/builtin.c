@@ -135,9 +135,7 @@ builtin_bev(struct service *se, int fd, struct source *so,
 	bc->bc_so = so;
 	bc->bc_bev = bev;
 	link_add(&builtin_conns, &bc->bc_link);
-	service_ref(se);
-	se->se_active++;
-	limit_started(so);
+	service_conn_begin(se, so);
 	*ret = bc;
 	return (bev);
 }
@@ -160,9 +158,7 @@ builtin_close(struct bufferevent *bev)
 
 	bufferevent_free(bev);
 	link_del(&builtin_conns, &bc->bc_link);
-	limit_exited(bc->bc_so);
-	bc->bc_se->se_active--;
-	service_unref(bc->bc_se);
+	service_conn_end(bc->bc_se, bc->bc_so);
 	free(bc);
 }
 

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define ECHO_CHUNK	(256 * 1024)	/* most bytes read per call */
 
@@ -43,9 +42,7 @@ echo_close(struct echo *ec)
 	evutil_closesocket(ec->ec_fd);
 	free(ec->ec_buf);
 	link_del(&echo_conns, &ec->ec_link);
-	limit_exited(ec->ec_so);
-	ec->ec_se->se_active--;
-	service_unref(ec->ec_se);
+	service_conn_end(ec->ec_se, ec->ec_so);
 	free(ec);
 }
 
@@ -129,9 +126,12 @@ echo_cb(evutil_socket_t fd, short what, void *arg)
 int
 echo_start(struct service *se, evutil_socket_t fd, struct source *so)
 {
+	static int	 can_et = -1;	/* the loop does not change */
 	struct echo	*ec;
 
-	if ((event_base_get_features(ev_base) & EV_FEATURE_ET) == 0)
+	if (can_et == -1)
+		can_et = (event_base_get_features(ev_base) & EV_FEATURE_ET) != 0;
+	if (!can_et)
 		return (0);
 	ec = xcalloc(1, sizeof *ec);
 	evutil_make_socket_nonblocking(fd);
@@ -143,9 +143,7 @@ echo_start(struct service *se, evutil_socket_t fd, struct source *so)
 	if (ec->ec_ev == NULL)
 		fatalx("event_new failed");
 	link_add(&echo_conns, &ec->ec_link);
-	service_ref(se);
-	se->se_active++;
-	limit_started(so);
+	service_conn_begin(se, so);
 	event_add(ec->ec_ev, NULL);
 	return (1);
 }

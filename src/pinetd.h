@@ -372,6 +372,8 @@ struct service	*service_new(void);
 void		 service_free(struct service *);
 void		 service_ref(struct service *);
 void		 service_unref(struct service *);
+void		 service_conn_begin(struct service *, struct source *);
+void		 service_conn_end(struct service *, struct source *);
 void		 service_start(struct service *);
 void		 service_stop(struct service *);
 void		 service_remove(struct service *);

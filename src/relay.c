@@ -125,11 +125,10 @@ relay_free(struct relay *rl)
 	if (rl->rl_kill > 0)
 		relay_end_server(rl->rl_kill);
 	link_del(&relays, &rl->rl_link);
-	if (rl->rl_counted) {
-		limit_exited(rl->rl_so);
-		rl->rl_se->se_active--;
-	}
-	service_unref(rl->rl_se);
+	if (rl->rl_counted)
+		service_conn_end(rl->rl_se, rl->rl_so);
+	else
+		service_unref(rl->rl_se);
 	free(rl);
 }
 
@@ -261,11 +260,10 @@ relay_new(struct service *se, struct bufferevent *client,
 	rl->rl_se = se;
 	rl->rl_so = so;
 	rl->rl_counted = counted;
-	service_ref(se);
-	if (counted) {
-		se->se_active++;
-		limit_started(so);
-	}
+	if (counted)
+		service_conn_begin(se, so);
+	else
+		service_ref(se);
 	rl->rl_side[0].rs_in = rl->rl_side[0].rs_out = client;
 	rl->rl_side[1].rs_in = in;
 	rl->rl_side[1].rs_out = out;

@@ -96,6 +96,27 @@ service_unref(struct service *se)
 		service_free(se);
 }
 
+/*
+ * A connection served inside the daemon (a built-in, a relay) begins: it
+ * holds the service and counts against its instances and per-source limits.
+ */
+void
+service_conn_begin(struct service *se, struct source *so)
+{
+	service_ref(se);
+	se->se_active++;
+	limit_started(so);
+}
+
+/* Such a connection ends: undo service_conn_begin. */
+void
+service_conn_end(struct service *se, struct source *so)
+{
+	limit_exited(so);
+	se->se_active--;
+	service_unref(se);
+}
+
 /* Whether a service needs a non-blocking socket (the daemon reads it). */
 static int
 service_nonblocking(const struct service *se)
