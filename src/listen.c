@@ -62,6 +62,13 @@ listen_unix_file(const struct service *se)
 }
 
 /*
+ * Lowest descriptor a listening socket may not have, or -1 for no cap: set
+ * when the descriptor limit is too low for every service, so that listening
+ * sockets cannot take the descriptors connections need.
+ */
+int	listen_fdcap = -1;
+
+/*
  * Create, bind and (for streams) listen on a service's socket. The daemon only
  * makes it non-blocking if it reads the socket itself; a wait service's child
  * gets it exactly as a server expects.
@@ -85,6 +92,11 @@ listen_open(struct service *se)
 	if (listen_flags(fd, nonblock) == -1)
 		goto fail;
 #endif
+	if (listen_fdcap != -1 && fd >= listen_fdcap) {
+		evutil_closesocket(fd);
+		errno = EMFILE;
+		return (-1);
+	}
 	if (listen_unix_file(se)) {
 #ifdef S_ISSOCK
 		struct stat	sb;

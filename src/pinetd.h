@@ -36,6 +36,7 @@ struct bufferevent;
 #define PINETD_BACKLOG		128	/* default listen backlog */
 #define PINETD_ACCEPTS		16	/* accepts per wake-up at most */
 #define PINETD_FDSPARE		256	/* descriptors beyond one per service */
+#define PINETD_FDRESERVE	32	/* never taken by a listening socket */
 
 /* Run-time options from the command line. */
 struct options {
@@ -407,6 +408,7 @@ void		 limit_exited(struct source *);
 void		 limit_free(struct service *);
 
 /* listen.c */
+extern int	 listen_fdcap;
 int		 listen_open(struct service *);
 
 /* listen-many.c */

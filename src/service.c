@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,7 +575,9 @@ service_log(struct service *se, const char *fmt, ...)
 /*
  * Make room for one descriptor per service plus connections in flight:
  * raise the soft RLIMIT_NOFILE up to the hard limit, and say so clearly if
- * even that is too small.
+ * even that is too small. Then listening sockets are kept out of the last
+ * PINETD_FDRESERVE descriptors, so the services that do open can still
+ * accept and start servers.
  */
 void
 service_fd_limit(int nservices)
@@ -582,20 +585,32 @@ service_fd_limit(int nservices)
 	struct rlimit	rl;
 	rlim_t		need = (rlim_t)nservices + PINETD_FDSPARE;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= need)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return;
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
-		log_warnx("%d services need %llu descriptors but the hard limit "
-		    "is %llu; some services will not open (raise it, e.g. "
-		    "ulimit -Hn)", nservices, (unsigned long long)need,
-		    (unsigned long long)rl.rlim_max);
-		need = rl.rlim_max;
+	if (rl.rlim_cur < need) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need) {
+			log_warnx("%d services need %llu descriptors but the "
+			    "hard limit is %llu; some services will not open "
+			    "(raise it, e.g. ulimit -Hn)", nservices,
+			    (unsigned long long)need,
+			    (unsigned long long)rl.rlim_max);
+			need = rl.rlim_max;
+		}
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE %llu",
+			    (unsigned long long)need);
+		else
+			log_debug("descriptor limit raised to %llu",
+			    (unsigned long long)need);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return;
 	}
-	rl.rlim_cur = need;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-		log_warn("setrlimit RLIMIT_NOFILE %llu",
-		    (unsigned long long)need);
+	if (rl.rlim_cur >= (rlim_t)nservices + PINETD_FDSPARE ||
+	    rl.rlim_cur > INT_MAX)
+		listen_fdcap = -1;
+	else if (rl.rlim_cur > 2 * PINETD_FDRESERVE)
+		listen_fdcap = (int)rl.rlim_cur - PINETD_FDRESERVE;
 	else
-		log_debug("descriptor limit raised to %llu",
-		    (unsigned long long)need);
+		listen_fdcap = (int)rl.rlim_cur / 2;
 }

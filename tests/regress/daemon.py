@@ -257,5 +257,59 @@ def fd_limit_raised_for_many_services():
     d.stop()
 
 
+def check_fd_hard_limit(count, limit):
+    """count services under a hard descriptor limit of limit: the limit is
+    named, the services that found no descriptor are each logged and
+    retried, and the others answer (listening sockets leave descriptors
+    free for connections)"""
+    ports = []
+    while len(ports) < count:
+        p = free_port()
+        if p not in ports:
+            ports.append(p)
+    conf = "".join("127.0.0.1:%d stream tcp nowait root internal echo\n" % p
+                   for p in ports)
+
+    def low_hard_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    d = Daemon(conf, args=["-T", "60"], preexec_fn=low_hard_limit)
+    check_eq(d.services, count, "services in the ready line")
+    d.wait_log(r"^%d services need \d+ descriptors but the hard limit is "
+               r"%d; some services will not open" % (count, limit), pos=0)
+    # EMFILE's text differs between C libraries (glibc, musl).
+    failed = set(int(m) for m in re.findall(
+        r"^127\.0\.0\.1:(\d+)/tcp: bind 127\.0\.0\.1:\d+: (?:Too many open "
+        r"files|No file descriptors available); retrying in 60 s$",
+        d.log(), re.M))
+    opened = [p for p in ports if p not in failed]
+    check(limit - 64 < len(opened) < limit - 16,
+          "%d of %d services opened, %d logged as out of descriptors"
+          % (len(opened), count, len(failed)))
+    for p in opened[:2] + opened[-2:]:
+        s = connect(p)
+        s.sendall(b"%d\n" % p)
+        check_eq(recv_line(s), b"%d\n" % p, "echo on port %d" % p)
+        s.close()
+    for p in sorted(failed)[:3]:
+        expect_refused(p)
+    check(d.running(), "daemon still running")
+    d.stop()
+
+
+@test
+def fd_hard_limit_too_low():
+    """200 services under a hard descriptor limit of 100: some open, the
+    rest are logged, and those that opened still serve"""
+    check_fd_hard_limit(200, 100)
+
+
+@test
+def fd_hard_limit_too_low_parallel_start():
+    """600 services under a hard descriptor limit of 300, opened on several
+    threads where there are threads: as with fewer services"""
+    check_fd_hard_limit(600, 300)
+
+
 if __name__ == "__main__":
     run()
