@@ -229,18 +229,22 @@ def full_fd_table():
     d.stop()
 
 
+def echo_services(count):
+    """count distinct free ports, and a configuration with an echo on each"""
+    ports = []
+    while len(ports) < count:
+        p = free_port()
+        if p not in ports:
+            ports.append(p)
+    return ports, "".join("127.0.0.1:%d stream tcp nowait root internal "
+                          "echo\n" % p for p in ports)
+
+
 @test
 def fd_limit_raised_for_many_services():
     """300 services with a soft descriptor limit of 64: the daemon raises it
     (up to the hard limit) and every service answers"""
-    base = free_port()
-    ports = []
-    while len(ports) < 300:
-        p = free_port()
-        if p not in ports:
-            ports.append(p)
-    conf = "".join("127.0.0.1:%d stream tcp nowait root internal echo\n" % p
-                   for p in ports)
+    ports, conf = echo_services(300)
 
     def low_soft_limit():
         hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -262,13 +266,7 @@ def check_fd_hard_limit(count, limit):
     named, the services that found no descriptor are each logged and
     retried, and the others answer (listening sockets leave descriptors
     free for connections)"""
-    ports = []
-    while len(ports) < count:
-        p = free_port()
-        if p not in ports:
-            ports.append(p)
-    conf = "".join("127.0.0.1:%d stream tcp nowait root internal echo\n" % p
-                   for p in ports)
+    ports, conf = echo_services(count)
 
     def low_hard_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
