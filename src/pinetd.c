@@ -233,6 +233,8 @@ pinetd_run(void)
 	log_init(opts.debug, opts.debug);
 	if ((ev_base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
+	log_debug("event loop: libevent %s, %s", event_get_version(),
+	    event_base_get_method(ev_base));
 	daemon_events();
 	/* No pid file (Windows' default): the dump goes to the log only. */
 	opts.dumpfile = *opts.pidfile != '\0' ? dumpfile_name(opts.pidfile) :

@@ -49,12 +49,10 @@ def tcp_echo_line():
     s.close()
 
 
-@test
-def tcp_echo_1mb():
-    """tcp echo: a 1 MB payload is echoed back completely and in order"""
-    daemon()
+def check_echo_1mb(port):
+    """a 1 MB payload sent while reading comes back completely and in order"""
     payload = bytes((i * 7 + (i >> 10)) & 0xff for i in range(1 << 20))
-    s = connect(PORT["echo"], timeout=10)
+    s = connect(port, timeout=10)
     t = send_in_thread(s, payload)
     got = recv_exact(s, len(payload), timeout=20)
     t.join(10)
@@ -68,17 +66,29 @@ def tcp_echo_1mb():
 
 
 @test
-def tcp_echo_half_close_while_held():
-    """tcp echo: bytes still held when the client half-closes all come back"""
+def tcp_echo_1mb():
+    """tcp echo: a 1 MB payload is echoed back completely and in order"""
     daemon()
-    payload = bytes((i * 13 + (i >> 12)) & 0xff for i in range(200 * 1024))
-    s = connect(PORT["echo"], timeout=10)
+    check_echo_1mb(PORT["echo"])
+
+
+def check_echo_half_close(port):
+    """bytes in flight when the client half-closes all come back"""
+    payload = bytes((i * 13 + (i >> 12)) & 0xff for i in range(1 << 20))
     # The client writes everything and half-closes before it reads a byte,
-    # so the daemon meets EOF while it holds bytes it could not yet write.
-    # 200 kB fits in the socket buffers and the daemon's pipe or buffer.
+    # so the daemon meets EOF with bytes still on their way back: the
+    # client's receive buffer is small (set before connecting, so the
+    # window is small from the start) and its send buffer takes the 1 MB.
+    # On Linux the daemon's socket send buffer grows to hold what the client
+    # cannot take yet, so the daemon's own buffer is rarely what holds it.
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 << 20)
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port))
     t = send_in_thread(s, payload, half_close=True)
     t.join(10)
-    check(not t.is_alive(), "client could not send 200 kB without reading")
+    check(not t.is_alive(), "client could not send 1 MB without reading")
     check(t.error is None, "sending failed: %r" % t.error)
     got = recv_all(s, timeout=20)
     check_eq(len(got), len(payload), "bytes echoed before EOF")
@@ -86,20 +96,23 @@ def tcp_echo_half_close_while_held():
     s.close()
 
 
+@test
+def tcp_echo_half_close_in_flight():
+    """tcp echo: bytes in flight when the client half-closes all come back"""
+    daemon()
+    check_echo_half_close(PORT["echo"])
+
+
 def open_fds(pid):
     """How many descriptors a process holds (Linux /proc)."""
     return len(os.listdir("/proc/%d/fd" % pid))
 
 
-@test
-def tcp_echo_releases_descriptors():
-    """tcp echo: finished, reset and abandoned clients leave no descriptor"""
-    if not os.path.isdir("/proc/self/fd"):
-        skip("no /proc/PID/fd to count descriptors")
-    d = daemon()
+def check_echo_releases(d, port):
+    """finished, reset and abandoned echo clients leave no descriptor"""
     base = open_fds(d.pid)
     for i in range(20):
-        s = connect(PORT["echo"])
+        s = connect(port)
         s.sendall(b"x" * 100000)
         recv_exact(s, 1000)
         if i % 2:
@@ -109,10 +122,36 @@ def tcp_echo_releases_descriptors():
         s.close()
     wait_until(lambda: open_fds(d.pid) <= base, timeout=10,
                what="daemon back to %d descriptors" % base)
-    s = connect(PORT["echo"])
+    s = connect(port)
     s.sendall(b"still\n")
     check_eq(recv_exact(s, 6), b"still\n", "echo afterwards")
     s.close()
+
+
+@test
+def tcp_echo_releases_descriptors():
+    """tcp echo: finished, reset and abandoned clients leave no descriptor"""
+    if not os.path.isdir("/proc/self/fd"):
+        skip("no /proc/PID/fd to count descriptors")
+    check_echo_releases(daemon(), PORT["echo"])
+
+
+@test
+def tcp_echo_without_edge_triggering():
+    """tcp echo on a loop that cannot edge-trigger (select, as on Windows):
+    the buffered echo passes the same 1 MB, half-close and descriptor
+    checks as the fast one"""
+    env = dict(os.environ, EVENT_NOEPOLL="1", EVENT_NOPOLL="1",
+               EVENT_NOKQUEUE="1", EVENT_NODEVPOLL="1", EVENT_NOEVPORT="1")
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n" % p,
+               env=env)
+    d.wait_log(r"^event loop: libevent [^,]+, select$", pos=0)
+    check_echo_1mb(p)
+    check_echo_half_close(p)
+    if os.path.isdir("/proc/self/fd"):
+        check_echo_releases(d, p)
+    d.stop()
 
 
 @test
