@@ -3,8 +3,11 @@
  * Listen on one TCP port; for each connection accept4 it and posix_spawn
  * the program with the connection as its stdin, stdout and stderr; reap
  * children with waitpid. No event loop, no configuration, no limits.
+ * With -e it is the baseline for the echo figure instead: it echoes each
+ * connection itself, one at a time, with blocking recv and send of 256 KB.
  *
  *   spawnloop [-q backlog] host port program [argument ...]
+ *   spawnloop -e [-q backlog] host port
  *
  * The program's argv[0] is the last component of its path. SIGTERM ends it.
  */
@@ -98,6 +101,20 @@ spawnloop_spawn(int fd, const char *path, char *argv[])
 	return (rc);
 }
 
+/* Send back everything fd sends until it half-closes or fails. */
+static void
+spawnloop_echo(int fd)
+{
+	static char	buf[256 * 1024];
+	ssize_t		n, w, off;
+
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+		for (off = 0; off < n; off += w)
+			if ((w = send(fd, buf + off, n - off, 0)) <= 0)
+				return;
+	}
+}
+
 /* Reap every child that has exited, without waiting. */
 static void
 spawnloop_reap(void)
@@ -111,10 +128,13 @@ int
 main(int argc, char *argv[])
 {
 	char	**args, *slash;
-	int	  lfd, fd, ch, backlog = 128;
+	int	  lfd, fd, ch, backlog = 128, echo = 0;
 
-	while ((ch = getopt(argc, argv, "q:")) != -1) {
+	while ((ch = getopt(argc, argv, "eq:")) != -1) {
 		switch (ch) {
+		case 'e':
+			echo = 1;
+			break;
 		case 'q':
 			backlog = atoi(optarg);
 			break;
@@ -124,10 +144,16 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 3)
+	if (argc < (echo ? 2 : 3))
 		goto usage;
 	signal(SIGPIPE, SIG_IGN);
 	lfd = spawnloop_listen(argv[0], argv[1], backlog);
+	while (echo) {
+		if ((fd = spawnloop_accept(lfd)) == -1)
+			continue;
+		spawnloop_echo(fd);
+		close(fd);
+	}
 	/* The program's argv, NULL-terminated, argv[0] its last component. */
 	if ((args = calloc(argc - 1, sizeof(*args))) == NULL)
 		spawnloop_die("out of memory", NULL);
@@ -143,6 +169,6 @@ main(int argc, char *argv[])
 	}
 usage:
 	fprintf(stderr, "usage: spawnloop [-q backlog] host port program "
-	    "[argument ...]\n");
+	    "[argument ...]\n       spawnloop -e [-q backlog] host port\n");
 	return (2);
 }
