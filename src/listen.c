@@ -69,7 +69,8 @@ listen_unix_file(const struct service *se)
 int	listen_fdcap = -1;
 
 /*
- * Create, bind and (for streams) listen on a service's socket. The daemon only
+ * Create, bind and (for streams) listen on a service's socket; on failure
+ * se_openstep names the call that failed. The daemon only
  * makes it non-blocking if it reads the socket itself; a wait service's child
  * gets it exactly as a server expects.
  */
@@ -81,6 +82,7 @@ listen_open(struct service *se)
 
 	nonblock = se->se_builtin != NULL || se->se_redirectlen > 0 ||
 	    !se->se_wait;
+	se->se_openstep = "socket";
 #if HAVE_DECL_SOCK_CLOEXEC && HAVE_DECL_SOCK_NONBLOCK
 	/* One system call instead of four, for start-up with many services. */
 	if ((fd = socket(se->se_family, se->se_socktype | SOCK_CLOEXEC |
@@ -105,6 +107,7 @@ listen_open(struct service *se)
 			unlink(sun->sun_path);
 #endif
 	} else if (se->se_family != AF_UNIX) {
+		se->se_openstep = "setsockopt";
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 		    sizeof on) == -1)
 			goto fail;
@@ -114,13 +117,16 @@ listen_open(struct service *se)
 			goto fail;
 #endif
 	}
+	se->se_openstep = "setsockopt";
 #if HAVE_DECL_IPV6_V6ONLY
 	if (se->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &se->se_v6only, sizeof se->se_v6only) == -1)
 		goto fail;
 #endif
+	se->se_openstep = "bind";
 	if (bind(fd, (struct sockaddr *)&se->se_addr, se->se_addrlen) == -1)
 		goto fail;
+	se->se_openstep = "listen";
 	if (se->se_socktype != SOCK_DGRAM && listen(fd, opts.backlog) == -1) {
 		saved = errno;
 		if (listen_unix_file(se))

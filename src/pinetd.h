@@ -198,6 +198,7 @@ struct service {
 	enum se_state	 se_state;
 	int		 se_fd;
 	int		 se_openerr;	/* listen_open_many failed: errno */
+	const char	*se_openstep;	/* listen_open: the call that failed */
 	struct event	*se_ev;
 	struct event	*se_timer;
 	int		 se_count;	/* starts in the current window */

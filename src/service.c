@@ -152,8 +152,8 @@ service_start(struct service *se)
 	if (saved != 0) {
 		listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen,
 		    addr, sizeof addr);
-		log_warnx("%s: bind %s: %s; retrying in %d s", se->se_label,
-		    addr, strerror(saved), opts.retry);
+		log_warnx("%s: %s %s: %s; retrying in %d s", se->se_label,
+		    se->se_openstep, addr, strerror(saved), opts.retry);
 		se->se_state = SE_RETRY;
 		service_timer(se, opts.retry);
 		return;

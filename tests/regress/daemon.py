@@ -277,7 +277,7 @@ def check_fd_hard_limit(count, limit):
                r"%d; some services will not open" % (count, limit), pos=0)
     # EMFILE's text differs between C libraries (glibc, musl).
     failed = set(int(m) for m in re.findall(
-        r"^127\.0\.0\.1:(\d+)/tcp: bind 127\.0\.0\.1:\d+: (?:Too many open "
+        r"^127\.0\.0\.1:(\d+)/tcp: socket 127\.0\.0\.1:\d+: (?:Too many open "
         r"files|No file descriptors available); retrying in 60 s$",
         d.log(), re.M))
     opened = [p for p in ports if p not in failed]
