@@ -122,10 +122,7 @@ def check_echo_releases(d, port):
         s.close()
     wait_until(lambda: open_fds(d.pid) <= base, timeout=10,
                what="daemon back to %d descriptors" % base)
-    s = connect(port)
-    s.sendall(b"still\n")
-    check_eq(recv_exact(s, 6), b"still\n", "echo afterwards")
-    s.close()
+    check_echo(port, b"still\n", "echo afterwards")
 
 
 @test

@@ -67,10 +67,7 @@ def echo_once_bound(d, busy):
     p = d.pos()
     d.wait_log(r"^127\.0\.0\.1:%d/tcp: listening on 127\.0\.0\.1:%d$"
                % (busy, busy), timeout=5, pos=p)
-    s = connect(busy)
-    s.sendall(b"now bound\n")
-    check_eq(recv_exact(s, 10), b"now bound\n", "echo on the freed port")
-    s.close()
+    check_echo(busy, b"now bound\n", "echo on the freed port")
 
 
 @test

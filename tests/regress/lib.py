@@ -477,6 +477,16 @@ def recv_exact(s, n, timeout=5):
     return bytes(buf)
 
 
+def check_echo(port, data, what="echo"):
+    """Connect to an echo on port, send data, check it comes back, close."""
+    s = connect(port)
+    try:
+        s.sendall(data)
+        check_eq(recv_exact(s, len(data)), data, what)
+    finally:
+        s.close()
+
+
 def recv_line(s, timeout=5, limit=65536):
     """Read one line (up to and including LF); fails on EOF or timeout."""
     s.settimeout(timeout)
