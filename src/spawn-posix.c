@@ -126,33 +126,51 @@ spawn_child_user(struct service *se)
 }
 
 /*
+ * In the child: the connection (or, for 1 and 2, the console file) becomes
+ * fds 0, 1 and 2. System calls only, so a vfork child may use it; -1 with
+ * errno set on failure, and *console set when opening the console failed.
+ */
+static int
+spawn_child_stdio(struct service *se, const int *fds, int *console)
+{
+	int	i, out;
+
+	*console = 0;
+	for (i = 0; i < 3; i++) {
+		if (i == 1 && se->se_console != NULL) {
+			*console = 1;
+			if ((out = open(se->se_console, O_WRONLY|O_CREAT|O_APPEND,
+			    0644)) == -1 || dup2(out, 1) == -1 ||
+			    dup2(out, 2) == -1)
+				return (-1);
+			if (out > 2)
+				close(out);
+			*console = 0;
+			break;
+		}
+		if (fds[i] != i && dup2(fds[i], i) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
  * In the child: the connection becomes fds 0, 1 and 2, everything else of the
  * daemon is close-on-exec, then the server is executed.
  */
 static void
 spawn_child(struct service *se, const int *fds, char **argv, char **envp)
 {
-	int	i, out;
+	int	console;
 
 	spawn_child_signals();
 	setsid();
-	for (i = 0; i < 3; i++) {
-		if (i == 1 && se->se_console != NULL) {
-			if ((out = open(se->se_console, O_WRONLY|O_CREAT|O_APPEND,
-			    0644)) == -1 || dup2(out, 1) == -1 ||
-			    dup2(out, 2) == -1) {
-				log_warn("%s: console %s", se->se_label,
-				    se->se_console);
-				_exit(126);
-			}
-			if (out > 2)
-				close(out);
-			break;
-		}
-		if (fds[i] != i && dup2(fds[i], i) == -1) {
+	if (spawn_child_stdio(se, fds, &console) == -1) {
+		if (console)
+			log_warn("%s: console %s", se->se_label, se->se_console);
+		else
 			log_warn("%s: dup2", se->se_label);
-			_exit(126);
-		}
+		_exit(126);
 	}
 	if ((se->se_setuser || (se->se_nogroups && geteuid() == 0)) &&
 	    spawn_child_user(se) != 0)
@@ -235,50 +253,30 @@ static volatile int	spawn_vfork_console;	/* the console file failed */
  * Start a server with vfork: while the child runs on the daemon's memory the
  * daemon waits, so the child only makes system calls (no malloc, no stdio,
  * no logging) and reports a failure through spawn_vfork_errno. Every signal
- * is blocked across vfork so no daemon handler runs in the child.
+ * is blocked across vfork until the child has reset the daemon's handlers,
+ * so none of them runs in the child. It shares spawn_child's steps.
  */
 static int
 spawn_vfork(struct service *se, const int *fds, char **argv, char **envp,
     pid_t *ret)
 {
-	struct sigaction	sa;
-	sigset_t		all, old;
-	pid_t			pid;
-	int			i, out;
+	sigset_t	all, old;
+	pid_t		pid;
+	int		i, console = 0;
 
 	spawn_vfork_errno = 0;
 	spawn_vfork_console = 0;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if ((pid = vfork()) == 0) {
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
-		sigemptyset(&sa.sa_mask);
-		for (i = 0; i < (int)(sizeof spawn_signals /
-		    sizeof spawn_signals[0]); i++)
-			sigaction(spawn_signals[i], &sa, NULL);
+		/* Every signal the daemon handles is in spawn_signals, so no
+		 * daemon handler is left once this resets them. */
+		spawn_child_signals();
 		setsid();
-		for (i = 0; i < 3; i++) {
-			if (i == 1 && se->se_console != NULL) {
-				out = open(se->se_console,
-				    O_WRONLY|O_CREAT|O_APPEND, 0644);
-				if (out == -1 || dup2(out, 1) == -1 ||
-				    dup2(out, 2) == -1) {
-					spawn_vfork_console = 1;
-					goto fail;
-				}
-				if (out > 2)
-					close(out);
-				break;
-			}
-			if (dup2(fds[i], i) == -1)
-				goto fail;
-		}
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-		execve(se->se_server, argv, envp);
-fail:
+		if (spawn_child_stdio(se, fds, &console) == 0)
+			execve(se->se_server, argv, envp);
 		spawn_vfork_errno = errno;
+		spawn_vfork_console = console;
 		_exit(127);
 	}
 	i = errno;
