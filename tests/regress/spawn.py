@@ -256,6 +256,22 @@ def missing_program():
 
 
 @test
+def missing_program_warned_at_load():
+    """each line whose program cannot be run is warned about at load, also
+    after lines whose program was found (that check is cached per load)"""
+    ports = [free_port() for _ in range(5)]
+    missing = "/nonexistent/pinetd-test-prog prog"
+    d = start([(ports[0], helper("peer")), (ports[1], missing),
+               (ports[2], helper("peer")), (ports[3], missing),
+               (ports[4], helper("peer"))])
+    warned = [int(m.group(1)) for m in d.findall_log(
+        r"^\S+:(\d+): 127\.0\.0\.1:\d+/tcp: server program "
+        r"/nonexistent/pinetd-test-prog: No such file or directory$", pos=0)]
+    check_eq(warned, [2, 4], "lines warned about")
+    check_peer(ports[4])
+
+
+@test
 def no_zombies():
     """nowait: after several clients finish no <defunct> child remains"""
     if not HAVE_PROC:
