@@ -290,6 +290,9 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		    &line, &bad);
 		if (value == NULL)
 			continue;
+		if (se->se_rlimits == NULL)
+			se->se_rlimits = xcalloc(PINETD_NRLIMITS,
+			    sizeof *se->se_rlimits);
 		if (conf_child_size(value, &se->se_rlimits[i].rl_value) != 0) {
 			conf_error(file, line, "bad value '%s' for '%s'", value,
 			    conf_child_rlimits[i].name);
@@ -301,7 +304,11 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	}
 	for (i = 0; i < 3; i++) {
 		value = xattr_one(file, def, svc, banners[i], &line, &bad);
-		if (value != NULL && conf_child_banner(file, line, value,
+		if (value == NULL)
+			continue;
+		if (se->se_banners == NULL)
+			se->se_banners = xcalloc(3, sizeof *se->se_banners);
+		if (conf_child_banner(file, line, value,
 		    &se->se_banners[i].bn_buf, &se->se_banners[i].bn_len) != 0)
 			bad++;
 	}
@@ -366,7 +373,7 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	}
 	se->se_childsetup = se->se_umask != -1 || se->se_nice_set ||
 	    (se->se_nogroups && geteuid() == 0) || se->se_ncpus > 0;
-	for (i = 0; i < PINETD_NRLIMITS; i++)
+	for (i = 0; se->se_rlimits != NULL && i < PINETD_NRLIMITS; i++)
 		se->se_childsetup |= se->se_rlimits[i].rl_set;
 #ifndef HAVE_FORK
 	if (se->se_umask != -1 || se->se_nice_set || se->se_nogroups ||
@@ -425,11 +432,14 @@ conf_child_refuse(const struct service *se)
 void
 conf_child_banner_send(const struct service *se, int which, int fd)
 {
-	const struct banner	*bn = &se->se_banners[which];
+	const struct banner	*bn;
 
 #ifndef MSG_DONTWAIT
 #define MSG_DONTWAIT 0		/* small enough for the socket buffer */
 #endif
+	if (se->se_banners == NULL)
+		return;
+	bn = &se->se_banners[which];
 	if (bn->bn_len > 0)
 		(void)send(fd, bn->bn_buf, bn->bn_len, MSG_DONTWAIT);
 }
@@ -482,7 +492,7 @@ conf_child_setup(const struct service *se)
 			return (-1);
 		}
 	}
-	for (i = 0; i < PINETD_NRLIMITS; i++) {
+	for (i = 0; se->se_rlimits != NULL && i < PINETD_NRLIMITS; i++) {
 		if (!se->se_rlimits[i].rl_set)
 			continue;
 		rl.rlim_cur = rl.rlim_max = se->se_rlimits[i].rl_value;

@@ -524,7 +524,9 @@ conf_redirect(const char *file, int line, struct service *se,
 		    gai_strerror(error));
 		return (-1);
 	}
-	memcpy(&se->se_redirect, res->ai_addr, res->ai_addrlen);
+	if (se->se_redirect == NULL)
+		se->se_redirect = xcalloc(1, sizeof *se->se_redirect);
+	memcpy(se->se_redirect, res->ai_addr, res->ai_addrlen);
 	se->se_redirectlen = res->ai_addrlen;
 	freeaddrinfo(res);
 	return (0);

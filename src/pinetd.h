@@ -152,8 +152,8 @@ struct service {
 	int		 se_setuser;	/* switch credentials in the child */
 	uid_t		 se_uid;
 	gid_t		 se_gid;
-	gid_t		*se_groups;	/* supplementary groups, from load */
 	int		 se_ngroups;
+	gid_t		*se_groups;	/* supplementary groups, from load */
 	char		*se_server;	/* program path, NULL if built-in */
 	char		**se_argv;	/* NULL-terminated */
 	int		 se_argc;
@@ -167,26 +167,26 @@ struct service {
 	int		 se_nodelay;	/* TCP_NODELAY on connections */
 	int		 se_keepalive;	/* SO_KEEPALIVE on connections */
 	int		 se_cleanenv;	/* xinetd: only env, passenv, peer */
+	int		 se_handoff;	/* HANDOFF_* */
 	char		**se_envbase;	/* the child's environment, or NULL */
 	size_t		 se_nenv;	/* entries in se_envbase */
+	struct rlimit_set *se_rlimits;	/* PINETD_NRLIMITS, or NULL: none */
 	int		 se_umask;	/* -1: inherit */
 	int		 se_nice;
 	int		 se_nice_set;
 	int		 se_nogroups;	/* groups = no: primary group only */
-	struct rlimit_set se_rlimits[PINETD_NRLIMITS];
 	int		 se_childsetup;	/* any of the above: fork, not spawn */
-	struct banner	 se_banners[3];
+	struct banner	*se_banners;	/* BANNER_*, or NULL: none */
 	struct access_time *se_times;
-	int		 se_ntimes;
-	double		 se_max_load;	/* 0: no limit */
 	int		*se_cpus;	/* cpu_affinity */
+	int		 se_ntimes;
 	int		 se_ncpus;
+	double		 se_max_load;	/* 0: no limit */
 	char		*se_console;	/* fds 1, 2 go here; NULL: the socket */
-	int		 se_handoff;	/* HANDOFF_* */
 	void		*se_tls;	/* SSL_CTX when tls_cert is set */
 	char		*se_tlscert;
 	char		*se_tlskey;
-	struct sockaddr_storage se_redirect; /* redirect: relay here */
+	struct sockaddr_storage *se_redirect; /* redirect: relay here */
 	socklen_t	 se_redirectlen;	/* 0: no redirect */
 	FILE		*se_logfile;	/* log_type FILE, or NULL */
 	char		*se_logpath;

@@ -332,7 +332,7 @@ relay_start(struct service *se, int fd, struct source *so)
 		return;
 	}
 	if (bufferevent_socket_connect(target,
-	    (struct sockaddr *)&se->se_redirect, se->se_redirectlen) != 0) {
+	    (struct sockaddr *)se->se_redirect, se->se_redirectlen) != 0) {
 		log_warn("%s: relay: connect", se->se_label);
 		se->se_failed++;
 		relay_free(rl);

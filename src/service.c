@@ -58,8 +58,11 @@ service_free_config(struct service *se)
 	free(se->se_cpus);
 	free(se->se_console);
 	tls_free(se);
-	for (i = 0; i < 3; i++)
+	for (i = 0; se->se_banners != NULL && i < 3; i++)
 		free(se->se_banners[i].bn_buf);
+	free(se->se_banners);
+	free(se->se_rlimits);
+	free(se->se_redirect);
 	free(se->se_times);
 }
 
@@ -235,6 +238,43 @@ service_streq(const char *a, const char *b)
 	return (strcmp(a, b) == 0);
 }
 
+/* Compare rlimit_* settings; a NULL array sets none. */
+static int
+service_rlimits_equal(const struct service *a, const struct service *b)
+{
+	const struct rlimit_set	*ra, *rb;
+	int			 i;
+
+	for (i = 0; i < PINETD_NRLIMITS; i++) {
+		ra = a->se_rlimits != NULL ? &a->se_rlimits[i] : NULL;
+		rb = b->se_rlimits != NULL ? &b->se_rlimits[i] : NULL;
+		if ((ra != NULL && ra->rl_set) != (rb != NULL && rb->rl_set))
+			return (0);
+		if (ra != NULL && ra->rl_set && ra->rl_value != rb->rl_value)
+			return (0);
+	}
+	return (1);
+}
+
+/* Compare banner contents; a NULL array has none. */
+static int
+service_banners_equal(const struct service *a, const struct service *b)
+{
+	size_t	 la, lb;
+	int	 i;
+
+	for (i = 0; i < 3; i++) {
+		la = a->se_banners != NULL ? a->se_banners[i].bn_len : 0;
+		lb = b->se_banners != NULL ? b->se_banners[i].bn_len : 0;
+		if (la != lb)
+			return (0);
+		if (la > 0 && memcmp(a->se_banners[i].bn_buf,
+		    b->se_banners[i].bn_buf, la) != 0)
+			return (0);
+	}
+	return (1);
+}
+
 /* Whether two services with the same key are configured the same. */
 int
 service_same(const struct service *a, const struct service *b)
@@ -274,19 +314,14 @@ service_same(const struct service *a, const struct service *b)
 	    a->se_logfacility != b->se_logfacility ||
 	    a->se_logsoft != b->se_logsoft || a->se_loghard != b->se_loghard ||
 	    !service_streq(a->se_logpath, b->se_logpath) ||
-	    memcmp(&a->se_redirect, &b->se_redirect,
-	    sizeof a->se_redirect) != 0 ||
-	    memcmp(a->se_rlimits, b->se_rlimits, sizeof a->se_rlimits) != 0 ||
+	    (a->se_redirectlen > 0 && memcmp(a->se_redirect, b->se_redirect,
+	    a->se_redirectlen) != 0) ||
+	    !service_rlimits_equal(a, b) ||
 	    (a->se_ntimes > 0 && memcmp(a->se_times, b->se_times,
 	    a->se_ntimes * sizeof *a->se_times) != 0))
 		return (0);
-	for (i = 0; i < 3; i++) {
-		if (a->se_banners[i].bn_len != b->se_banners[i].bn_len ||
-		    (a->se_banners[i].bn_len > 0 &&
-		    memcmp(a->se_banners[i].bn_buf, b->se_banners[i].bn_buf,
-		    a->se_banners[i].bn_len) != 0))
-			return (0);
-	}
+	if (!service_banners_equal(a, b))
+		return (0);
 	if (!service_streq(a->se_proto, b->se_proto) ||
 	    !service_streq(a->se_user, b->se_user) ||
 	    !service_streq(a->se_group, b->se_group) ||

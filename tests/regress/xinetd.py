@@ -680,6 +680,49 @@ def reload_changes_attributes_in_place():
 
 
 @test
+def reload_compares_out_of_line_settings():
+    """rlimit_*, banner contents and the redirect target are kept out of
+    line: the same file again changes nothing, and a change to any of them
+    counts as a change and takes effect"""
+    p, q, ta, tb = free_port(), free_port(), free_port(), free_port()
+    ban = write_file(os.path.join(tmpdir(), "b"), "one\n")
+
+    def conf(nofile, target):
+        return (service_block("lim", p, "limits", "\tbanner = %s\n"
+                              "\trlimit_files = %d\n" % (ban, nofile))
+                + service_block("ta", ta, "args a")
+                + service_block("tb", tb, "args b")
+                + redirect_block("rd", q, target))
+
+    def served(port):
+        s = connect(port)
+        out = recv_all(s).decode()
+        s.close()
+        return out
+
+    d = Daemon(conf(64, ta))
+    check(re.match(r"^one\numask=\d+ nice=\d+ nofile=64 ", served(p)),
+          "banner and rlimit_files at start")
+    check_eq(served(q), "argc=3 argv=testhelper|args|a\n", "redirect to ta")
+    m = d.hup()
+    check_eq(m.group(0), "reload: 4 services (0 added, 0 changed, "
+             "0 removed)", "the same file")
+    write_file(d.conf, conf(32, tb))
+    m = d.hup()
+    check_eq(m.group(0), "reload: 4 services (0 added, 2 changed, "
+             "0 removed)", "rlimit_files and redirect changed")
+    check(re.match(r"^one\numask=\d+ nice=\d+ nofile=32 ", served(p)),
+          "new rlimit_files")
+    check_eq(served(q), "argc=3 argv=testhelper|args|b\n", "redirect to tb")
+    write_file(ban, "two\n")
+    m = d.hup()
+    check_eq(m.group(0), "reload: 4 services (0 added, 1 changed, "
+             "0 removed)", "banner contents changed")
+    check(served(p).startswith("two\n"), "new banner")
+    d.stop()
+
+
+@test
 def forced_dialect():
     """-x reads an xinetd file whatever its first line; -b refuses it"""
     p = free_port()
