@@ -316,10 +316,10 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	}
 
 	se = service_new();
-	se->se_file = xstrdup(cb->cb_file);
+	se->se_file = intern(cb->cb_file);
 	se->se_line = line;
 	se->se_service = xstrdup(w[0]);
-	se->se_proto = xstrdup(w[2]);
+	se->se_proto = intern(w[2]);
 	se->se_socktype = socktype;
 
 	if (conf_bsd_wait(cb, line, w[3], se) != 0 ||

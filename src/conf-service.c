@@ -152,15 +152,15 @@ conf_user(const char *file, int line, struct service *se, const char *user,
 		conf_error(file, line, "unknown user '%s'", user);
 		return (-1);
 	}
-	free(se->se_user);
-	se->se_user = xstrdup(user);
+	intern_drop(se->se_user);
+	se->se_user = intern(user);
 	if (group != NULL) {
 		if (!conf_group_known(group, &se->se_gid)) {
 			conf_error(file, line, "unknown group '%s'", group);
 			return (-1);
 		}
-		free(se->se_group);
-		se->se_group = xstrdup(group);
+		intern_drop(se->se_group);
+		se->se_group = intern(group);
 	}
 	return (0);
 }
@@ -408,17 +408,17 @@ conf_program(const char *file, int line, struct service *se,
 		    "path", server);
 		return (-1);
 	}
-	se->se_server = xstrdup(server);
+	se->se_server = intern(server);
 	if (nargs > 0) {
 		se->se_argc = nargs;
 		se->se_argv = xcalloc(nargs + 1, sizeof *se->se_argv);
 		for (i = 0; i < nargs; i++)
-			se->se_argv[i] = xstrdup(args[i]);
+			se->se_argv[i] = intern(args[i]);
 	} else {
 		base = conf_basename(server);
 		se->se_argc = 1;
 		se->se_argv = xcalloc(2, sizeof *se->se_argv);
-		se->se_argv[0] = xstrdup(*base != '\0' ? base : server);
+		se->se_argv[0] = intern(*base != '\0' ? base : server);
 	}
 	return (0);
 }

@@ -519,7 +519,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		    "socket_type '%s'", proto, socktype);
 		return (-1);
 	}
-	se->se_proto = xstrdup(proto);
+	se->se_proto = intern(proto);
 	se->se_service = xstrdup(id != NULL ? id : name);
 	se->se_max = 0;		/* xinetd limits with cps, not .max */
 
@@ -626,7 +626,7 @@ xinetd_service(struct xinetd_parse *xp, const char *name, int line,
 		return;
 	}
 	se = service_new();
-	se->se_file = xstrdup(xp->xp_file);
+	se->se_file = intern(xp->xp_file);
 	se->se_line = line;
 	se->se_cleanenv = 1;
 	if (xinetd_core(xp->xp_file, se, name, xp->xp_defaults, svc) != 0 ||

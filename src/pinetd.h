@@ -251,6 +251,11 @@ void	log_warnx(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2)))
 void	fatal(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2), noreturn));
 void	fatalx(const char *, ...) __attribute__((format(PLATFORM_PRINTF, 1, 2), noreturn));
 
+/* intern.c */
+char	*intern(const char *);
+void	 intern_drop(const char *);
+size_t	 intern_count(void);
+
 /* xmalloc.c */
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);

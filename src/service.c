@@ -39,16 +39,16 @@ service_free_config(struct service *se)
 {
 	int	i;
 
-	free(se->se_user);
-	free(se->se_group);
+	intern_drop(se->se_user);
+	intern_drop(se->se_group);
 	free(se->se_groups);
-	free(se->se_server);
+	intern_drop(se->se_server);
 	if (se->se_argv != NULL) {
 		for (i = 0; se->se_argv[i] != NULL; i++)
-			free(se->se_argv[i]);
+			intern_drop(se->se_argv[i]);
 		free(se->se_argv);
 	}
-	free(se->se_proto);
+	intern_drop(se->se_proto);
 	acl_free(&se->se_only_from);
 	acl_free(&se->se_no_access);
 	env_free_list(se->se_envbase);
@@ -78,7 +78,7 @@ service_free(struct service *se)
 		listen_close(se);
 	limit_free(se);
 	service_free_config(se);
-	free(se->se_file);
+	intern_drop(se->se_file);
 	free(se->se_label);
 	free(se->se_key);
 	free(se->se_service);
@@ -379,7 +379,7 @@ service_adopt(struct service *se, struct service *from)
 		service_stop(se);
 	run = *se;
 	service_free_config(se);
-	free(se->se_file);
+	intern_drop(se->se_file);
 	free(se->se_label);
 	free(se->se_key);
 	free(se->se_service);

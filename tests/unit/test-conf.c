@@ -281,6 +281,42 @@ test_random(struct conf_bsd *cb)
 	tap_ok(total > 0, "3000 random lines parsed or refused, no crash");
 }
 
+/*
+ * Lines that name the same program share one copy of each repeated string,
+ * and freeing one service leaves the other's copies intact.
+ */
+static void
+test_shared(struct conf_bsd *cb)
+{
+	struct service	*a, *b;
+	size_t		 before = intern_count();
+	int		 nerr;
+
+	a = parse(cb, "127.0.0.1:5001 stream tcp nowait root /bin/echo echo hi",
+	    &nerr);
+	b = parse(cb, "127.0.0.1:5002 stream tcp nowait root /bin/echo echo hi",
+	    &nerr);
+	if (!tap_ok(a != NULL && b != NULL, "two lines, same program")) {
+		if (a != NULL)
+			service_free(a);
+		if (b != NULL)
+			service_free(b);
+		return;
+	}
+	tap_ok(a->se_server == b->se_server && a->se_argv[0] == b->se_argv[0] &&
+	    a->se_argv[1] == b->se_argv[1] && a->se_user == b->se_user &&
+	    a->se_proto == b->se_proto && a->se_file == b->se_file,
+	    "program, arguments, user, protocol and file are shared");
+	/* unit.conf, tcp, root, /bin/echo, echo, hi */
+	tap_ok(intern_count() == before + 6, "six distinct strings held");
+	service_free(a);
+	tap_ok(strcmp(b->se_server, "/bin/echo") == 0 &&
+	    strcmp(b->se_argv[1], "hi") == 0 && strcmp(b->se_user, "root") == 0,
+	    "the other service's strings outlive the first");
+	service_free(b);
+	tap_ok(intern_count() == before, "all given back");
+}
+
 int
 main(void)
 {
@@ -292,6 +328,9 @@ main(void)
 	test_good(&cb);
 	test_bad(&cb);
 	test_random(&cb);
+	test_shared(&cb);
 	conf_bsd_free(&cb);
+	tap_ok(intern_count() == 0,
+	    "every shared string given back, on error paths too");
 	return (tap_done());
 }
