@@ -143,6 +143,8 @@ main(void)
 	    "bad network");
 	bad("bogus line\n", "expected 'service', 'defaults' or 'includedir', "
 	    "not 'bogus line'", "stray line");
+	tap_ok(intern_count() == 0, "every shared string given back, after "
+	    "good and bad blocks");
 
 	unlink(conf_path);
 	unlink(log_path);
