@@ -33,7 +33,7 @@ service_new(void)
 	return (se);
 }
 
-/* Free the configuration part of a service. */
+/* Free what the configuration gave a service: its settings, names and key. */
 static void
 service_free_config(struct service *se)
 {
@@ -64,6 +64,10 @@ service_free_config(struct service *se)
 	free(se->se_rlimits);
 	free(se->se_redirect);
 	free(se->se_times);
+	intern_drop(se->se_file);
+	free(se->se_label);
+	free(se->se_key);
+	free(se->se_service);
 }
 
 /* Free a service that has no socket and no users left. */
@@ -78,10 +82,6 @@ service_free(struct service *se)
 		listen_close(se);
 	limit_free(se);
 	service_free_config(se);
-	intern_drop(se->se_file);
-	free(se->se_label);
-	free(se->se_key);
-	free(se->se_service);
 	free(se);
 }
 
@@ -379,10 +379,6 @@ service_adopt(struct service *se, struct service *from)
 		service_stop(se);
 	run = *se;
 	service_free_config(se);
-	intern_drop(se->se_file);
-	free(se->se_label);
-	free(se->se_key);
-	free(se->se_service);
 	*se = *from;
 	service_keep_state(se, &run);
 
