@@ -220,6 +220,30 @@ listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
 		    strcmp(why, "access_times") == 0 ? "" : " limit");
 }
 
+/*
+ * What every accepted stream connection passes before it is served: the
+ * limits (refused, counted and logged) and the .max rate (closed). 0 when it
+ * may go on, with its per-address record in *so.
+ */
+int
+listen_admit(struct service *se, int fd, const struct sockaddr *sa,
+    socklen_t len, struct source **so)
+{
+	const char	*why;
+
+	*so = limit_check(se, sa, &why);
+	if (why != NULL) {
+		listen_refuse(se, fd, sa, len, why);
+		return (-1);
+	}
+	if (!service_may_start(se)) {
+		se->se_refused++;
+		evutil_closesocket(fd);
+		return (-1);
+	}
+	return (0);
+}
+
 /* The TLS handshake of a redirected connection ended: relay its plain side. */
 static void
 listen_tls_cb(struct service *se, int fd, void *arg)
@@ -239,19 +263,10 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
     socklen_t len)
 {
 	struct source	*so;
-	const char	*why;
 	char		 addr[256];
 
-	so = limit_check(se, sa, &why);
-	if (why != NULL) {
-		listen_refuse(se, fd, sa, len, why);
+	if (listen_admit(se, fd, sa, len, &so) != 0)
 		return;
-	}
-	if (!service_may_start(se)) {
-		se->se_refused++;
-		evutil_closesocket(fd);
-		return;
-	}
 	se->se_accepted++;
 	conf_child_banner_send(se, BANNER_SUCCESS, fd);
 	if (opts.log_conns || (se->se_log_success & LOGF_HOST))

@@ -424,6 +424,8 @@ void		 listen_nonblocking(int);
 int		 listen_wildcard(const struct service *);
 void		 listen_refuse(struct service *, int, const struct sockaddr *,
 		    socklen_t, const char *);
+int		 listen_admit(struct service *, int, const struct sockaddr *,
+		    socklen_t, struct source **);
 const char	*listen_ntop(const struct sockaddr *, socklen_t, char *, size_t);
 void		 listen_ready_cb(evutil_socket_t, short, void *);
 

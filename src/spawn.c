@@ -85,19 +85,10 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 {
 	struct spawn_peer	 peer, *sp = &peer;
 	socklen_t		 sslen = sizeof sp->sp_local;
-	const char		*why;
 
 	memset(sp, 0, sizeof *sp);
-	sp->sp_so = limit_check(se, sa, &why);
-	if (why != NULL) {
-		listen_refuse(se, fd, sa, len, why);
+	if (listen_admit(se, fd, sa, len, &sp->sp_so) != 0)
 		return;
-	}
-	if (!service_may_start(se)) {
-		se->se_refused++;
-		evutil_closesocket(fd);
-		return;
-	}
 	conf_child_banner_send(se, BANNER_SUCCESS, fd);
 	memcpy(&sp->sp_peer, sa, len);
 	sp->sp_peerlen = len;
