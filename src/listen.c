@@ -80,8 +80,7 @@ listen_open(struct service *se)
 	const struct sockaddr_un *sun = (const void *)&se->se_addr;
 	int		 fd, on = 1, saved, nonblock;
 
-	nonblock = se->se_builtin != NULL || se->se_redirectlen > 0 ||
-	    !se->se_wait;
+	nonblock = service_nonblocking(se);
 	se->se_openstep = "socket";
 #if HAVE_DECL_SOCK_CLOEXEC && HAVE_DECL_SOCK_NONBLOCK
 	/* One system call instead of four, for start-up with many services. */
@@ -99,6 +98,7 @@ listen_open(struct service *se)
 		errno = EMFILE;
 		return (-1);
 	}
+	se->se_openstep = "setsockopt";
 	if (listen_unix_file(se)) {
 #ifdef S_ISSOCK
 		struct stat	sb;
@@ -107,7 +107,6 @@ listen_open(struct service *se)
 			unlink(sun->sun_path);
 #endif
 	} else if (se->se_family != AF_UNIX) {
-		se->se_openstep = "setsockopt";
 		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 		    sizeof on) == -1)
 			goto fail;
@@ -117,7 +116,6 @@ listen_open(struct service *se)
 			goto fail;
 #endif
 	}
-	se->se_openstep = "setsockopt";
 #if HAVE_DECL_IPV6_V6ONLY
 	if (se->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 	    IPV6_V6ONLY, &se->se_v6only, sizeof se->se_v6only) == -1)

@@ -387,6 +387,7 @@ void		 service_remove(struct service *);
 int		 service_same(const struct service *, const struct service *);
 void		 service_adopt(struct service *, struct service *);
 int		 service_may_start(struct service *);
+int		 service_nonblocking(const struct service *);
 void		 service_busy(struct service *);
 void		 service_idle(struct service *);
 void		 service_backoff(struct service *);

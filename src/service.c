@@ -122,7 +122,7 @@ service_conn_end(struct service *se, struct source *so)
 }
 
 /* Whether a service needs a non-blocking socket (the daemon reads it). */
-static int
+int
 service_nonblocking(const struct service *se)
 {
 	return (se->se_builtin != NULL || se->se_redirectlen > 0 ||
