@@ -302,12 +302,13 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		se->se_rlimits[i].rl_resource = conf_child_rlimits[i].resource;
 		se->se_rlimits[i].rl_set = 1;
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < BANNER_N; i++) {
 		value = xattr_one(file, def, svc, banners[i], &line, &bad);
 		if (value == NULL)
 			continue;
 		if (se->se_banners == NULL)
-			se->se_banners = xcalloc(3, sizeof *se->se_banners);
+			se->se_banners = xcalloc(BANNER_N,
+			    sizeof *se->se_banners);
 		if (conf_child_banner(file, line, value,
 		    &se->se_banners[i].bn_buf, &se->se_banners[i].bn_len) != 0)
 			bad++;

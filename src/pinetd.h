@@ -120,6 +120,7 @@ struct banner {
 #define BANNER_ANY	0	/* banner: every connection */
 #define BANNER_SUCCESS	1	/* banner_success: allowed ones */
 #define BANNER_FAIL	2	/* banner_fail: refused ones */
+#define BANNER_N	3	/* entries in se_banners */
 
 /* An access_times interval, minutes since midnight. */
 struct access_time {

@@ -58,7 +58,7 @@ service_free_config(struct service *se)
 	free(se->se_cpus);
 	free(se->se_console);
 	tls_free(se);
-	for (i = 0; se->se_banners != NULL && i < 3; i++)
+	for (i = 0; se->se_banners != NULL && i < BANNER_N; i++)
 		free(se->se_banners[i].bn_buf);
 	free(se->se_banners);
 	free(se->se_rlimits);
@@ -263,7 +263,7 @@ service_banners_equal(const struct service *a, const struct service *b)
 	size_t	 la, lb;
 	int	 i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < BANNER_N; i++) {
 		la = a->se_banners != NULL ? a->se_banners[i].bn_len : 0;
 		lb = b->se_banners != NULL ? b->se_banners[i].bn_len : 0;
 		if (la != lb)
