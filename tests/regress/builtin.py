@@ -137,7 +137,8 @@ def tcp_echo_releases_descriptors():
 def tcp_echo_without_edge_triggering():
     """tcp echo on a loop that cannot edge-trigger (select, as on Windows):
     the buffered echo passes the same 1 MB, half-close and descriptor
-    checks as the fast one"""
+    checks as the fast one, and gives back bytes it holds at EOF (the fast
+    one never reads while it holds bytes)"""
     env = dict(os.environ, EVENT_NOEPOLL="1", EVENT_NOPOLL="1",
                EVENT_NOKQUEUE="1", EVENT_NODEVPOLL="1", EVENT_NOEVPORT="1")
     p = free_port()
@@ -146,6 +147,8 @@ def tcp_echo_without_edge_triggering():
     d.wait_log(r"^event loop: libevent [^,]+, select$", pos=0)
     check_echo_1mb(p)
     check_echo_half_close(p)
+    if os.path.exists("/proc/net/tcp"):
+        check_echo_holds_at_eof(p)
     if os.path.isdir("/proc/self/fd"):
         check_echo_releases(d, p)
     d.stop()

@@ -654,6 +654,71 @@ def send_in_thread(s, data, half_close=False):
     return t
 
 
+def tcp_queues(lport, rport):
+    """(state, send queue, receive queue) of the IPv4 TCP socket from lport
+    to rport as /proc/net/tcp shows it, or None if there is none. The send
+    queue counts bytes not yet acknowledged, the receive queue bytes (and a
+    FIN) the program has not read yet."""
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            fields = line.split()
+            local = int(fields[1].split(":")[1], 16)
+            remote = int(fields[2].split(":")[1], 16)
+            if (local, remote) == (lport, rport):
+                tx, rx = (int(x, 16) for x in fields[4].split(":"))
+                return int(fields[3], 16), tx, rx
+    return None
+
+
+TCP_ESTABLISHED, TCP_CLOSE_WAIT = 1, 8
+
+
+def check_echo_holds_at_eof(port):
+    """the buffered echo meets EOF while holding bytes: they all come back.
+    The client never reads, so what the daemon echoes fills the client's
+    small receive buffer and then the daemon's socket send buffer, however
+    far Linux lets that grow; it sends 64 kB at a time, each read by the
+    daemon before the next, until the socket queues on both sides account
+    for 16 kB less than was sent: those are in the daemon's own buffer.
+    Then it half-closes, waits until the daemon has read the EOF, and only
+    then reads."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.settimeout(10)
+    s.connect(("127.0.0.1", port))
+    me = s.getsockname()[1]
+    chunk = bytes((i * 7 + (i >> 8)) & 0xff for i in range(64 * 1024))
+
+    def daemon_read_all():
+        d, c = tcp_queues(port, me), tcp_queues(me, port)
+        return d is not None and d[2] == 0 and c[1] == 0 and (d, c)
+
+    sent = held = 0
+    while held < 16384:
+        check(sent < 16 << 20, "16 MB sent and the daemon holds nothing")
+        s.sendall(chunk)
+        sent += len(chunk)
+        d, c = wait_until(daemon_read_all, timeout=10,
+                          what="the daemon to read all %d bytes" % sent)
+        # Bytes the client's kernel has but not yet acknowledged are in
+        # both queues, so this can only underestimate what the daemon holds.
+        held = sent - d[1] - c[2]
+    s.shutdown(socket.SHUT_WR)
+
+    def daemon_read_eof():
+        d = tcp_queues(port, me)
+        return (d is None or d[0] not in (TCP_ESTABLISHED, TCP_CLOSE_WAIT)
+                or (d[0] == TCP_CLOSE_WAIT and d[2] == 0))
+
+    wait_until(daemon_read_eof, timeout=10, what="the daemon to read EOF")
+    got = recv_all(s, timeout=20)
+    check_eq(len(got), sent, "bytes echoed (the daemon held %d or more at "
+             "EOF)" % held)
+    check(got == chunk * (sent // len(chunk)), "echoed bytes differ")
+    s.close()
+
+
 def chargen_stream(nlines, start=0):
     """The RFC 864 chargen stream: line k holds 72 characters starting at
     offset (start + k) % 95 of the printable characters ' '..'~', then CRLF."""

@@ -40,6 +40,19 @@ def builtins():
 
 
 @test
+def echo_holds_at_eof():
+    """the echo built-in (buffered, as every Windows loop is) gives back the
+    bytes it still holds when the client's EOF arrives"""
+    if not os.path.exists("/proc/net/tcp"):
+        skip("needs Linux's /proc/net/tcp to see the socket queues")
+    port = free_port()
+    d = WineDaemon(xservice("echo", port, "type = INTERNAL"))
+    check_echo_holds_at_eof(port)
+    check_echo(port, b"still\n", "echo afterwards")
+    d.stop()
+
+
+@test
 def socket_handoff_echo():
     """1 MiB through a child reading its socket stdin with ReadFile"""
     port = free_port()
