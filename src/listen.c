@@ -242,7 +242,10 @@ listen_admit(struct service *se, int fd, const struct sockaddr *sa,
 	return (0);
 }
 
-/* The TLS handshake of a redirected connection ended: relay its plain side. */
+/*
+ * The TLS handshake of a redirected connection ended: relay its plain side.
+ * Until now the handshake itself counted as the connection.
+ */
 static void
 listen_tls_cb(struct service *se, int fd, void *arg)
 {
@@ -250,6 +253,7 @@ listen_tls_cb(struct service *se, int fd, void *arg)
 		se->se_failed++;
 	else
 		relay_start(se, fd, arg);
+	service_conn_end(se, arg);
 }
 
 /*
@@ -273,8 +277,10 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 		    se->se_builtin != NULL ? "built-in" : "redirected");
 	if (se->se_builtin != NULL)
 		se->se_builtin->bi_stream(se, fd, so);
-	else if (se->se_tls != NULL)
+	else if (se->se_tls != NULL) {
+		service_conn_begin(se, so);
 		tls_accept(se, fd, listen_tls_cb, so);
+	}
 	else
 		relay_start(se, fd, so);
 }

@@ -62,7 +62,11 @@ spawn_finish(struct service *se, int fd, struct spawn_peer *sp)
 		    (long)pid);
 }
 
-/* The TLS handshake ended: start the server, or count the failure. */
+/*
+ * The TLS handshake ended: start the server, or count the failure. The
+ * handshake counted as a connection of the service and of its source (so
+ * instances and per_source hold, and the source record stays) until now.
+ */
 static void
 spawn_tls_cb(struct service *se, int fd, void *arg)
 {
@@ -72,6 +76,7 @@ spawn_tls_cb(struct service *se, int fd, void *arg)
 		se->se_failed++;
 	else
 		spawn_finish(se, fd, sp);
+	service_conn_end(se, sp->sp_so);
 	free(sp);
 }
 
@@ -105,6 +110,7 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 	}
 	sp = xmalloc(sizeof *sp);
 	memcpy(sp, &peer, sizeof *sp);
+	service_conn_begin(se, sp->sp_so);
 	tls_accept(se, fd, spawn_tls_cb, sp);
 }
 

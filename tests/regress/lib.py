@@ -467,6 +467,15 @@ def connect(port, host="127.0.0.1", timeout=5, family=None):
     return s
 
 
+def connect_from(port, source, host="127.0.0.1"):
+    """A TCP connection to host:port from a chosen (loopback) address."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.bind((source, 0))
+    s.connect((host, port))
+    return s
+
+
 def connect_unix(path, timeout=5, stype=socket.SOCK_STREAM):
     """Open a Unix-domain connection (path starting with NUL = abstract)."""
     s = socket.socket(socket.AF_UNIX, stype)

@@ -5,21 +5,11 @@ limit is closed without starting a process; others are still served."""
 
 import os
 import re
-import socket
 import sys
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import *  # noqa: E402,F401,F403
-
-
-def connect_from(port, source):
-    """A TCP connection to 127.0.0.1:port from a chosen loopback address."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.bind((source, 0))
-    s.connect(("127.0.0.1", port))
-    return s
 
 
 def started(d, port, s):

@@ -134,6 +134,68 @@ def no_process_before_handshake():
     d.stop()
 
 
+def tls_wrap(s):
+    """The TLS handshake on a connected socket."""
+    ctx = ssl.create_default_context(cafile=cert()[0])
+    ctx.check_hostname = False
+    return ctx.wrap_socket(s, server_hostname="localhost")
+
+
+def tls_echo_once(s, what):
+    """Finish the handshake and have echo-once answer one line."""
+    t = tls_wrap(s)
+    t.sendall(b"bye\n")
+    check(recv_all(t).endswith(b": bye\n"), what)
+    t.close()
+
+
+@test
+def instances_count_handshakes():
+    """instances counts a connection from the moment it is admitted: with
+    nowait/1, a second client arriving while the first is still in its TLS
+    handshake is refused, and the first is then served"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait/1 root %s\n"
+               % (p, helper("echo-once")) + tls_lines())
+    a = connect(p)          # admitted first: the kernel queues in order
+    b = connect(p)
+    check_eq(recv_all(b), b"", "data on the refused connection")
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:%d "
+               r"refused: instances limit$" % (p, b.getsockname()[1]))
+    b.close()
+    tls_echo_once(a, "the first client served after its handshake")
+    d.stop()
+
+
+@test
+def per_source_counts_handshakes():
+    """per_source counts a connection during its TLS handshake, so the
+    record of its address is kept: 127.0.0.32 and 127.0.1.1 share a hash
+    bucket, and the second arriving must not drop the first's record (it
+    did: the first's server was then charged to freed memory, and its
+    address could start a second server past per_source = 1)"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait/0/0/1 root %s\n"
+               % (p, helper("echo-once")) + tls_lines())
+    x = connect_from(p, "127.0.0.32")
+    y = connect_from(p, "127.0.1.1")
+    ty = tls_wrap(y)        # y admitted after x, while x shakes hands
+    tx = tls_wrap(x)
+    for t in (tx, ty):
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from %s:%d, pid \d+$"
+                   % (p, re.escape(t.getsockname()[0]), t.getsockname()[1]))
+    x2 = connect_from(p, "127.0.0.32")
+    check_eq(recv_all(x2), b"", "data on the refused connection")
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.32:%d "
+               r"refused: per_source limit$" % (p, x2.getsockname()[1]))
+    x2.close()
+    for t in (tx, ty):
+        t.sendall(b"bye\n")
+        check(recv_all(t).endswith(b": bye\n"), "echo-once answered")
+        t.close()
+    d.stop()
+
+
 @test
 def bad_certificate_is_a_config_error():
     """a missing certificate or a lone tls_cert is a FILE:LINE error"""

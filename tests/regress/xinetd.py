@@ -16,15 +16,6 @@ import kdbclient  # noqa: E402
 FAKEQ = os.environ.get("FAKEQ", "")
 
 
-def connect_from(port, source, host="127.0.0.1"):
-    """A TCP connection from a chosen loopback address."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.bind((source, 0))
-    s.connect((host, port))
-    return s
-
-
 def env_of(port, source="127.0.0.1"):
     """Connect to an 'env' helper service and return the child's env."""
     s = connect_from(port, source)
