@@ -19,6 +19,7 @@ struct child {
 	struct service	*ch_service;
 	struct source	*ch_source;	/* for per-address limits, or NULL */
 	struct timeval	 ch_start;	/* for log_on_success DURATION */
+	int		 ch_holds;	/* a wait service's: has its socket */
 	struct child	*ch_next;
 };
 
@@ -32,9 +33,14 @@ child_bucket(pid_t pid)
 	return (&child_table[(unsigned long)pid % CHILD_HASHSIZE]);
 }
 
-/* Remember a child started for a service, which it keeps alive. */
+/*
+ * Remember a child started for a service, which it keeps alive. holds is
+ * set for a wait service's child, which has the listening socket: only its
+ * exit gives the socket back, whatever a reload made of the service since.
+ * The start time is taken always, as a reload may turn DURATION on.
+ */
 void
-child_add(pid_t pid, struct service *se, struct source *so)
+child_add(pid_t pid, struct service *se, struct source *so, int holds)
 {
 	struct child	*ch, **bucket = child_bucket(pid);
 
@@ -42,8 +48,8 @@ child_add(pid_t pid, struct service *se, struct source *so)
 	ch->ch_pid = pid;
 	ch->ch_service = se;
 	ch->ch_source = so;
-	if (se->se_log_success & LOGF_DURATION)
-		gettimeofday(&ch->ch_start, NULL);
+	ch->ch_holds = holds;
+	gettimeofday(&ch->ch_start, NULL);
 	limit_started(so);
 	ch->ch_next = *bucket;
 	*bucket = ch;
@@ -52,7 +58,10 @@ child_add(pid_t pid, struct service *se, struct source *so)
 	child_running++;
 }
 
-/* A child was reaped: log it, re-arm its wait service, release the service. */
+/*
+ * A child was reaped: log it, give a wait service its socket back if this
+ * child had it, release the service.
+ */
 void
 child_exited(pid_t pid, int status)
 {
@@ -60,6 +69,7 @@ child_exited(pid_t pid, int status)
 	struct service	*se;
 	struct timeval	 start, now;
 	char		 dur[64] = "";
+	int		 holds;
 
 	for (pp = child_bucket(pid); (ch = *pp) != NULL; pp = &ch->ch_next) {
 		if (ch->ch_pid == pid)
@@ -71,6 +81,7 @@ child_exited(pid_t pid, int status)
 	se = ch->ch_service;
 	limit_exited(ch->ch_source);
 	start = ch->ch_start;
+	holds = ch->ch_holds;
 	free(ch);
 	if (se->se_log_success & LOGF_DURATION) {
 		gettimeofday(&now, NULL);
@@ -91,7 +102,7 @@ child_exited(pid_t pid, int status)
 		log_warnx("%s: pid %ld killed by signal %d", se->se_label,
 		    (long)pid, WTERMSIG(status));
 	se->se_children--;
-	if (se->se_wait)
+	if (holds)
 		service_idle(se);
 	service_unref(se);
 }

@@ -447,7 +447,7 @@ int		 echo_start(struct service *, evutil_socket_t, struct source *);
 void		 echo_shutdown(void);
 
 /* child.c */
-void		 child_add(pid_t, struct service *, struct source *);
+void		 child_add(pid_t, struct service *, struct source *, int);
 void		 child_exited(pid_t, int);
 int		 child_count(void);
 int		 child_alive(pid_t);

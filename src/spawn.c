@@ -55,7 +55,7 @@ spawn_finish(struct service *se, int fd, struct spawn_peer *sp)
 		evutil_closesocket(fd);
 	}
 	se->se_accepted++;
-	child_add(pid, se, sp->sp_so);
+	child_add(pid, se, sp->sp_so, 0);
 	if (opts.log_conns || (se->se_log_success & (LOGF_HOST | LOGF_PID)))
 		service_log(se, "%s: connection from %s, pid %ld", se->se_label,
 		    listen_ntop(peer, sp->sp_peerlen, addr, sizeof addr),
@@ -133,7 +133,7 @@ spawn_wait(struct service *se)
 	}
 	service_busy(se);
 	se->se_accepted++;
-	child_add(pid, se, NULL);
+	child_add(pid, se, NULL, 1);
 	if (opts.log_conns)
 		service_log(se, "%s: started pid %ld", se->se_label, (long)pid);
 }

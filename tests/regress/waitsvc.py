@@ -22,6 +22,24 @@ def udp_ask(sock, port, data):
     return int(m.group(1))
 
 
+def live_children(d):
+    """The pids of the daemon's children that are not zombies (/proc)."""
+    return [k for k, st in children_of(d.pid) if st != "Z"]
+
+
+def kill_child(d, port, pid):
+    """SIGKILL a child of the service on port and wait for the daemon to
+    log it."""
+    os.kill(pid, signal.SIGKILL)
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: pid %d killed by signal 9$"
+               % (port, pid))
+
+
+def kill_children(d):
+    for pid, _ in children_of(d.pid):
+        kill_quietly(pid)
+
+
 @test
 def wait_dgram_one_child_then_next():
     """wait dgram: one child answers a burst; after it exits a new one starts"""
@@ -94,19 +112,78 @@ def wait_stream_not_watched_while_child_runs():
     # socket stays readable; a daemon still watching it would spawn again.
     c1 = connect(p)
     try:
-        kids = wait_until(lambda: [k for k in children_of(d.pid)
-                                   if k[1] != "Z"], what="a child")
+        kids = wait_until(lambda: live_children(d), what="a child")
         expect_silence(c1, 0.5)
-        now = [k for k in children_of(d.pid) if k[1] != "Z"]
-        check_eq(len(now), 1, "children while the wait child runs (%r)" % now)
-        check_eq(now[0][0], kids[0][0], "the child")
-        os.kill(kids[0][0], signal.SIGKILL)
-        d.wait_log(r"^127\.0\.0\.1:%d/tcp: pid %d killed by signal 9$"
-                   % (p, kids[0][0]))
+        check_eq(live_children(d), kids, "children while the wait child runs")
+        kill_child(d, p, kids[0])
     finally:
         c1.close()
-        for pid, _ in children_of(d.pid):
-            kill_quietly(pid)
+        kill_children(d)
+
+
+@test
+def wait_to_nowait_while_child_runs():
+    """a reload turns a wait service into nowait while its child holds the
+    socket: when that child exits the daemon takes the socket back and
+    serves the client that queued meanwhile with the new nowait server"""
+    if not HAVE_PROC:
+        skip("no /proc to find the child")
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp wait root %s\n"
+               % (p, helper("sleep", 30)))
+    c1 = connect(p)
+    try:
+        kid = wait_until(lambda: live_children(d), what="a child")[0]
+        write_file(d.conf, "127.0.0.1:%d stream tcp nowait root %s\n"
+                   % (p, helper("echo-once")))
+        check(re.search(r"1 changed", d.hup().group(0)), "reload line")
+        kill_child(d, p, kid)
+        c1.sendall(b"queued\n")
+        check(recv_all(c1).endswith(b": queued\n"),
+              "the queued client served by the nowait server")
+        check_echo_once(p)
+    finally:
+        c1.close()
+        kill_children(d)
+
+
+def check_echo_once(port):
+    s = connect(port)
+    s.sendall(b"next\n")
+    check(recv_all(s).endswith(b": next\n"), "a new client served")
+    s.close()
+
+
+@test
+def nowait_to_wait_old_child_exits():
+    """a reload turns a nowait service into wait while a nowait child runs:
+    that child's exit must not give the socket back to the daemon while the
+    new wait child holds it (a second wait child would start)"""
+    if not HAVE_PROC:
+        skip("no /proc to count children")
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("sleep", 30)))
+    c1 = connect(p)
+    c2 = None
+    try:
+        old = wait_until(lambda: live_children(d), what="a child")[0]
+        write_file(d.conf, "127.0.0.1:%d stream tcp wait root %s\n"
+                   % (p, helper("sleep", 30)))
+        check(re.search(r"1 changed", d.hup().group(0)), "reload line")
+        # The wait child sleeps with the socket and never accepts, so it
+        # stays readable; a daemon watching it again would spawn again.
+        c2 = connect(p)
+        new = wait_until(lambda: [k for k in live_children(d) if k != old],
+                         what="the wait child")
+        kill_child(d, p, old)
+        expect_silence(c2, 0.5)
+        check_eq(live_children(d), new, "children while the wait child runs")
+    finally:
+        c1.close()
+        if c2 is not None:
+            c2.close()
+        kill_children(d)
 
 
 if __name__ == "__main__":

@@ -542,6 +542,28 @@ def log_type_file():
 
 
 @test
+def duration_turned_on_by_reload():
+    """log_on_success DURATION added by a reload while a server runs: its
+    exit line gives its real run time (the start time was not taken then)"""
+    p = free_port()
+    d = Daemon(service_block("dur", p, "echo-once",
+                             "\tlog_on_success = PID EXIT\n"))
+    s = connect(p)
+    d.wait_log(r"^dur/tcp: connection from 127\.0\.0\.1:%d, pid \d+$"
+               % s.getsockname()[1])
+    write_file(d.conf, service_block("dur", p, "echo-once",
+                                     "\tlog_on_success = PID EXIT DURATION\n"))
+    check(re.search(r"1 changed", d.hup().group(0)), "reload line")
+    s.sendall(b"bye\n")
+    check(recv_all(s).endswith(b": bye\n"), "echo-once answered")
+    s.close()
+    m = d.wait_log(r"^dur/tcp: pid \d+ exited, status 0, duration "
+                   r"(-?[\d.]+) s$")
+    check(0 <= float(m.group(1)) < 60, "duration %s s" % m.group(1))
+    d.stop()
+
+
+@test
 def bsd_attributes_all():
     """the same attributes on BSD entries: no_access, per_source, instances,
     passenv, log_on_success, banner, umask/nice/rlimits, access_times,
