@@ -383,10 +383,10 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 			bad++;
 		free(v);
 	}
-	if ((n = xattr_values(def, svc, "env", &v, &line)) == -1)
-		n = 0;
 	if ((npass = xattr_values(def, svc, "passenv", &pass, &line)) == -1)
 		npass = 0;
+	if ((n = xattr_values(def, svc, "env", &v, &line)) == -1)
+		n = 0;
 	for (i = 0; i < n; i++) {
 		if (strchr(v[i], '=') == NULL || v[i][0] == '=') {
 			conf_error(file, line, "env wants NAME=value, not '%s'",
@@ -438,6 +438,8 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	const char	*port, *bind, *id;
 	char		**flags, **types, **args, **argv;
 	int		  nflags, ntypes, nargs, line = se->se_line, bad = 0;
+	int		  lsock, lwait, lproto, luser, lgroup, lserver, lport;
+	int		  lbind, lid;
 	int		  internal = 0, unlisted = 0, nameinargs = 0, i;
 	int		  reuseport = 0;
 	int		  family = AF_UNSPEC;
@@ -476,16 +478,19 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	if (reuseport && conf_reuseport(file, line, se) != 0)
 		return (-1);
 
-	socktype = xattr_one(file, NULL, svc, "socket_type", &line, &bad);
-	wait = xattr_one(file, NULL, svc, "wait", &line, &bad);
-	proto = xattr_one(file, NULL, svc, "protocol", &line, &bad);
-	user = xattr_one(file, NULL, svc, "user", &line, &bad);
-	group = xattr_one(file, NULL, svc, "group", &line, &bad);
-	server = xattr_one(file, NULL, svc, "server", &line, &bad);
-	port = xattr_one(file, NULL, svc, "port", &line, &bad);
-	id = xattr_one(file, NULL, svc, "id", &line, &bad);
-	if ((bind = xattr_one(file, def, svc, "bind", &line, &bad)) == NULL)
-		bind = xattr_one(file, def, svc, "interface", &line, &bad);
+	/* Each error below names the line of the attribute it is about. */
+	lsock = lwait = lproto = luser = lgroup = lserver = lport = lbind =
+	    lid = se->se_line;
+	socktype = xattr_one(file, NULL, svc, "socket_type", &lsock, &bad);
+	wait = xattr_one(file, NULL, svc, "wait", &lwait, &bad);
+	proto = xattr_one(file, NULL, svc, "protocol", &lproto, &bad);
+	user = xattr_one(file, NULL, svc, "user", &luser, &bad);
+	group = xattr_one(file, NULL, svc, "group", &lgroup, &bad);
+	server = xattr_one(file, NULL, svc, "server", &lserver, &bad);
+	port = xattr_one(file, NULL, svc, "port", &lport, &bad);
+	id = xattr_one(file, NULL, svc, "id", &lid, &bad);
+	if ((bind = xattr_one(file, def, svc, "bind", &lbind, &bad)) == NULL)
+		bind = xattr_one(file, def, svc, "interface", &lbind, &bad);
 	if (bad)
 		return (-1);
 
@@ -500,14 +505,14 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	else if (strcmp(socktype, "dgram") == 0)
 		se->se_socktype = SOCK_DGRAM;
 	else {
-		conf_error(file, line, "socket_type '%s' is not supported",
+		conf_error(file, lsock, "socket_type '%s' is not supported",
 		    socktype);
 		return (-1);
 	}
 	if (strcmp(wait, "yes") == 0)
 		se->se_wait = 1;
 	else if (strcmp(wait, "no") != 0) {
-		conf_error(file, line, "wait wants 'yes' or 'no', not '%s'",
+		conf_error(file, lwait, "wait wants 'yes' or 'no', not '%s'",
 		    wait);
 		return (-1);
 	}
@@ -515,7 +520,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		proto = se->se_socktype == SOCK_DGRAM ? "udp" : "tcp";
 	if (strcmp(proto, se->se_socktype == SOCK_DGRAM ? "udp" : "tcp")
 	    != 0) {
-		conf_error(file, line, "protocol '%s' does not match "
+		conf_error(file, lproto, "protocol '%s' does not match "
 		    "socket_type '%s'", proto, socktype);
 		return (-1);
 	}
@@ -548,7 +553,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		}
 		if (nargs > 0)
 			memcpy(argv + i, args, nargs * sizeof *args);
-		bad = conf_program(file, se->se_line, se, server, argv,
+		bad = conf_program(file, lserver, se, server, argv,
 		    i + nargs);
 		free(argv);
 		free(args);
@@ -562,13 +567,15 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		}
 	}
 	if (user != NULL) {
-		if (conf_user(file, se->se_line, se, user, group) != 0)
+		if (conf_user(file, luser, se, user, NULL) != 0 ||
+		    (group != NULL && conf_user(file, lgroup, se, user,
+		    group) != 0))
 			return (-1);
 	} else if (!internal && server != NULL && geteuid() == 0) {
 		conf_error(file, se->se_line, "service '%s' needs 'user'",
 		    name);
 		return (-1);
-	} else if (conf_user(file, se->se_line, se, "root", group) != 0)
+	} else if (conf_user(file, lgroup, se, "root", group) != 0)
 		return (-1);
 
 	if (unlisted && port == NULL) {
@@ -583,22 +590,36 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	se->se_v6only = se->se_family == AF_INET6 && bind != NULL &&
 	    inet_pton(AF_INET6, bind, &in6) == 1 &&
 	    !IN6_IS_ADDR_UNSPECIFIED(&in6);
-	return (conf_inet(file, se->se_line, se, bind, port != NULL ? port :
-	    name));
+	/* The port alone first, so that its error names its own line. */
+	if (port != NULL && conf_inet(file, lport, se, NULL, port) != 0)
+		return (-1);
+	return (conf_inet(file, bind != NULL ? lbind : se->se_line, se, bind,
+	    port != NULL ? port : name));
 }
 
-/* Whether defaults disable a service by name (disabled / enabled lists). */
+/*
+ * Whether a service is disabled: by its own disable = yes, or by name in the
+ * defaults' disabled / enabled lists. -1 (reported) for a disable value
+ * other than yes or no, so that a typo never turns a service on.
+ */
 static int
-xinetd_disabled(const struct xattr *def, const struct xattr *svc,
-    const char *name)
+xinetd_disabled(const char *file, const struct xattr *def,
+    const struct xattr *svc, const char *name)
 {
 	const char	*disable;
 	char		**v;
 	int		  n, i, line, bad = 0, off = 0;
 
-	disable = xattr_one("", NULL, svc, "disable", &line, &bad);
+	disable = xattr_one(file, NULL, svc, "disable", &line, &bad);
+	if (bad)
+		return (-1);
 	if (disable != NULL && strcmp(disable, "yes") == 0)
 		return (1);
+	if (disable != NULL && strcmp(disable, "no") != 0) {
+		conf_error(file, line, "disable wants 'yes' or 'no', not '%s'",
+		    disable);
+		return (-1);
+	}
 	if ((n = xattr_values(def, NULL, "disabled", &v, &line)) > 0) {
 		for (i = 0; i < n; i++)
 			off |= strcmp(v[i], name) == 0;
@@ -619,8 +640,14 @@ xinetd_service(struct xinetd_parse *xp, const char *name, int line,
     struct xattr *svc)
 {
 	struct service	*se;
+	int		 off;
 
-	if (xinetd_disabled(xp->xp_defaults, svc, name)) {
+	if ((off = xinetd_disabled(xp->xp_file, xp->xp_defaults, svc,
+	    name)) == -1) {
+		xp->xp_out->co_nerr++;
+		return;
+	}
+	if (off) {
 		log_debug("%s:%d: service '%s' is disabled", xp->xp_file, line,
 		    name);
 		return;
@@ -657,6 +684,14 @@ xinetd_trim(char *buf)
 	return (p);
 }
 
+/* Whether what follows "defaults" is nothing or the block's '{'. */
+static int
+xinetd_opens(const char *p)
+{
+	p += strspn(p, " \t");
+	return (*p == '\0' || strcmp(p, "{") == 0);
+}
+
 /* Whether a directory entry is one xinetd would read (no '.', no '~'). */
 static int
 xinetd_wanted(const char *name)
@@ -683,7 +718,7 @@ xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 	for (i = 0; i < n; i++) {
 		if (xinetd_wanted(names[i]->d_name)) {
 			xasprintf(&path, "%s/%s", dir, names[i]->d_name);
-			conf_xinetd_file(xp, path);
+			conf_xinetd_file(xp, path, line);
 			free(path);
 		}
 		free(names[i]);
@@ -691,9 +726,12 @@ xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 	free(names);
 }
 
-/* Read one file of blocks. */
+/*
+ * Read one file of blocks; line is that of the include or includedir that
+ * names it in xp_file, 0 for the file given to the daemon.
+ */
 void
-conf_xinetd_file(struct xinetd_parse *xp, const char *path)
+conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 {
 	struct xattr	 *attrs = NULL, **tail = &attrs, *xa;
 	const char	 *saved = xp->xp_file;
@@ -705,13 +743,17 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path)
 
 	/* state: 0 top level, 1 waiting for '{', 2 inside a block */
 	if (xp->xp_depth > 8) {
-		conf_error(xp->xp_file, 0, "includes nested too deep at '%s'",
-		    path);
+		conf_error(xp->xp_file, from, "includes nested too deep at "
+		    "'%s'", path);
 		xp->xp_out->co_nerr++;
 		return;
 	}
 	if ((f = fopen(path, "r")) == NULL) {
-		log_warn("%s", path);
+		if (from > 0)
+			conf_error(xp->xp_file, from, "include '%s': %s", path,
+			    strerror(errno));
+		else
+			log_warn("%s", path);
 		xp->xp_out->co_nerr++;
 		return;
 	}
@@ -742,7 +784,8 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path)
 			}
 			sscanf(p, "%31s", word);
 			if (strcmp(word, "service") == 0 ||
-			    strcmp(word, "defaults") == 0) {
+			    strcmp(word, "defaults") == 0 ||
+			    strcmp(word, "includedir") == 0) {
 				conf_error(path, bline, "missing '}' for '%s' "
 				    "(found '%s' at line %d)", name != NULL ?
 				    name : "defaults", p, line);
@@ -792,6 +835,11 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path)
 				conf_error(path, line, "service without a name");
 				xp->xp_out->co_nerr++;
 			}
+		} else if (strncmp(p, "defaults", 8) == 0 &&
+		    !xinetd_opens(p + 8)) {
+			conf_error(path, line, "expected '{' after 'defaults', "
+			    "not '%s'", p + 8 + strspn(p + 8, " \t"));
+			xp->xp_out->co_nerr++;
 		} else if (strncmp(p, "defaults", 8) == 0) {
 			if (xp->xp_defaults != NULL) {
 				xattr_free(xp->xp_defaults);
@@ -808,7 +856,7 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path)
 		} else if (strncmp(p, "include", 7) == 0 &&
 		    (p[7] == ' ' || p[7] == '\t')) {
 			p += 7 + strspn(p + 7, " \t");
-			conf_xinetd_file(xp, p);
+			conf_xinetd_file(xp, p, line);
 			xp->xp_file = path;
 		} else {
 			conf_error(path, line, "expected 'service', 'defaults' "
@@ -843,7 +891,7 @@ conf_xinetd_load(const char *path, struct conf_out *co)
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		xinetd_dir(&xp, path, 0);
 	else
-		conf_xinetd_file(&xp, path);
+		conf_xinetd_file(&xp, path, 0);
 	xattr_free(xp.xp_defaults);
 }
 

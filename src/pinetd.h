@@ -326,7 +326,7 @@ const char	*xattr_one(const char *, const struct xattr *,
 		    const struct xattr *, const char *, int *, int *);
 int		 xattr_apply(const char *, struct service *,
 		    const struct xattr *, const struct xattr *);
-void		 conf_xinetd_file(struct xinetd_parse *, const char *);
+void		 conf_xinetd_file(struct xinetd_parse *, const char *, int);
 void		 conf_xinetd_load(const char *, struct conf_out *);
 int		 conf_xinetd_detect(FILE *);
 

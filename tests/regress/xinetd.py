@@ -264,6 +264,17 @@ def bsd_attribute_lines():
     d.stop()
 
 
+def check_load_errors(good, cases):
+    """Each (text, regex): good + text fails pinetd -n with an error
+    matching FILE + regex. Returns the last run's stderr."""
+    for text, rx in cases:
+        path = write_conf(good + text)
+        rc, out, err = run_pinetd(["-n", path])
+        check_eq(rc, 1, "-n exit status for %r" % rx)
+        check(re.search(re.escape(path) + rx, err), "%r in %r" % (rx, err))
+    return err
+
+
 @test
 def errors_name_file_line_attribute():
     """unknown attribute, bad value, missing brace, missing socket_type:
@@ -289,11 +300,7 @@ def errors_name_file_line_attribute():
         (service_block("bad", q, "env", "\taccess_times = 25:00-26:00\n"),
          r":20: bad access_times '25:00-26:00'"),
     ]
-    for text, rx in cases:
-        path = write_conf(good + text)
-        rc, out, err = run_pinetd(["-n", path])
-        check_eq(rc, 1, "-n exit status for %r" % rx)
-        check(re.search(re.escape(path) + rx, err), "%r in %r" % (rx, err))
+    err = check_load_errors(good, cases)
     d = Daemon(good + cases[0][0])
     check_eq(d.services, 1, "the good service runs")
     check_eq(env_of(p).get("PROTO"), "TCP", "good service answers")
@@ -301,6 +308,63 @@ def errors_name_file_line_attribute():
     d.send(__import__("signal").SIGHUP)
     d.wait_log(r"^reload: \d+ errors in .*; configuration unchanged$")
     check_eq(env_of(p).get("PROTO"), "TCP", "still the old service")
+    d.stop()
+
+
+@test
+def errors_name_the_attribute_line():
+    """each core attribute's error names its own line (not the service
+    line); disable takes yes or no only; include and defaults errors name
+    the including line"""
+    p, q = free_port(), free_port()
+    good = service_block("good", p, "env")
+
+    def raw(*lines):
+        # Lines 11-12 are "service bad" and "{"; these start at line 13.
+        return "service bad\n{\n" + "".join("\t%s\n" % l for l in lines) \
+            + "}\n"
+    core = ["socket_type = stream", "wait = no", "user = root",
+            "port = %d" % q, "server = /bin/true"]
+
+    def swap(i, line):
+        return raw(*(core[:i] + [line] + core[i + 1:]))
+    cases = [
+        (swap(0, "socket_type = raw"), r":13: socket_type 'raw' is not"),
+        (swap(1, "wait = maybe"), r":14: wait wants 'yes' or 'no', not "
+         r"'maybe'"),
+        (swap(2, "user = nosuchuser9"), r":15: unknown user 'nosuchuser9'"),
+        (raw(*(core + ["group = nosuchgroup9"])),
+         r":18: unknown group 'nosuchgroup9'"),
+        (swap(3, "port = 99999"), r":16: bad port '99999'"),
+        (raw(*(core + ["bind = 300.1.1.1"])), r":18: bad host '300\.1\.1\.1'"),
+        (raw(*(core + ["passenv = PATH", "env = bad"])),
+         r":19: env wants NAME=value, not 'bad'"),
+        (raw(*(core + ["disable = yes please"])),
+         r":18: attribute 'disable' wants one value"),
+        (raw(*(core + ["disable = true"])),
+         r":18: disable wants 'yes' or 'no', not 'true'"),
+        ("include /nonexistent/inc\n",
+         r":11: include '/nonexistent/inc': No such file"),
+        ("defaults junk\n{\n}\n",
+         r":11: expected '\{' after 'defaults', not 'junk'"),
+        ("defaults\n{\n\tinstances = 5\nincludedir /nonexistent/dir\n",
+         r":11: missing '\}' for 'defaults' \(found 'includedir "
+         r"/nonexistent/dir' at line 14\)"),
+    ]
+    err = check_load_errors(good, cases)
+    # The includedir after the unclosed defaults is still read.
+    check(re.search(r":14: includedir '/nonexistent/dir'", err),
+          "includedir read after the recovery: %r" % err)
+    path = write_conf(good)
+    write_file(path, good + "include %s\n" % path)
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and re.search(re.escape(path) + r":11: includes nested "
+                                r"too deep", err), err)
+    # disable = true was an error, so a reload with it changes nothing.
+    d = Daemon(good)
+    write_file(d.conf, good + raw(*(core + ["disable = true"])))
+    d.send(__import__("signal").SIGHUP)
+    d.wait_log(r"^reload: \d+ errors in .*; configuration unchanged$")
     d.stop()
 
 
