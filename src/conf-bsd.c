@@ -282,7 +282,7 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 		    unclosed);
 		goto fail;
 	}
-	if (nw == 1 && w[0][strlen(w[0]) - 1] == ':') {
+	if (nw == 1 && *w[0] != '\0' && w[0][strlen(w[0]) - 1] == ':') {
 		conf_bsd_defhost(cb, w[0]);
 		free(w);
 		return (NULL);

@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,12 +39,16 @@ static const struct {
 	{ "rlimit_files",	RLIMIT_NOFILE },
 };
 
-/* A size or count with an optional K or M suffix, or UNLIMITED. */
+/*
+ * A size or count with an optional K or M suffix, or UNLIMITED. Numbers are
+ * kept to LLONG_MAX after the suffix, so they fit rlim_t whether it is signed
+ * or not and never wrap to a small limit.
+ */
 static int
 conf_child_size(const char *value, rlim_t *out)
 {
 	char			*end;
-	unsigned long long	 v;
+	unsigned long long	 v, mult = 1;
 
 	if (strcmp(value, "UNLIMITED") == 0) {
 		*out = RLIM_INFINITY;
@@ -55,10 +61,13 @@ conf_child_size(const char *value, rlim_t *out)
 	if (errno != 0)
 		return (-1);
 	if (*end == 'K' || *end == 'k')
-		v *= 1024, end++;
+		mult = 1024, end++;
 	else if (*end == 'M' || *end == 'm')
-		v *= 1024 * 1024, end++;
-	if (*end != '\0')
+		mult = 1024 * 1024, end++;
+	if (*end != '\0' || v > LLONG_MAX / mult)
+		return (-1);
+	v *= mult;
+	if ((unsigned long long)(rlim_t)v != v)
 		return (-1);
 	*out = (rlim_t)v;
 	return (0);
@@ -140,7 +149,8 @@ conf_child_logtype(const char *file, int line, struct service *se, char **v,
 	if (n >= 2 && n <= 4 && strcmp(v[0], "FILE") == 0) {
 		for (i = 2; i < n; i++) {
 			if (conf_child_size(v[i], &size) != 0 ||
-			    size == RLIM_INFINITY) {
+			    size == RLIM_INFINITY ||
+			    (unsigned long long)size > LONG_MAX) {
 				conf_error(file, line, "bad log file limit '%s'",
 				    v[i]);
 				return (-1);
@@ -329,7 +339,8 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	if ((value = xattr_one(file, def, svc, "max_load", &line, &bad)) !=
 	    NULL) {
 		se->se_max_load = strtod(value, &end);
-		if (*value == '\0' || *end != '\0' || se->se_max_load <= 0) {
+		if (*value == '\0' || *end != '\0' ||
+		    !isfinite(se->se_max_load) || se->se_max_load <= 0) {
 			conf_error(file, line, "bad max_load '%s'", value);
 			bad++;
 		}

@@ -23,6 +23,7 @@ def check_bad(line, word=None, message=None, lineno=3):
     FILE:3: error naming word (in single quotes) and/or holding message."""
     conf = write_conf(good_line() + "# a comment, line 2\n" + line + "\n")
     rc, out, err = run_pinetd(["-n", conf])
+    check("Sanitizer" not in err, "sanitizer report: %r" % err)
     check_eq(rc, 1, "exit status of pinetd -n (stderr %r)" % err)
     prefix = "%s:%d: " % (conf, lineno)
     lines = [l for l in err.split("\n") if l.startswith(prefix)]
@@ -42,6 +43,13 @@ def check_bad(line, word=None, message=None, lineno=3):
 
 def svc(rest, port=PORT, host="127.0.0.1"):
     return "%s:%d %s" % (host, port, rest)
+
+
+def svc_attr(attr):
+    """An entry on another port than good_line(), then the attribute line
+    attr (line 4 of the file check_bad writes)."""
+    return (svc("stream tcp nowait %s internal echo" % ME, port=PORT + 1)
+            + "\n\t" + attr)
 
 
 @test
@@ -168,6 +176,54 @@ def err_missing_fields():
 def err_missing_server_args_for_program():
     """-n: a line with only two fields"""
     check_bad(svc("stream"))
+
+
+@test
+def err_empty_quoted_word():
+    """-n: a line of only "" is missing fields, read in bounds"""
+    check_bad('""', message="missing fields")
+
+
+@test
+def err_rlimit_suffix_overflow():
+    """-n: rlimit_as = 17592186044416M (2^64, would wrap to 0)"""
+    check_bad(svc_attr("rlimit_as = 17592186044416M"), "17592186044416M",
+              lineno=4)
+
+
+@test
+def err_rlimit_k_overflow():
+    """-n: rlimit_data = 18014398509481984K (2^64, would wrap to 0)"""
+    check_bad(svc_attr("rlimit_data = 18014398509481984K"),
+              "18014398509481984K", lineno=4)
+
+
+@test
+def err_log_size_too_large():
+    """-n: log_type = FILE path 9223372036854775808 (above LONG_MAX)"""
+    logf = os.path.join(tmpdir(), "svc.log")
+    check_bad(svc_attr("log_type = FILE %s 1K 9223372036854775808" % logf),
+              "9223372036854775808", lineno=4)
+
+
+@test
+def err_max_load_not_finite():
+    """-n: max_load = nan, NaN, inf, -inf, 1e999 are each an error"""
+    for value in ("nan", "NaN", "inf", "-inf", "1e999"):
+        check_bad(svc_attr("max_load = %s" % value), value, lineno=4)
+
+
+@test
+def good_large_limits():
+    """-n: the largest rlimit and log sizes that fit are accepted"""
+    logf = os.path.join(tmpdir(), "svc.log")
+    conf = write_conf(good_line()
+                      + "\trlimit_as = 8796093022207M\n"
+                      + "\trlimit_data = 9007199254740991K\n"
+                      + "\tlog_type = FILE %s 1K 9223372036854775807\n" % logf
+                      + "\tmax_load = 2.5\n")
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq((rc, out, err), (0, "", ""), "status, stdout, stderr")
 
 
 @test

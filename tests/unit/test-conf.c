@@ -229,6 +229,96 @@ test_bad(struct conf_bsd *cb)
 	    "relative unix path");
 	bad(cb, "internal-only stream tcp nowait root internal",
 	    "internal without a built-in name");
+	bad(cb, "\"\"", "a line of one empty quoted word");
+	bad(cb, "\"\" \"\"", "a line of two empty quoted words");
+}
+
+/* Load a whole file (entries with attribute lines); errors in *nerr. */
+static struct service *
+load(const char *text, int *nerr)
+{
+	char		 path[] = "/tmp/pinetd-unit-XXXXXX";
+	struct service	*list;
+	FILE		*f;
+	int		 fd;
+
+	*nerr = -1;
+	if ((fd = mkstemp(path)) == -1)
+		return (NULL);
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		unlink(path);
+		return (NULL);
+	}
+	fputs(text, f);
+	fclose(f);
+	list = conf_load(path, nerr);
+	unlink(path);
+	return (list);
+}
+
+/* Free a loaded list. */
+static void
+drop(struct service *se)
+{
+	struct service	*next;
+
+	for (; se != NULL; se = next) {
+		next = se->se_next;
+		service_free(se);
+	}
+}
+
+#define ENTRY	"127.0.0.1:5020 stream tcp nowait root internal echo\n"
+
+/*
+ * Attribute numbers that do not fit (after a K or M suffix), and loads that
+ * are not finite, are errors: never wrapped to a small or negative value.
+ */
+static void
+test_attrs(void)
+{
+	static const char *bads[] = {
+		"\trlimit_as = 17592186044416M\n",	/* 2^64: wrapped to 0 */
+		"\trlimit_data = 18014398509481984K\n",
+		"\trlimit_as = 8796093022208M\n",	/* 2^63 */
+		"\tlog_type = FILE /dev/null 9223372036854775808\n",
+		"\tlog_type = FILE /dev/null 1K 8796093022208M\n",
+		"\tmax_load = nan\n",
+		"\tmax_load = inf\n",
+		"\tmax_load = -inf\n",
+		"\tmax_load = 1e999\n"
+	};
+	struct service	*se;
+	char		 text[256], name[128];
+	size_t		 i;
+	int		 nerr;
+
+	for (i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+		snprintf(text, sizeof text, "%s%s", ENTRY, bads[i]);
+		snprintf(name, sizeof name, "bad attribute: %.*s",
+		    (int)strlen(bads[i] + 1) - 1, bads[i] + 1);
+		se = load(text, &nerr);
+		tap_ok(se == NULL && nerr == 1, name);
+		drop(se);
+	}
+
+	se = load(ENTRY "\trlimit_as = 8796093022207M\n", &nerr);
+	tap_ok(se != NULL && nerr == 0 && se->se_rlimits != NULL &&
+	    se->se_rlimits[0].rl_set && (unsigned long long)
+	    se->se_rlimits[0].rl_value == 8796093022207ULL * 1024 * 1024,
+	    "largest rlimit in M is kept exactly");
+	drop(se);
+	se = load(ENTRY "\tlog_type = FILE /dev/null 1K 2M\n", &nerr);
+	tap_ok(se != NULL && nerr == 0 && se->se_logsoft == 1024 &&
+	    se->se_loghard == 2 * 1024 * 1024, "log file limits 1K 2M");
+	drop(se);
+#ifdef HAVE_GETLOADAVG
+	se = load(ENTRY "\tmax_load = 2.5\n", &nerr);
+	tap_ok(se != NULL && nerr == 0 && se->se_max_load == 2.5,
+	    "max_load 2.5");
+	drop(se);
+#endif
 }
 
 /*
@@ -327,6 +417,7 @@ main(void)
 	cb.cb_file = "unit.conf";
 	test_good(&cb);
 	test_bad(&cb);
+	test_attrs();
 	test_random(&cb);
 	test_shared(&cb);
 	conf_bsd_free(&cb);
