@@ -362,6 +362,7 @@ void		 handoff_shutdown(void);
 int		 tls_load(const char *, int, struct service *, const char *,
 		    const char *);
 void		 tls_free(struct service *);
+int		 tls_same(const struct service *, const struct service *);
 typedef void	(*tls_done_cb)(struct service *, int, void *);
 void		 tls_accept(struct service *, int, tls_done_cb, void *);
 void		 tls_shutdown(void);

@@ -5,6 +5,8 @@
 
 #include "pinetd.h"
 
+#include <sys/stat.h>
+
 #include <event2/event.h>
 
 #include <errno.h>
@@ -275,6 +277,34 @@ service_banners_equal(const struct service *a, const struct service *b)
 	return (1);
 }
 
+/* Compare supplementary groups; NULL: none read, initgroups in the child. */
+static int
+service_groups_equal(const struct service *a, const struct service *b)
+{
+	if ((a->se_groups == NULL) != (b->se_groups == NULL) ||
+	    a->se_ngroups != b->se_ngroups)
+		return (0);
+	return (a->se_ngroups == 0 || memcmp(a->se_groups, b->se_groups,
+	    a->se_ngroups * sizeof *a->se_groups) == 0);
+}
+
+/*
+ * Whether two log_type FILE handles are open on the same file: once the file
+ * was moved away (log rotation), a reload must take the newly opened one.
+ */
+static int
+service_logfile_same(const struct service *a, const struct service *b)
+{
+	struct stat	sa, sb;
+
+	if (a->se_logfile == NULL || b->se_logfile == NULL)
+		return (a->se_logfile == b->se_logfile);
+	if (fstat(fileno(a->se_logfile), &sa) == -1 ||
+	    fstat(fileno(b->se_logfile), &sb) == -1)
+		return (0);
+	return (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
 /* Whether two services with the same key are configured the same. */
 int
 service_same(const struct service *a, const struct service *b)
@@ -320,7 +350,8 @@ service_same(const struct service *a, const struct service *b)
 	    (a->se_ntimes > 0 && memcmp(a->se_times, b->se_times,
 	    a->se_ntimes * sizeof *a->se_times) != 0))
 		return (0);
-	if (!service_banners_equal(a, b))
+	if (!service_banners_equal(a, b) || !service_groups_equal(a, b) ||
+	    !service_logfile_same(a, b) || !tls_same(a, b))
 		return (0);
 	if (!service_streq(a->se_proto, b->se_proto) ||
 	    !service_streq(a->se_user, b->se_user) ||

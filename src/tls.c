@@ -18,7 +18,9 @@
 #include <event2/util.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #define TLS_HANDSHAKE	10	/* seconds a client has to finish it */
 
@@ -85,6 +87,57 @@ tls_free(struct service *se)
 	free(se->se_tlscert);
 	free(se->se_tlskey);
 	se->se_tlscert = se->se_tlskey = NULL;
+}
+
+/* Whether two certificate chains (either may be NULL: none) are the same. */
+static int
+tls_chain_same(STACK_OF(X509) *a, STACK_OF(X509) *b)
+{
+	int	i, n;
+
+	n = a != NULL ? sk_X509_num(a) : 0;
+	if (n != (b != NULL ? sk_X509_num(b) : 0))
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (X509_cmp(sk_X509_value(a, i), sk_X509_value(b, i)) != 0)
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Whether two services loaded the same certificate, chain and key: a reload
+ * compares what the files held, so one renewed in place is taken up.
+ */
+int
+tls_same(const struct service *a, const struct service *b)
+{
+	SSL_CTX		*ca = a->se_tls, *cb = b->se_tls;
+	STACK_OF(X509)	*sa, *sb;
+	X509		*xa, *xb;
+	EVP_PKEY	*ka, *kb;
+
+	if (ca == NULL || cb == NULL)
+		return (ca == cb);
+	xa = SSL_CTX_get0_certificate(ca);
+	xb = SSL_CTX_get0_certificate(cb);
+	if (xa == NULL || xb == NULL || X509_cmp(xa, xb) != 0)
+		return (0);
+	ka = SSL_CTX_get0_privatekey(ca);
+	kb = SSL_CTX_get0_privatekey(cb);
+	if (ka == NULL || kb == NULL)
+		return (0);
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+	if (EVP_PKEY_eq(ka, kb) != 1)
+		return (0);
+#else
+	if (EVP_PKEY_cmp(ka, kb) != 1)
+		return (0);
+#endif
+	if (SSL_CTX_get0_chain_certs(ca, &sa) != 1 ||
+	    SSL_CTX_get0_chain_certs(cb, &sb) != 1)
+		return (0);
+	return (tls_chain_same(sa, sb));
 }
 
 /* A TLS handshake under way; the server starts only once it completes. */
@@ -214,6 +267,15 @@ void
 tls_free(struct service *se)
 {
 	(void)se;
+}
+
+/* Without OpenSSL no service has TLS, so there is nothing to differ. */
+int
+tls_same(const struct service *a, const struct service *b)
+{
+	(void)a;
+	(void)b;
+	return (1);
 }
 
 /* Never called without OpenSSL: no service has TLS. */

@@ -181,5 +181,55 @@ def reload_adds_udp_and_wait():
     check(re.match(r"^pid=\d+ accepted\n$", out), "streamwait reply %r" % out)
 
 
+def read_or_empty(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+@test
+def reload_rotated_log_file():
+    """log_type = FILE moved away (as logrotate does), then HUP: the next
+    line goes to a new file at the configured path, not to the moved one;
+    a HUP with the file in place changes nothing"""
+    p = free_port()
+    logf = os.path.join(tmpdir(), "svc.log")
+    old = logf + ".1"
+    d = Daemon("service lr\n{\n\tsocket_type = stream\n\twait = no\n"
+               "\tuser = root\n\tport = %d\n\tbind = 127.0.0.1\n"
+               "\tserver = %s\n\tserver_args = env\n"
+               "\tlog_type = FILE %s\n\tlog_on_success = HOST\n}\n"
+               % (p, TESTHELPER, logf), dlflags=("-d",))
+
+    def conn_line():
+        s = connect(p)
+        tag = "lr/tcp: connection from 127.0.0.1:%d" % s.getsockname()[1]
+        recv_all(s)
+        s.close()
+        wait_until(lambda: tag in read_or_empty(logf) + read_or_empty(old),
+                   what="connection line in either log file")
+        return tag
+
+    check(conn_line() in read_or_empty(logf), "line in the log file")
+    check_eq(d.hup().group(0),
+             "reload: 1 services (0 added, 0 changed, 0 removed)",
+             "reload line, log file in place")
+    check(conn_line() in read_or_empty(logf), "line after an unchanged HUP")
+    os.rename(logf, old)
+    check_eq(d.hup().group(0),
+             "reload: 1 services (0 added, 1 changed, 0 removed)",
+             "reload line, log file moved away")
+    tag = conn_line()
+    check(tag in read_or_empty(logf), "line in the new log file")
+    check(tag not in read_or_empty(old), "line not in the moved log file")
+    check_eq(d.hup().group(0),
+             "reload: 1 services (0 added, 0 changed, 0 removed)",
+             "reload line, new log file in place")
+    check(conn_line() in read_or_empty(logf), "line after the last HUP")
+    d.stop()
+
+
 if __name__ == "__main__":
     run()

@@ -19,15 +19,20 @@ FAKEQ = os.path.abspath(os.environ.get("FAKEQ", "./tests/helpers/fakeq"))
 _cert = {}
 
 
+def make_cert(d, cn="localhost"):
+    """A new self-signed certificate and key in directory d."""
+    c, k = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", k, "-out", c, "-days", "1",
+                    "-subj", "/CN=%s" % cn], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return c, k
+
+
 def cert():
     """A self-signed certificate and key for localhost, made once."""
     if not _cert:
-        d = tmpdir()
-        c, k = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
-                        "-nodes", "-keyout", k, "-out", c, "-days", "1",
-                        "-subj", "/CN=localhost"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        c, k = make_cert(tmpdir())
         _cert.update(cert=c, key=k)
     return _cert["cert"], _cert["key"]
 
@@ -193,6 +198,57 @@ def per_source_counts_handshakes():
         t.sendall(b"bye\n")
         check(recv_all(t).endswith(b": bye\n"), "echo-once answered")
         t.close()
+    d.stop()
+
+
+def read_text(path):
+    with open(path) as f:
+        return f.read()
+
+
+def served_der(port):
+    """The certificate the service presents (DER), after one echo-once
+    round trip through it."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    t = ctx.wrap_socket(connect(port), server_hostname="localhost")
+    der = t.getpeercert(binary_form=True)
+    t.sendall(b"bye\n")
+    check(recv_all(t).endswith(b": bye\n"), "echo-once answered over TLS")
+    t.close()
+    return der
+
+
+@test
+def renewed_certificate_served_after_hup():
+    """a certificate renewed at the same paths (as certbot does) is served
+    after SIGHUP; a reload with the files untouched changes nothing"""
+    p = free_port()
+    ca, ka = make_cert(tmpdir(), "old.example")
+    cb, kb = make_cert(tmpdir(), "new.example")
+    dera = ssl.PEM_cert_to_DER_cert(read_text(ca))
+    derb = ssl.PEM_cert_to_DER_cert(read_text(cb))
+    live = tmpdir()
+    c = write_file(os.path.join(live, "cert.pem"), read_text(ca))
+    k = write_file(os.path.join(live, "key.pem"), read_text(ka))
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               "\ttls_cert = %s\n\ttls_key = %s\n"
+               % (p, helper("echo-once"), c, k))
+    check(served_der(p) == dera, "the first certificate served")
+    check_eq(d.hup().group(0),
+             "reload: 1 services (0 added, 0 changed, 0 removed)",
+             "reload line, files untouched")
+    check(served_der(p) == dera, "the first certificate still served")
+    write_file(c, read_text(cb))
+    write_file(k, read_text(kb))
+    check_eq(d.hup().group(0),
+             "reload: 1 services (0 added, 1 changed, 0 removed)",
+             "reload line, certificate renewed")
+    check(served_der(p) == derb, "the renewed certificate served")
+    check_eq(d.hup().group(0),
+             "reload: 1 services (0 added, 0 changed, 0 removed)",
+             "reload line, renewed files untouched")
     d.stop()
 
 
