@@ -353,7 +353,9 @@ service_same(const struct service *a, const struct service *b)
 	if (!service_banners_equal(a, b) || !service_groups_equal(a, b) ||
 	    !service_logfile_same(a, b) || !tls_same(a, b))
 		return (0);
-	if (!service_streq(a->se_proto, b->se_proto) ||
+	if (!service_streq(a->se_label, b->se_label) ||
+	    !service_streq(a->se_service, b->se_service) ||
+	    !service_streq(a->se_proto, b->se_proto) ||
 	    !service_streq(a->se_user, b->se_user) ||
 	    !service_streq(a->se_group, b->se_group) ||
 	    !service_streq(a->se_server, b->se_server))

@@ -628,6 +628,21 @@ def duration_turned_on_by_reload():
 
 
 @test
+def rename_on_same_port():
+    """an xinetd service renamed on the same port is a changed service: the
+    reload says so and the new name is what the log shows"""
+    p = free_port()
+    d = Daemon(service_block("before", p, "env"))
+    write_file(d.conf, service_block("after", p, "env"))
+    check_eq(d.hup().group(0),
+             "reload: 1 services (0 added, 1 changed, 0 removed)",
+             "reload line")
+    env_of(p)
+    d.wait_log(r"^after/tcp: connection from 127\.0\.0\.1:\d+, pid \d+$")
+    d.stop()
+
+
+@test
 def bsd_attributes_all():
     """the same attributes on BSD entries: no_access, per_source, instances,
     passenv, log_on_success, banner, umask/nice/rlimits, access_times,
