@@ -268,7 +268,8 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	char			 *end;
 	int			  n, i, line = se->se_line, bad = 0;
 
-	if ((value = xattr_one(file, def, svc, "umask", &line, &bad)) != NULL) {
+	if ((value = xattr_one(&file, def, svc, "umask", &line,
+	    &bad)) != NULL) {
 		num = strtol(value, &end, 8);
 		if (*value == '\0' || *end != '\0' || num < 0 || num > 0777) {
 			conf_error(file, line, "bad umask '%s'", value);
@@ -276,7 +277,7 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		} else
 			se->se_umask = (int)num;
 	}
-	if ((value = xattr_one(file, def, svc, "nice", &line, &bad)) != NULL) {
+	if ((value = xattr_one(&file, def, svc, "nice", &line, &bad)) != NULL) {
 		num = strtol(value, &end, 10);
 		if (*value == '\0' || *end != '\0' || num < -20 || num > 19) {
 			conf_error(file, line, "bad nice '%s'", value);
@@ -286,7 +287,8 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 			se->se_nice_set = 1;
 		}
 	}
-	if ((value = xattr_one(file, def, svc, "groups", &line, &bad)) != NULL) {
+	if ((value = xattr_one(&file, def, svc, "groups", &line,
+	    &bad)) != NULL) {
 		if (strcmp(value, "no") == 0)
 			se->se_nogroups = 1;
 		else if (strcmp(value, "yes") != 0) {
@@ -296,7 +298,7 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		}
 	}
 	for (i = 0; i < PINETD_NRLIMITS; i++) {
-		value = xattr_one(file, def, svc, conf_child_rlimits[i].name,
+		value = xattr_one(&file, def, svc, conf_child_rlimits[i].name,
 		    &line, &bad);
 		if (value == NULL)
 			continue;
@@ -313,7 +315,7 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		se->se_rlimits[i].rl_set = 1;
 	}
 	for (i = 0; i < BANNER_N; i++) {
-		value = xattr_one(file, def, svc, banners[i], &line, &bad);
+		value = xattr_one(&file, def, svc, banners[i], &line, &bad);
 		if (value == NULL)
 			continue;
 		if (se->se_banners == NULL)
@@ -323,7 +325,8 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		    &se->se_banners[i].bn_buf, &se->se_banners[i].bn_len) != 0)
 			bad++;
 	}
-	if ((n = xattr_values(def, svc, "access_times", &v, &line)) > 0) {
+	if ((n = xattr_values(def, svc, "access_times", &v, &file,
+	    &line)) > 0) {
 		se->se_times = xcalloc(n, sizeof *se->se_times);
 		for (i = 0; i < n; i++) {
 			if (conf_child_interval(v[i], &se->se_times[i].at_from,
@@ -336,7 +339,7 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		se->se_ntimes = n;
 	}
 	free(v);
-	if ((value = xattr_one(file, def, svc, "max_load", &line, &bad)) !=
+	if ((value = xattr_one(&file, def, svc, "max_load", &line, &bad)) !=
 	    NULL) {
 		se->se_max_load = strtod(value, &end);
 		if (*value == '\0' || *end != '\0' ||
@@ -350,7 +353,8 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		bad++;
 #endif
 	}
-	if ((n = xattr_values(def, svc, "cpu_affinity", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "cpu_affinity", &v, &file,
+	    &line)) != -1) {
 		if (conf_child_cpus(file, line, se, v, n) != 0)
 			bad++;
 #if !defined(HAVE_SCHED_SETAFFINITY) && \
@@ -363,7 +367,7 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 #endif
 		free(v);
 	}
-	if ((value = xattr_one(file, def, svc, "console", &line, &bad)) !=
+	if ((value = xattr_one(&file, def, svc, "console", &line, &bad)) !=
 	    NULL) {
 		if (strcmp(value, "null") == 0)
 			se->se_console = xstrdup("/dev/null");
@@ -375,10 +379,10 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 			bad++;
 		}
 	}
-	if ((value = xattr_one(file, def, svc, "handoff", &line, &bad)) !=
+	if ((value = xattr_one(&file, def, svc, "handoff", &line, &bad)) !=
 	    NULL && conf_child_handoff(file, line, se, value) != 0)
 		bad++;
-	if ((n = xattr_values(def, svc, "log_type", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "log_type", &v, &file, &line)) != -1) {
 		if (conf_child_logtype(file, line, se, v, n) != 0)
 			bad++;
 		free(v);
@@ -391,7 +395,7 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	if (se->se_umask != -1 || se->se_nice_set || se->se_nogroups ||
 	    (se->se_childsetup && se->se_ncpus == 0))
 		log_warnx("%s:%d: umask, nice, groups and rlimit_* are ignored "
-		    "on this system", file, se->se_line);
+		    "on this system", se->se_file, se->se_line);
 	se->se_childsetup = 0;
 #endif
 	return (bad == 0 ? 0 : -1);

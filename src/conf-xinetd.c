@@ -132,6 +132,7 @@ xattr_free(struct xattr *xa)
 			free(xa->xa_v[i]);
 		free(xa->xa_v);
 		free(xa->xa_name);
+		intern_drop(xa->xa_file);
 		free(xa);
 	}
 }
@@ -205,6 +206,7 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 	xa = xcalloc(1, sizeof *xa);
 	xa->xa_name = name;
 	xa->xa_op = op[0] == '+' ? XOP_ADD : op[0] == '-' ? XOP_DEL : XOP_SET;
+	xa->xa_file = intern(file);
 	xa->xa_line = line;
 	while ((word = strsep(&p, " \t\r\n")) != NULL) {
 		if (*word == '\0')
@@ -216,10 +218,14 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 	return (xa);
 }
 
-/* The values an attribute ends up with, folding defaults then the service. */
+/*
+ * The values an attribute ends up with, folding defaults then the service;
+ * *file and *line are set to where the last line setting it is, so errors
+ * about a value from defaults name the defaults' file.
+ */
 int
 xattr_values(const struct xattr *def, const struct xattr *svc,
-    const char *name, char ***out, int *line)
+    const char *name, char ***out, const char **file, int *line)
 {
 	const struct xattr	*lists[2] = { def, svc }, *xa;
 	char			**v = NULL;
@@ -230,6 +236,7 @@ xattr_values(const struct xattr *def, const struct xattr *svc,
 			if (strcmp(xa->xa_name, name) != 0)
 				continue;
 			found = 1;
+			*file = xa->xa_file;
 			*line = xa->xa_line;
 			if (xa->xa_op == XOP_SET)
 				n = 0;
@@ -253,17 +260,17 @@ xattr_values(const struct xattr *def, const struct xattr *svc,
 
 /* One value of a single-valued attribute, or NULL if not given. */
 const char *
-xattr_one(const char *file, const struct xattr *def, const struct xattr *svc,
+xattr_one(const char **file, const struct xattr *def, const struct xattr *svc,
     const char *name, int *line, int *bad)
 {
 	const char	*value;
 	char		**v;
 	int		  n;
 
-	if ((n = xattr_values(def, svc, name, &v, line)) == -1)
+	if ((n = xattr_values(def, svc, name, &v, file, line)) == -1)
 		return (NULL);
 	if (n != 1) {
-		conf_error(file, *line, "attribute '%s' wants one value", name);
+		conf_error(*file, *line, "attribute '%s' wants one value", name);
 		(*bad)++;
 		free(v);
 		return (NULL);
@@ -343,7 +350,8 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 	acls[0] = &se->se_only_from;
 	acls[1] = &se->se_no_access;
 	for (k = 0; k < 2; k++) {
-		if ((n = xattr_values(def, svc, lists[k], &v, &line)) == -1)
+		if ((n = xattr_values(def, svc, lists[k], &v, &file,
+		    &line)) == -1)
 			continue;
 		acls[k]->al_set = 1;
 		for (i = 0; i < n; i++) {
@@ -352,15 +360,15 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		}
 		free(v);
 	}
-	if ((value = xattr_one(file, def, svc, "instances", &line, &bad)) !=
+	if ((value = xattr_one(&file, def, svc, "instances", &line, &bad)) !=
 	    NULL && xinetd_limit(file, line, "instances", value,
 	    &se->se_instances) != 0)
 		bad++;
-	if ((value = xattr_one(file, def, svc, "per_source", &line, &bad)) !=
+	if ((value = xattr_one(&file, def, svc, "per_source", &line, &bad)) !=
 	    NULL && xinetd_limit(file, line, "per_source", value,
 	    &se->se_per_source) != 0)
 		bad++;
-	if ((n = xattr_values(def, svc, "cps", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "cps", &v, &file, &line)) != -1) {
 		if (n != 2 || (se->se_cps = (int)conf_number(v[0], 1,
 		    1000000)) == -1 || (se->se_cps_pause = (int)conf_number(
 		    v[1], 1, 86400)) == -1) {
@@ -371,21 +379,24 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		}
 		free(v);
 	}
-	if ((n = xattr_values(def, svc, "log_on_success", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "log_on_success", &v, &file,
+	    &line)) != -1) {
 		if (xinetd_logflags(file, line, "log_on_success", v, n,
 		    &se->se_log_success) != 0)
 			bad++;
 		free(v);
 	}
-	if ((n = xattr_values(def, svc, "log_on_failure", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "log_on_failure", &v, &file,
+	    &line)) != -1) {
 		if (xinetd_logflags(file, line, "log_on_failure", v, n,
 		    &se->se_log_failure) != 0)
 			bad++;
 		free(v);
 	}
-	if ((npass = xattr_values(def, svc, "passenv", &pass, &line)) == -1)
+	if ((npass = xattr_values(def, svc, "passenv", &pass, &file,
+	    &line)) == -1)
 		npass = 0;
-	if ((n = xattr_values(def, svc, "env", &v, &line)) == -1)
+	if ((n = xattr_values(def, svc, "env", &v, &file, &line)) == -1)
 		n = 0;
 	for (i = 0; i < n; i++) {
 		if (strchr(v[i], '=') == NULL || v[i][0] == '=') {
@@ -398,16 +409,16 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		env_service(se, v, n, pass, npass);
 	free(v);
 	free(pass);
-	if (conf_child_apply(file, se, def, svc) != 0)
+	if (conf_child_apply(se->se_file, se, def, svc) != 0)
 		bad++;
-	cert = xattr_one(file, NULL, svc, "tls_cert", &line, &bad);
-	key = xattr_one(file, NULL, svc, "tls_key", &line, &bad);
+	cert = xattr_one(&file, NULL, svc, "tls_cert", &line, &bad);
+	key = xattr_one(&file, NULL, svc, "tls_key", &line, &bad);
 	if ((cert == NULL) != (key == NULL)) {
 		conf_error(file, line, "TLS needs both tls_cert and tls_key");
 		bad++;
 	} else if (cert != NULL && tls_load(file, line, se, cert, key) != 0)
 		bad++;
-	if ((n = xattr_values(NULL, svc, "redirect", &v, &line)) != -1) {
+	if ((n = xattr_values(NULL, svc, "redirect", &v, &file, &line)) != -1) {
 		if (n != 2 || conf_redirect(file, line, se, v[0], v[1]) != 0) {
 			if (n != 2)
 				conf_error(file, line, "redirect wants a host "
@@ -417,7 +428,7 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		free(v);
 	}
 
-	if ((n = xattr_values(def, svc, "flags", &v, &line)) != -1) {
+	if ((n = xattr_values(def, svc, "flags", &v, &file, &line)) != -1) {
 		for (i = 0; i < n; i++) {
 			if (strcmp(v[i], "NODELAY") == 0)
 				se->se_nodelay = 1;
@@ -435,7 +446,8 @@ xinetd_core(const char *file, struct service *se, const char *name,
     const struct xattr *def, const struct xattr *svc)
 {
 	const char	*socktype, *wait, *proto, *user, *group, *server;
-	const char	*port, *bind, *id;
+	const char	*port, *bind, *id, *at = file, *fflags = file;
+	const char	*fbind = file;
 	char		**flags, **types, **args, **argv;
 	int		  nflags, ntypes, nargs, line = se->se_line, bad = 0;
 	int		  lsock, lwait, lproto, luser, lgroup, lserver, lport;
@@ -445,7 +457,8 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	int		  family = AF_UNSPEC;
 	struct in6_addr	  in6;
 
-	if ((ntypes = xattr_values(NULL, svc, "type", &types, &line)) > 0) {
+	if ((ntypes = xattr_values(NULL, svc, "type", &types, &at,
+	    &line)) > 0) {
 		for (i = 0; i < ntypes; i++) {
 			if (strcmp(types[i], "INTERNAL") == 0)
 				internal = 1;
@@ -459,7 +472,8 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		}
 	}
 	free(types);
-	if ((nflags = xattr_values(def, svc, "flags", &flags, &line)) > 0) {
+	if ((nflags = xattr_values(def, svc, "flags", &flags, &fflags,
+	    &line)) > 0) {
 		for (i = 0; i < nflags; i++) {
 			if (strcmp(flags[i], "IPv4") == 0)
 				family = AF_INET;
@@ -471,26 +485,26 @@ xinetd_core(const char *file, struct service *se, const char *name,
 				reuseport = 1;
 			else if (!xinetd_in(flags[i], xinetd_flags_used))
 				log_warnx("%s:%d: flag '%s' does not apply to "
-				    "pinetd; ignored", file, line, flags[i]);
+				    "pinetd; ignored", fflags, line, flags[i]);
 		}
 	}
 	free(flags);
-	if (reuseport && conf_reuseport(file, line, se) != 0)
+	if (reuseport && conf_reuseport(fflags, line, se) != 0)
 		return (-1);
 
 	/* Each error below names the line of the attribute it is about. */
 	lsock = lwait = lproto = luser = lgroup = lserver = lport = lbind =
 	    lid = se->se_line;
-	socktype = xattr_one(file, NULL, svc, "socket_type", &lsock, &bad);
-	wait = xattr_one(file, NULL, svc, "wait", &lwait, &bad);
-	proto = xattr_one(file, NULL, svc, "protocol", &lproto, &bad);
-	user = xattr_one(file, NULL, svc, "user", &luser, &bad);
-	group = xattr_one(file, NULL, svc, "group", &lgroup, &bad);
-	server = xattr_one(file, NULL, svc, "server", &lserver, &bad);
-	port = xattr_one(file, NULL, svc, "port", &lport, &bad);
-	id = xattr_one(file, NULL, svc, "id", &lid, &bad);
-	if ((bind = xattr_one(file, def, svc, "bind", &lbind, &bad)) == NULL)
-		bind = xattr_one(file, def, svc, "interface", &lbind, &bad);
+	socktype = xattr_one(&at, NULL, svc, "socket_type", &lsock, &bad);
+	wait = xattr_one(&at, NULL, svc, "wait", &lwait, &bad);
+	proto = xattr_one(&at, NULL, svc, "protocol", &lproto, &bad);
+	user = xattr_one(&at, NULL, svc, "user", &luser, &bad);
+	group = xattr_one(&at, NULL, svc, "group", &lgroup, &bad);
+	server = xattr_one(&at, NULL, svc, "server", &lserver, &bad);
+	port = xattr_one(&at, NULL, svc, "port", &lport, &bad);
+	id = xattr_one(&at, NULL, svc, "id", &lid, &bad);
+	if ((bind = xattr_one(&fbind, def, svc, "bind", &lbind, &bad)) == NULL)
+		bind = xattr_one(&fbind, def, svc, "interface", &lbind, &bad);
 	if (bad)
 		return (-1);
 
@@ -535,7 +549,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 			return (-1);
 		}
 	} else if (server == NULL &&
-	    xattr_values(NULL, svc, "redirect", &args, &line) != -1) {
+	    xattr_values(NULL, svc, "redirect", &args, &at, &line) != -1) {
 		free(args);		/* a redirect needs no program */
 	} else {
 		if (server == NULL) {
@@ -544,7 +558,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 			return (-1);
 		}
 		if ((nargs = xattr_values(NULL, svc, "server_args", &args,
-		    &line)) == -1)
+		    &at, &line)) == -1)
 			nargs = 0;
 		argv = xcalloc(nargs + 2, sizeof *argv);
 		i = 0;
@@ -593,8 +607,8 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	/* The port alone first, so that its error names its own line. */
 	if (port != NULL && conf_inet(file, lport, se, NULL, port) != 0)
 		return (-1);
-	return (conf_inet(file, bind != NULL ? lbind : se->se_line, se, bind,
-	    port != NULL ? port : name));
+	return (conf_inet(bind != NULL ? fbind : file, bind != NULL ? lbind :
+	    se->se_line, se, bind, port != NULL ? port : name));
 }
 
 /*
@@ -610,7 +624,7 @@ xinetd_disabled(const char *file, const struct xattr *def,
 	char		**v;
 	int		  n, i, line, bad = 0, off = 0;
 
-	disable = xattr_one(file, NULL, svc, "disable", &line, &bad);
+	disable = xattr_one(&file, NULL, svc, "disable", &line, &bad);
 	if (bad)
 		return (-1);
 	if (disable != NULL && strcmp(disable, "yes") == 0)
@@ -620,12 +634,12 @@ xinetd_disabled(const char *file, const struct xattr *def,
 		    disable);
 		return (-1);
 	}
-	if ((n = xattr_values(def, NULL, "disabled", &v, &line)) > 0) {
+	if ((n = xattr_values(def, NULL, "disabled", &v, &file, &line)) > 0) {
 		for (i = 0; i < n; i++)
 			off |= strcmp(v[i], name) == 0;
 	}
 	free(v);
-	if ((n = xattr_values(def, NULL, "enabled", &v, &line)) != -1) {
+	if ((n = xattr_values(def, NULL, "enabled", &v, &file, &line)) != -1) {
 		off = 1;
 		for (i = 0; i < n; i++)
 			off &= strcmp(v[i], name) != 0;

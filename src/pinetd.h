@@ -309,6 +309,7 @@ struct xattr {
 	int		  xa_op;
 	char		**xa_v;
 	int		  xa_n;
+	char		 *xa_file;	/* interned: defaults outlive files */
 	int		  xa_line;
 	struct xattr	 *xa_next;
 };
@@ -321,8 +322,8 @@ struct xinetd_parse {
 struct xattr	*xattr_parse(const char *, int, char *, int, int *);
 void		 xattr_free(struct xattr *);
 int		 xattr_values(const struct xattr *, const struct xattr *,
-		    const char *, char ***, int *);
-const char	*xattr_one(const char *, const struct xattr *,
+		    const char *, char ***, const char **, int *);
+const char	*xattr_one(const char **, const struct xattr *,
 		    const struct xattr *, const char *, int *, int *);
 int		 xattr_apply(const char *, struct service *,
 		    const struct xattr *, const struct xattr *);

@@ -148,6 +148,25 @@ def defaults_and_includedir():
 
 
 @test
+def defaults_errors_name_defaults_file():
+    """a bad value in defaults is reported at its own file and line, not
+    at the included service file that inherits it"""
+    top = tmpdir()
+    inc = os.path.join(top, "xinetd.d")
+    os.mkdir(inc)
+    main = write_conf("defaults\n{\n\tonly_from = 300.1.1.1/8\n"
+                      "\tinstances = lots\n}\nincludedir %s\n" % inc,
+                      top, "xinetd.conf")
+    one = write_conf(service_block("one", free_port(), "env"), inc, "one")
+    rc, out, err = run_pinetd(["-n", main])
+    check_eq(rc, 1, "-n exit status")
+    for rx in (r":3: bad network '300\.1\.1\.1/8'",
+               r":4: bad value 'lots' for 'instances'"):
+        check(re.search(re.escape(main) + rx, err), "%r in %r" % (rx, err))
+    check(one not in err, "the service file is not blamed: %r" % err)
+
+
+@test
 def directory_given_directly():
     """a directory of service files given as the configuration"""
     top = tmpdir()
