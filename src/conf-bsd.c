@@ -431,15 +431,28 @@ conf_bsd_is_attr(const char *line)
 	    strncmp(p, "-=", 2) == 0);
 }
 
-/* Parse one whole entry with its attribute lines and add it to the list. */
+/*
+ * Parse one whole entry with its attribute lines and add it to the list.
+ * A "host:" line makes no service, so attribute lines under it are an error
+ * rather than settings silently dropped (an only_from there protects
+ * nothing).
+ */
 static void
 conf_bsd_entry(struct conf_bsd *cb, struct conf_out *co, int line,
     char *text, struct xattr *attrs, int attrbad)
 {
 	struct service	*se;
+	int		 nerr = co->co_nerr;
 
-	if ((se = conf_bsd_line(cb, line, text, &co->co_nerr)) == NULL)
+	if ((se = conf_bsd_line(cb, line, text, &co->co_nerr)) == NULL) {
+		if (co->co_nerr == nerr && attrs != NULL) {
+			conf_error(cb->cb_file, attrs->xa_line, "attribute "
+			    "'%s' under a host line; attributes belong to a "
+			    "service entry", attrs->xa_name);
+			co->co_nerr++;
+		}
 		return;
+	}
 	if (attrbad || xattr_apply(cb->cb_file, se, NULL, attrs) != 0) {
 		service_free(se);
 		if (!attrbad)

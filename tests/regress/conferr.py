@@ -53,6 +53,14 @@ def svc_attr(attr):
 
 
 @test
+def err_attribute_under_host_line():
+    """an attribute line under a "host:" line is an error at its line, not
+    a setting silently dropped (an only_from there would protect nothing)"""
+    check_bad("127.0.0.1:\n\tonly_from = 10.0.0.0/8", word="only_from",
+              message="under a host line", lineno=4)
+
+
+@test
 def err_unknown_socket_type():
     """-n: unknown socket type 'strem'"""
     check_bad(svc("strem tcp nowait root internal echo"), "strem")
