@@ -423,12 +423,17 @@ conf_program(const char *file, int line, struct service *se,
 	return (0);
 }
 
-/* Build the label and the reload key once the address is known. */
+/*
+ * Build the label and the reload key once the address is known. The key
+ * holds an IPv6 scope too: fe80::1%eth0 and fe80::1%eth1 are two addresses.
+ */
 static void
 conf_names(struct service *se)
 {
-	char	addr[256], key[320];
-	size_t	ls = strlen(se->se_service), lp = strlen(se->se_proto);
+	const struct sockaddr_in6 *sin6 = (const void *)&se->se_addr;
+	char		 addr[256], key[340];
+	size_t		 ls = strlen(se->se_service), lp = strlen(se->se_proto);
+	unsigned long	 scope = 0;
 
 	/* Plain copies, not asprintf: this runs for every line of the file. */
 	se->se_label = xmalloc(ls + lp + 2);
@@ -437,8 +442,10 @@ conf_names(struct service *se)
 	memcpy(se->se_label + ls + 1, se->se_proto, lp + 1);
 	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
 	    sizeof addr);
-	snprintf(key, sizeof key, "%d/%d/%d/%d/%s", se->se_family,
-	    se->se_socktype, se->se_v6only, se->se_reuseport, addr);
+	if (se->se_addr.ss_family == AF_INET6)
+		scope = sin6->sin6_scope_id;
+	snprintf(key, sizeof key, "%d/%d/%d/%d/%s/%lu", se->se_family,
+	    se->se_socktype, se->se_v6only, se->se_reuseport, addr, scope);
 	se->se_key = xstrdup(key);
 }
 

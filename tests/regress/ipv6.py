@@ -18,6 +18,17 @@ def echo(port, host):
 
 
 @test
+def scope_is_part_of_the_address():
+    """fe80::1%1 and fe80::1%2 are two addresses, not one socket twice
+    (checked with -n only: nothing is bound)"""
+    conf = write_conf("".join("[fe80::1%%%d]:7000 stream tcp6 nowait root "
+                              "internal echo\n" % i for i in (1, 2)))
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 0, "pinetd -n exit status (%r)" % err)
+    check("same socket" not in err, err)
+
+
+@test
 def tcp_on_v6_literal_peer():
     """tcp on [::1]: child sees peer [::1]:PORT"""
     p = free_port()
