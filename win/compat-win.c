@@ -152,24 +152,34 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return ((int)s);
 }
 
+/*
+ * The system's text for a Windows error code (GetLastError, WSAGetLastError),
+ * without the trailing newline and full stop. Those codes are not errno
+ * values: ERROR_ACCESS_DENIED is 5, which strerror calls EIO.
+ */
+const char *
+win_syserror(unsigned long code)
+{
+	static char	buf[512];
+	DWORD		n;
+
+	n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
+	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)code,
+	    MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf, sizeof buf, NULL);
+	while (n > 0 && strchr("\r\n .", buf[n - 1]) != NULL)
+		buf[--n] = '\0';
+	if (n == 0)
+		snprintf(buf, sizeof buf, "error %lu", code);
+	return (buf);
+}
+
 /* strerror that also knows Winsock's numbers (10000 and up). */
 char *
 win_strerror(int e)
 {
-	static char	buf[256];
-	DWORD		n;
-
 	if (e < WSABASEERR)
 		return (strerror(e));
-	n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
-	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, (DWORD)e, 0, buf, sizeof buf,
-	    NULL);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-	    buf[n - 1] == '.'))
-		buf[--n] = '\0';
-	if (n == 0)
-		snprintf(buf, sizeof buf, "Winsock error %d", e);
-	return (buf);
+	return ((char *)win_syserror((unsigned long)e));
 }
 
 /* rename(2) semantics: an existing target is replaced, in one step. */

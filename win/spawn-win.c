@@ -163,12 +163,12 @@ spawn_console(struct service *se)
 	if (strcmp(path, "/dev/null") == 0 || _stricmp(path, "NUL") == 0)
 		path = "NUL";
 	w = win_wide(path);
-	h = CreateFileW(w, FILE_APPEND_DATA, FILE_SHARE_READ|FILE_SHARE_WRITE,
-	    &sa, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+	h = CreateFileW(w, FILE_APPEND_DATA, FILE_SHARE_READ|FILE_SHARE_WRITE|
+	    FILE_SHARE_DELETE, &sa, OPEN_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
 	free(w);
 	if (h == INVALID_HANDLE_VALUE)
-		log_warnx("%s: console %s: error %lu", se->se_label,
-		    se->se_console, GetLastError());
+		log_warnx("%s: console %s: %s", se->se_label,
+		    se->se_console, win_syserror(GetLastError()));
 	return (h);
 }
 
@@ -241,6 +241,8 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 	if (se->se_console != NULL &&
 	    (console = spawn_console(se)) == INVALID_HANDLE_VALUE)
 		return (-1);
+	if (console != INVALID_HANDLE_VALUE)
+		list[n++] = console;	/* closed at out, whatever fails */
 	for (i = 0; i < 3; i++) {
 		if (i > 0 && console != INVALID_HANDLE_VALUE) {
 			std[i] = console;
@@ -264,8 +266,6 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 		}
 		list[n++] = std[i];
 	}
-	if (console != INVALID_HANDLE_VALUE)
-		list[n++] = console;
 
 	InitializeProcThreadAttributeList(NULL, 1, 0, &asize);
 	attrs = xmalloc(asize);
@@ -307,7 +307,7 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 	if (!CreateProcessW(app, cmd, NULL, NULL, TRUE, flags, env, NULL,
 	    &si.StartupInfo, &pi)) {
 		log_warnx("%s: exec %s: %s", se->se_label, se->se_server,
-		    win_strerror((int)GetLastError()));
+		    win_syserror(GetLastError()));
 		goto out;
 	}
 	if (se->se_ncpus > 0) {

@@ -61,23 +61,6 @@ static void	svc_warn(DWORD, const char *, ...)
 static int	svc_fail(DWORD, const char *, ...)
 		    __attribute__((format(PLATFORM_PRINTF, 2, 3)));
 
-/* The system's text for a Windows error code, without the trailing newline. */
-static const char *
-svc_strerror(DWORD code)
-{
-	static char	buf[512];
-	DWORD		n;
-
-	n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM |
-	    FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
-	    MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), buf, sizeof buf, NULL);
-	while (n > 0 && strchr("\r\n .", buf[n - 1]) != NULL)
-		buf[--n] = '\0';
-	if (n == 0)
-		snprintf(buf, sizeof buf, "error %lu", (unsigned long)code);
-	return (buf);
-}
-
 /* Print a message and the Windows error text to stderr. */
 static void
 svc_vprint(DWORD code, const char *fmt, va_list ap)
@@ -87,7 +70,7 @@ svc_vprint(DWORD code, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (code != ERROR_SUCCESS)
 		fprintf(stderr, "pinetd: %s: %s (%lu)\n", msg,
-		    svc_strerror(code), (unsigned long)code);
+		    win_syserror(code), (unsigned long)code);
 	else
 		fprintf(stderr, "pinetd: %s\n", msg);
 }
@@ -195,7 +178,7 @@ svc_module_path(void)
 		n = GetModuleFileNameW(NULL, path, size);
 		if (n == 0)
 			fatalx("GetModuleFileNameW: %s",
-			    svc_strerror(GetLastError()));
+			    win_syserror(GetLastError()));
 		if (n < size)
 			return (path);
 		free(path);

@@ -4,6 +4,7 @@ as their standard handles, exit codes, Ctrl-C."""
 
 import hashlib
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -127,6 +128,22 @@ def bsd_format_windows_paths():
     got = recv_all(connect(port, timeout=30), timeout=30)
     check_eq(got, b"<winhelper>\n<args>\n<two words>\n"
              b"<C:\\Program Files\\q>\n<>\n<plain>\n", "argv")
+    d.stop()
+
+
+@test
+def exec_failure_says_why():
+    """a server that cannot start is logged with Windows' own text for the
+    error (a missing directory is ERROR_PATH_NOT_FOUND, which strerror
+    would have called "No such process"), and the client is closed"""
+    port = free_port()
+    d = WineDaemon(xservice("nodir", port,
+                            "server = C:\\no\\such\\dir\\x.exe"))
+    check_eq(recv_all(connect(port, timeout=30), timeout=30), b"",
+             "bytes from a server that did not start")
+    m = d.wait_log(r"nodir/tcp: exec C:\\no\\such\\dir\\x\.exe: (.*)$")
+    check("No such process" not in m.group(1) and
+          re.search(r"path", m.group(1), re.I), "error text %r" % m.group(1))
     d.stop()
 
 

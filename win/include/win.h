@@ -34,6 +34,7 @@ typedef int	gid_t;
 int		 win_socket(int, int, int);
 int		 win_socketpair(int, int, int, evutil_socket_t[2]);
 char		*win_strerror(int);
+const char	*win_syserror(unsigned long);
 int		 win_rename(const char *, const char *);
 wchar_t		*win_wide_cp(const char *, UINT);
 #define win_wide(s)	win_wide_cp(s, CP_UTF8)	/* configuration text */
