@@ -20,6 +20,7 @@ struct child {
 	struct source	*ch_source;	/* for per-address limits, or NULL */
 	struct timeval	 ch_start;	/* for log_on_success DURATION */
 	int		 ch_holds;	/* a wait service's: has its socket */
+	unsigned int	 ch_sockgen;	/* which one (se_sockgen then) */
 	struct child	*ch_next;
 };
 
@@ -49,6 +50,7 @@ child_add(pid_t pid, struct service *se, struct source *so, int holds)
 	ch->ch_service = se;
 	ch->ch_source = so;
 	ch->ch_holds = holds;
+	ch->ch_sockgen = se->se_sockgen;
 	gettimeofday(&ch->ch_start, NULL);
 	limit_started(so);
 	ch->ch_next = *bucket;
@@ -60,7 +62,9 @@ child_add(pid_t pid, struct service *se, struct source *so, int holds)
 
 /*
  * A child was reaped: log it, give a wait service its socket back if this
- * child had it, release the service.
+ * child had it (and the socket was not closed and reopened since, as a
+ * reload that moves the service does: the new one may have its own child),
+ * release the service.
  */
 void
 child_exited(pid_t pid, int status)
@@ -70,6 +74,7 @@ child_exited(pid_t pid, int status)
 	struct timeval	 start, now;
 	char		 dur[64] = "";
 	int		 holds;
+	unsigned int	 gen;
 
 	for (pp = child_bucket(pid); (ch = *pp) != NULL; pp = &ch->ch_next) {
 		if (ch->ch_pid == pid)
@@ -78,10 +83,12 @@ child_exited(pid_t pid, int status)
 	if (ch == NULL)
 		return;
 	*pp = ch->ch_next;
+	relay_forget(pid);
 	se = ch->ch_service;
 	limit_exited(ch->ch_source);
 	start = ch->ch_start;
 	holds = ch->ch_holds;
+	gen = ch->ch_sockgen;
 	free(ch);
 	if (se->se_log_success & LOGF_DURATION) {
 		gettimeofday(&now, NULL);
@@ -102,7 +109,7 @@ child_exited(pid_t pid, int status)
 		log_warnx("%s: pid %ld killed by signal %d", se->se_label,
 		    (long)pid, WTERMSIG(status));
 	se->se_children--;
-	if (holds)
+	if (holds && gen == se->se_sockgen)
 		service_idle(se);
 	service_unref(se);
 }

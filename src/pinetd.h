@@ -215,6 +215,7 @@ struct service {
 	int		 se_refs;	/* children and connections holding it */
 	int		 se_removed;	/* no longer in the table */
 	int		 se_seen;	/* reload: matched by the new file */
+	unsigned int	 se_sockgen;	/* bumped each time the socket closes */
 	struct service	*se_match;	/* reload: the entry it moves */
 
 	struct service	*se_next;	/* the service table */
@@ -370,6 +371,7 @@ void		 tls_shutdown(void);
 
 /* relay.c */
 void		 relay_start(struct service *, int, struct source *);
+void		 relay_forget(pid_t);
 void		 relay_shutdown(void);
 void		 relay_pair(struct service *, struct bufferevent *,
 		    struct bufferevent *, struct source *);

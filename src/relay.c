@@ -84,6 +84,27 @@ relay_kill_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
+ * A server was reaped: drop a pending kill of it. Its pid is free again, and
+ * Windows soon gives it to a new server, which the timer must not end.
+ */
+void
+relay_forget(pid_t pid)
+{
+	struct link		*l, *next;
+	struct relay_kill	*rk;
+
+	for (l = relay_kills; l != NULL; l = next) {
+		next = l->l_next;
+		rk = (struct relay_kill *)l;
+		if (rk->rk_pid != pid)
+			continue;
+		link_del(&relay_kills, &rk->rk_link);
+		event_free(rk->rk_timer);
+		free(rk);
+	}
+}
+
+/*
  * A hand-off server's client has gone: give the server a moment to finish
  * on its own (it may be exiting already), then end it. At shutdown there is
  * no moment to give: it is ended at once, since nothing else would.

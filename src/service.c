@@ -184,8 +184,10 @@ service_stop(struct service *se)
 	}
 	if (se->se_timer != NULL)
 		evtimer_del(se->se_timer);
-	if (se->se_fd != -1)
+	if (se->se_fd != -1) {
 		listen_close(se);
+		se->se_sockgen++;	/* a child holding it no longer counts */
+	}
 	se->se_state = SE_CLOSED;
 }
 
@@ -380,6 +382,7 @@ service_keep_state(struct service *se, const struct service *run)
 	se->se_cps_count = run->se_cps_count;
 	se->se_cps_time = run->se_cps_time;
 	se->se_children = run->se_children;
+	se->se_sockgen = run->se_sockgen;
 	se->se_active = run->se_active;
 	se->se_sources = run->se_sources;
 	se->se_accepted = run->se_accepted;

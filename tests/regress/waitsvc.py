@@ -186,5 +186,45 @@ def nowait_to_wait_old_child_exits():
         kill_children(d)
 
 
+def xwait(port):
+    """An xinetd wait service "ws" on port whose child sleeps with the
+    listening socket and never accepts."""
+    return ("service ws\n{\n\tsocket_type = stream\n\twait = yes\n"
+            "\tuser = root\n\tport = %d\n\tbind = 127.0.0.1\n"
+            "\tserver = %s\n\tserver_args = sleep 30\n}\n"
+            % (port, TESTHELPER))
+
+
+@test
+def wait_moved_while_child_runs():
+    """a reload moves a wait service to another port while its child holds
+    the old socket: when that child exits, the new socket (held by a new
+    child by then) is not watched again, so no second child starts"""
+    if not HAVE_PROC:
+        skip("no /proc to count children")
+    p, q = free_port(), free_port()
+    d = Daemon(xwait(p))
+    c1 = connect(p)
+    c2 = None
+    try:
+        old = wait_until(lambda: live_children(d), what="a child")[0]
+        write_file(d.conf, xwait(q))
+        check_eq(d.hup().group(0),
+                 "reload: 1 services (0 added, 1 changed, 0 removed)",
+                 "reload line")
+        c2 = connect(q)
+        new = wait_until(lambda: [k for k in live_children(d) if k != old],
+                         what="the child on the new port")
+        os.kill(old, signal.SIGKILL)
+        d.wait_log(r"^ws/tcp: pid %d killed by signal 9$" % old)
+        expect_silence(c2, 0.5)
+        check_eq(live_children(d), new, "children after the old one left")
+    finally:
+        c1.close()
+        if c2 is not None:
+            c2.close()
+        kill_children(d)
+
+
 if __name__ == "__main__":
     run()
