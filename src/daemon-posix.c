@@ -45,12 +45,34 @@ daemon_command(int *argc, char ***argv)
 	return (-1);
 }
 
-/* Detach from the terminal: a new session with stdio on /dev/null. */
+/*
+ * A path given relative to the directory pinetd was started in, made
+ * absolute before the daemon moves to /; the result is never freed (it lives
+ * as long as the options).
+ */
+static const char *
+daemon_abspath(const char *path)
+{
+	char	cwd[4096], *abs;
+
+	if (*path == '\0' || *path == '/' || getcwd(cwd, sizeof cwd) == NULL)
+		return (path);
+	xasprintf(&abs, "%s/%s", cwd, path);
+	return (abs);
+}
+
+/*
+ * Detach from the terminal: a new session with stdio on /dev/null, in /. The
+ * configuration and pid file named relative to where pinetd was started are
+ * made absolute first, for the first load and every reload after.
+ */
 static void
 daemon_detach(void)
 {
 	int	fd;
 
+	opts.conffile = daemon_abspath(opts.conffile);
+	opts.pidfile = daemon_abspath(opts.pidfile);
 	switch (fork()) {
 	case -1:
 		fatal("fork");

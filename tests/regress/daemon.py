@@ -130,13 +130,26 @@ def many_services_opened_in_parallel():
 @test
 def daemonises_without_d():
     """without -d/-i: parent returns at once, daemon in the background serves"""
+    check_daemonises(False)
+
+
+@test
+def daemonises_with_relative_paths():
+    """without -d/-i, a configuration and pid file named relative to the
+    directory pinetd started in are still found by the daemon, which
+    works in / (before, it exited at once: 'cannot read inetd.conf')"""
+    check_daemonises(True)
+
+
+def check_daemonises(relative):
     p = free_port()
     dirn = tmpdir()
     conf = write_conf("127.0.0.1:%d stream tcp nowait root internal echo\n"
                       % p, dirn)
     pidf = os.path.join(dirn, "pid")
+    args = ["-p", "pid", "inetd.conf"] if relative else ["-p", pidf, conf]
     try:
-        r = subprocess.run([PINETD, "-p", pidf, conf],
+        r = subprocess.run([PINETD] + args, cwd=dirn,
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
