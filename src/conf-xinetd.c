@@ -418,6 +418,12 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		bad++;
 	} else if (cert != NULL && tls_load(file, line, se, cert, key) != 0)
 		bad++;
+	else if (cert != NULL && se->se_banners != NULL) {
+		/* Banners go out on the raw socket, before any handshake. */
+		conf_error(file, line, "a banner cannot go with TLS: it would "
+		    "be sent in the clear, before the handshake");
+		bad++;
+	}
 	if ((n = xattr_values(NULL, svc, "redirect", &v, &file, &line)) != -1) {
 		if (n != 2 || conf_redirect(file, line, se, v[0], v[1]) != 0) {
 			if (n != 2)

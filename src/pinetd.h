@@ -368,6 +368,7 @@ int		 tls_same(const struct service *, const struct service *);
 typedef void	(*tls_done_cb)(struct service *, int, void *);
 void		 tls_accept(struct service *, int, tls_done_cb, void *);
 void		 tls_shutdown(void);
+void		 tls_close_notify(struct bufferevent *);
 
 /* relay.c */
 void		 relay_start(struct service *, int, struct source *);

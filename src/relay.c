@@ -180,6 +180,7 @@ relay_maybe_shut(struct relay *rl, int side)
 	    evbuffer_get_length(bufferevent_get_output(rs->rs_out)) > 0))
 		return (0);
 	if (rs->rs_tls) {
+		tls_close_notify(rs->rs_out);
 		relay_free(rl);
 		return (1);
 	}

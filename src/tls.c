@@ -140,11 +140,27 @@ tls_same(const struct service *a, const struct service *b)
 	return (tls_chain_same(sa, sb));
 }
 
+/*
+ * The TLS side of a relay ends because the server did: send close_notify
+ * first, so the client can tell the end of the reply from a cut connection
+ * (libevent's free only closes the socket). Best effort: if the socket
+ * cannot take it now, the client sees a bare EOF as before.
+ */
+void
+tls_close_notify(struct bufferevent *bev)
+{
+	SSL	*ssl;
+
+	if ((ssl = bufferevent_openssl_get_ssl(bev)) != NULL)
+		SSL_shutdown(ssl);
+}
+
 /* A TLS handshake under way; the server starts only once it completes. */
 struct tls_wait {
 	struct link		 tw_link;	/* every handshake under way */
 	struct service		*tw_se;
 	struct bufferevent	*tw_bev;
+	struct event		*tw_timer;	/* the whole handshake's limit */
 	tls_done_cb		 tw_done;
 	void			*tw_arg;
 };
@@ -156,6 +172,7 @@ static void
 tls_wait_free(struct tls_wait *tw)
 {
 	link_del(&tls_waits, &tw->tw_link);
+	event_free(tw->tw_timer);
 	service_unref(tw->tw_se);
 	free(tw);
 }
@@ -174,7 +191,6 @@ tls_event_cb(struct bufferevent *bev, short what, void *arg)
 		bufferevent_free(bev);
 		goto fail;
 	}
-	bufferevent_set_timeouts(bev, NULL, NULL);
 	if (evutil_socketpair(PLATFORM_PAIR_FAMILY, SOCK_STREAM, 0, sv) == -1) {
 		log_warn("%s: socketpair", se->se_label);
 		bufferevent_free(bev);
@@ -193,6 +209,22 @@ tls_event_cb(struct bufferevent *bev, short what, void *arg)
 	return;
 fail:
 	tw->tw_done(se, -1, tw->tw_arg);
+	tls_wait_free(tw);
+}
+
+/*
+ * TLS_HANDSHAKE seconds since the connection: the handshake failed, however
+ * busy the client kept it (the bufferevent's own timeouts only count idle
+ * time, so a byte every few seconds would hold the slot for ever).
+ */
+static void
+tls_timeout_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct tls_wait	*tw = arg;
+
+	log_debug("%s: TLS handshake took too long", tw->tw_se->se_label);
+	bufferevent_free(tw->tw_bev);
+	tw->tw_done(tw->tw_se, -1, tw->tw_arg);
 	tls_wait_free(tw);
 }
 
@@ -227,9 +259,11 @@ tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 	tw->tw_bev = bev;
 	tw->tw_done = done;
 	tw->tw_arg = arg;
+	if ((tw->tw_timer = evtimer_new(ev_base, tls_timeout_cb, tw)) == NULL)
+		fatalx("evtimer_new failed");
 	link_add(&tls_waits, &tw->tw_link);
 	bufferevent_setcb(bev, NULL, NULL, tls_event_cb, tw);
-	bufferevent_set_timeouts(bev, &tv, &tv);
+	evtimer_add(tw->tw_timer, &tv);
 	bufferevent_enable(bev, EV_READ);
 }
 
@@ -267,6 +301,13 @@ void
 tls_free(struct service *se)
 {
 	(void)se;
+}
+
+/* Without OpenSSL there is no TLS side to end. */
+void
+tls_close_notify(struct bufferevent *bev)
+{
+	(void)bev;
 }
 
 /* Without OpenSSL no service has TLS, so there is nothing to differ. */

@@ -5,10 +5,12 @@ fixture's client over TLS."""
 
 import os
 import re
+import select
 import ssl
 import socket
 import subprocess
 import sys
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -155,6 +157,72 @@ def tls_echo_once(s, what):
 
 
 @test
+def server_exit_ends_tls_cleanly():
+    """when the server exits, the client gets a TLS close_notify before the
+    TCP close, so it can tell the end of the reply from a cut connection
+    (a client that does not accept a bare EOF reads to the end)"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("echo-once")) + tls_lines())
+    ctx = ssl.create_default_context(cafile=cert()[0])
+    ctx.check_hostname = False
+    t = ctx.wrap_socket(connect(p), server_hostname="localhost",
+                        suppress_ragged_eofs=False)
+    t.sendall(b"bye\n")
+    got = b""
+    try:
+        while True:
+            b = t.recv(4096)
+            if not b:
+                break
+            got += b
+    except ssl.SSLEOFError as e:
+        raise Failure("no close_notify before EOF (%s); got %r" % (e, got))
+    check(got.endswith(b": bye\n"), "reply %r" % got)
+    t.close()
+    d.stop()
+
+
+@test
+def handshake_limit_is_total():
+    """the 10 s handshake limit counts from the connection, not from the
+    client's last byte: a client trickling a ClientHello a byte every 2 s
+    is dropped, and no server starts"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("env")) + tls_lines())
+    s = connect(p)
+    start = time.monotonic()
+    # A handshake record header announcing 512 bytes, then the bytes.
+    trickle = b"\x16\x03\x01\x02\x00" + b"\x00" * 512
+    closed = None
+    for byte in trickle:
+        try:
+            s.sendall(bytes([byte]))
+        except OSError:
+            closed = time.monotonic() - start
+            break
+        r, _, _ = select.select([s], [], [], 2)
+        if r:
+            try:
+                data = s.recv(100)
+            except OSError:
+                data = b""
+            if not data:
+                closed = time.monotonic() - start
+                break
+        if time.monotonic() - start > 25:
+            break
+    s.close()
+    check(closed is not None, "still open after %.0f s of trickling"
+          % (time.monotonic() - start))
+    check(closed >= 9, "dropped after only %.1f s" % closed)
+    d.wait_log(r"TLS handshake took too long", pos=0)
+    check(not d.find_log(r", pid \d+$", pos=0), "no process started")
+    d.stop()
+
+
+@test
 def instances_count_handshakes():
     """instances counts a connection from the moment it is admitted: with
     nowait/1, a second client arriving while the first is still in its TLS
@@ -254,7 +322,8 @@ def renewed_certificate_served_after_hup():
 
 @test
 def bad_certificate_is_a_config_error():
-    """a missing certificate or a lone tls_cert is a FILE:LINE error"""
+    """a missing certificate, a lone tls_cert, or a banner with TLS is a
+    FILE:LINE error"""
     p = free_port()
     path = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
                       "\ttls_cert = /nonexistent.pem\n\ttls_key = /x.pem\n"
@@ -265,6 +334,14 @@ def bad_certificate_is_a_config_error():
                       "\ttls_cert = %s\n" % (p, helper("env"), cert()[0]))
     rc, out, err = run_pinetd(["-n", path])
     check(rc == 1 and "needs both tls_cert and tls_key" in err, err)
+    # A banner would go out in the clear before the handshake and break it.
+    ban = write_file(os.path.join(tmpdir(), "banner"), "hello\n")
+    path = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
+                      "\tbanner_success = %s\n" % (p, helper("env"), ban)
+                      + tls_lines())
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and re.search(re.escape(path) + r":\d+: a banner cannot "
+                                r"go with TLS", err), err)
 
 
 if __name__ == "__main__":
