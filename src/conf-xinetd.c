@@ -547,6 +547,8 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	se->se_proto = intern(proto);
 	se->se_service = xstrdup(id != NULL ? id : name);
 	se->se_max = 0;		/* xinetd limits with cps, not .max */
+	se->se_cps = 50;	/* xinetd's default; a cps line overrides it */
+	se->se_cps_pause = 10;
 
 	if (internal) {
 		if ((se->se_builtin = builtin_find(name)) == NULL) {

@@ -196,6 +196,26 @@ def xwait(port):
 
 
 @test
+def xinetd_wait_dgram_default_cps():
+    """xinetd format, udp wait, a server that exits without reading its
+    datagram: the datagram stays queued and starts server after server,
+    until xinetd's default cps (50 a second) pauses the service for 10 s"""
+    p = free_port()
+    d = Daemon("service wd\n{\n\tsocket_type = dgram\n\tprotocol = udp\n"
+               "\twait = yes\n\tuser = root\n\tport = %d\n"
+               "\tbind = 127.0.0.1\n\tserver = %s\n\tserver_args = exit 0\n}\n"
+               % (p, TESTHELPER))
+    u = udp_socket()
+    u.sendto(b"never read", ("127.0.0.1", p))
+    u.close()
+    d.wait_log(r"^wd/udp: more than 50 connections per second; paused for "
+               r"10 s$")
+    starts = len(d.findall_log(r"^wd/udp: started pid \d+$", pos=0))
+    check(starts <= 52, "%d servers started before the pause" % starts)
+    d.stop()
+
+
+@test
 def wait_moved_while_child_runs():
     """a reload moves a wait service to another port while its child holds
     the old socket: when that child exits, the new socket (held by a new

@@ -409,7 +409,7 @@ def sigusr1_dump():
     d.send(__import__("signal").SIGUSR1)
     m = d.wait_log(r"^dump: cnt/tcp: listening on 127\.0\.0\.1:%d, nowait, "
                    r"program \S+, max 0/min, instances 7, per_source 0, "
-                   r"cps 0, only_from 1, no_access 0; accepted 2, refused 1, "
+                   r"cps 50, only_from 1, no_access 0; accepted 2, refused 1, "
                    r"failed 0, running \d+$" % p)
     d.wait_log(r"^dump: gone/tcp: .*accepted 0, refused 0, failed 1, "
                r"running 0$")
