@@ -426,6 +426,8 @@ conf_program(const char *file, int line, struct service *se,
 /*
  * Build the label and the reload key once the address is known. The key
  * holds an IPv6 scope too: fe80::1%eth0 and fe80::1%eth1 are two addresses.
+ * A unix path is one socket whatever its type (binding the second would
+ * unlink the first's file), so its key leaves the type out.
  */
 static void
 conf_names(struct service *se)
@@ -445,7 +447,8 @@ conf_names(struct service *se)
 	if (se->se_addr.ss_family == AF_INET6)
 		scope = sin6->sin6_scope_id;
 	snprintf(key, sizeof key, "%d/%d/%d/%d/%s/%lu", se->se_family,
-	    se->se_socktype, se->se_v6only, se->se_reuseport, addr, scope);
+	    se->se_family == AF_UNIX ? 0 : se->se_socktype, se->se_v6only,
+	    se->se_reuseport, addr, scope);
 	se->se_key = xstrdup(key);
 }
 

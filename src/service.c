@@ -399,8 +399,9 @@ service_keep_state(struct service *se, const struct service *run)
 /*
  * Give a running service the configuration of its replacement from a reload:
  * every configuration field moves over (so a new field needs no code here),
- * the run-time state stays, and the socket is reopened only if its address
- * or the daemon's use of it changes. The replacement is left empty.
+ * the run-time state stays, and the socket is reopened only if its address,
+ * its type (a unix path keeps its key) or the daemon's use of it changes.
+ * The replacement is left empty.
  */
 void
 service_adopt(struct service *se, struct service *from)
@@ -409,6 +410,7 @@ service_adopt(struct service *se, struct service *from)
 	int		reopen;
 
 	reopen = strcmp(se->se_key, from->se_key) != 0 ||
+	    se->se_socktype != from->se_socktype ||
 	    (service_nonblocking(se) != service_nonblocking(from) &&
 	    se->se_state != SE_BUSY);
 	if (reopen)

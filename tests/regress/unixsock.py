@@ -11,6 +11,14 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib import *  # noqa: E402,F401,F403
 
+def unix_echo(path, data):
+    """One round trip through a stream echo on a unix path."""
+    s = connect_unix(path)
+    s.sendall(data)
+    check_eq(recv_exact(s, len(data)), data, "echo over %s" % path)
+    s.close()
+
+
 @test
 def unix_stream_peer():
     """unix stream nowait: child sees a unix peer and only fds 0,1,2"""
@@ -36,10 +44,7 @@ def unix_stream_builtin_echo():
     path = os.path.join(d, "e.sock")
     dm = Daemon("%s stream unix nowait root internal echo\n" % path,
                 directory=d)
-    s = connect_unix(path)
-    s.sendall(b"over unix\n")
-    check_eq(recv_exact(s, 10), b"over unix\n", "echo")
-    s.close()
+    unix_echo(path, b"over unix\n")
     dm.stop()
     check(not os.path.exists(path), "socket file left after SIGTERM")
 
@@ -100,6 +105,38 @@ def unix_dgram_wait():
     m2 = re.match(rb"^pid=(\d+) got=u2$", r2)
     check(m1 and m2, "answers %r %r" % (r1, r2))
     check_eq(m1.group(1), m2.group(1), "pid of both answers")
+
+
+@test
+def unix_one_path_one_socket():
+    """two entries on one unix path (stream and dgram) are refused as one
+    socket used twice; a reload that changes a path's type reopens it as
+    the new type"""
+    d = tmpdir()
+    path = os.path.join(d, "t.sock")
+    conf = write_conf("%s stream unix nowait root internal echo\n"
+                      "%s dgram unix wait root %s\n"
+                      % (path, path, helper("udpwait")), d, "two.conf")
+    rc, out, err = run_pinetd(["-n", conf])
+    check(rc == 1 and re.search(re.escape(conf) + r":2: .* uses the same "
+                                r"socket", err), err)
+    dm = Daemon("%s stream unix nowait root internal echo\n" % path,
+                directory=d)
+    unix_echo(path, b"st\n")
+    write_file(dm.conf, "%s dgram unix wait root %s\n"
+               % (path, helper("udpwait")))
+    check_eq(dm.hup().group(0),
+             "reload: 1 services (0 added, 1 changed, 0 removed)",
+             "reload line")
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    c.bind(os.path.join(d, "c.sock"))
+    c.settimeout(5)
+    try:
+        c.sendto(b"dg", path)
+        check(re.match(rb"^pid=\d+ got=dg$", c.recv(4096)), "dgram answer")
+    finally:
+        c.close()
+    dm.stop()
 
 
 @test
