@@ -37,6 +37,7 @@ static struct daemon_ask daemon_asks[] = {
 	{ L"dump", WAKE_DUMP, NULL, NULL },
 };
 static volatile LONG	 daemon_stop_early;
+static HANDLE		 daemon_done;	/* set once shutdown has finished */
 
 /*
  * Ask the loop thread to do something; safe from any thread. The lock keeps
@@ -98,15 +99,26 @@ daemon_wake_cb(evutil_socket_t fd, short events, void *arg)
 	have -= off;
 }
 
-/* Ctrl-C, Ctrl-Break or closing the console: stop cleanly. */
+/*
+ * Ctrl-C, Ctrl-Break, closing the console, logging off or shutting down:
+ * stop cleanly. For the last three Windows ends the process as soon as this
+ * returns, so wait (within the ~5 s it allows) until the loop thread has
+ * finished the shutdown: services closed, pid file removed.
+ */
 static BOOL WINAPI
 daemon_console_cb(DWORD type)
 {
 	switch (type) {
 	case CTRL_C_EVENT:
 	case CTRL_BREAK_EVENT:
-	case CTRL_CLOSE_EVENT:
 		win_wake(WAKE_STOP, NULL);
+		return (TRUE);
+	case CTRL_CLOSE_EVENT:
+	case CTRL_LOGOFF_EVENT:
+	case CTRL_SHUTDOWN_EVENT:
+		win_wake(WAKE_STOP, NULL);
+		if (daemon_done != NULL)
+			WaitForSingleObject(daemon_done, 4500);
 		return (TRUE);
 	}
 	return (FALSE);
@@ -169,8 +181,10 @@ daemon_events(void)
 	    daemon_wake_cb, NULL);
 	if (daemon_wake_ev == NULL || event_add(daemon_wake_ev, NULL) == -1)
 		fatalx("cannot watch the wake socket");
-	if (!svc_service_mode())
+	if (!svc_service_mode()) {
+		daemon_done = CreateEventW(NULL, TRUE, FALSE, NULL);
 		SetConsoleCtrlHandler(daemon_console_cb, TRUE);
+	}
 	for (i = 0; i < sizeof daemon_asks / sizeof daemon_asks[0]; i++) {
 		da = &daemon_asks[i];
 		svc_event_name(da->da_kind, name, sizeof name / sizeof name[0]);
@@ -210,4 +224,6 @@ daemon_events_done(void)
 	evutil_closesocket(daemon_sv[1]);
 	daemon_sv[0] = daemon_sv[1] = -1;
 	LeaveCriticalSection(&daemon_wake_lock);
+	if (daemon_done != NULL)
+		SetEvent(daemon_done);	/* a console handler may be waiting */
 }
