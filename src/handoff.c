@@ -188,6 +188,7 @@ handoff_try_cb(evutil_socket_t fd, short events, void *arg)
 static int
 handoff_port(struct service *se, int fd, char **envp, pid_t *pid)
 {
+	struct timeval	  now = { 0, 0 };
 	struct handoff	*ho;
 	char		**argv;
 	int		  null, fds[3], i, error;
@@ -225,7 +226,12 @@ handoff_port(struct service *se, int fd, char **envp, pid_t *pid)
 		fatalx("bufferevent_socket_new failed");
 	ho->ho_timer = evtimer_new(ev_base, handoff_try_cb, ho);
 	link_add(&handoffs, &ho->ho_link);
-	handoff_try_cb(-1, 0, ho);
+	/*
+	 * The first try from the loop, not from here: the caller records the
+	 * server as a child only after this returns, and a try failing at
+	 * once must find it recorded, to end it.
+	 */
+	evtimer_add(ho->ho_timer, &now);
 	return (0);
 }
 
