@@ -24,24 +24,39 @@ static const char *env_names[] = {
 };
 #define ENV_NPEER	7
 
+/*
+ * What a service manager gave pinetd itself: a server handed NOTIFY_SOCKET
+ * would report its own READY or STOPPING as the unit's.
+ */
+static const char *env_private[] = {
+	"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", NULL
+};
+
 static char	**env_base;	/* the daemon's environment, filtered once */
 static size_t	  env_nbase;
 static char	**env_out;	/* a base plus this connection's variables */
 static size_t	  env_outsize;
 static char	  env_buf[ENV_NPEER][96];
 
-/* Whether an inherited variable is one pinetd sets itself. */
+/* Whether a variable is named in a NULL-terminated list. */
 static int
-env_is_ours(const char *var)
+env_in(const char *var, const char **names)
 {
 	size_t	i, len;
 
-	for (i = 0; env_names[i] != NULL; i++) {
-		len = strlen(env_names[i]);
-		if (strncmp(var, env_names[i], len) == 0 && var[len] == '=')
+	for (i = 0; names[i] != NULL; i++) {
+		len = strlen(names[i]);
+		if (strncmp(var, names[i], len) == 0 && var[len] == '=')
 			return (1);
 	}
 	return (0);
+}
+
+/* Whether an inherited variable is one pinetd sets, or keeps, itself. */
+static int
+env_is_ours(const char *var)
+{
+	return (env_in(var, env_names) || env_in(var, env_private));
 }
 
 /* Take the daemon's environment once, at start-up. */

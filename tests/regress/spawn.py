@@ -154,16 +154,23 @@ def nowait_two_concurrent_clients():
 
 @test
 def nowait_environment_inherited():
-    """nowait: the child gets the daemon's environment"""
+    """nowait: the child gets the daemon's environment, less the service
+    manager's NOTIFY_SOCKET and LISTEN_* (meant for pinetd alone)"""
     p = free_port()
     env = dict(os.environ)
     env["PINETD_TEST_MARK"] = "marker value 42"
+    # A service manager's variables are pinetd's own, not its servers'.
+    env.update(NOTIFY_SOCKET="@pinetd-test-none", LISTEN_FDS="0",
+               LISTEN_PID="1", LISTEN_FDNAMES="x")
     start([(p, helper("env"))], env=env)
     s = connect(p)
     out = recv_all(s).decode()
     s.close()
     check("PINETD_TEST_MARK=marker value 42" in out.split("\n"),
           "marker missing from child environment: %r" % out[:2000])
+    for name in ("NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID",
+                 "LISTEN_FDNAMES"):
+        check(name + "=" not in out, "%s passed to the server" % name)
 
 
 def child_env(port, host="127.0.0.1", family=None):
