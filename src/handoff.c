@@ -174,10 +174,11 @@ handoff_try_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct handoff	*ho = arg;
 
-	ho->ho_target = bufferevent_socket_new(ev_base, -1,
-	    BEV_OPT_CLOSE_ON_FREE);
-	if (ho->ho_target == NULL)
-		fatalx("bufferevent_socket_new failed");
+	if ((ho->ho_target = relay_connector(AF_INET)) == NULL) {
+		log_warn("%s: hand-off: socket", ho->ho_se->se_label);
+		handoff_free(ho, 1);
+		return;
+	}
 	bufferevent_setcb(ho->ho_target, NULL, NULL, handoff_event_cb, ho);
 	if (bufferevent_socket_connect(ho->ho_target,
 	    (struct sockaddr *)&ho->ho_addr, sizeof ho->ho_addr) != 0)

@@ -373,6 +373,7 @@ void		 tls_close_notify(struct bufferevent *);
 /* relay.c */
 void		 relay_start(struct service *, int, struct source *);
 void		 relay_forget(pid_t);
+struct bufferevent *relay_connector(int);
 void		 relay_shutdown(void);
 void		 relay_pair(struct service *, struct bufferevent *,
 		    struct bufferevent *, struct source *);

@@ -84,6 +84,30 @@ relay_kill_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
+ * A bufferevent for a connection the daemon makes itself (to a redirect
+ * target, to a port-mode server), on a close-on-exec socket: the one
+ * libevent makes for fd -1 is not, and every server started while it is
+ * open would inherit another client's connection. NULL on failure (errno).
+ */
+struct bufferevent *
+relay_connector(int family)
+{
+	struct bufferevent	*bev;
+	evutil_socket_t		 fd;
+
+	if ((fd = socket(family, SOCK_STREAM, 0)) == -1)
+		return (NULL);
+	if (evutil_make_socket_closeonexec(fd) == -1 ||
+	    evutil_make_socket_nonblocking(fd) == -1 ||
+	    (bev = bufferevent_socket_new(ev_base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		evutil_closesocket(fd);
+		return (NULL);
+	}
+	return (bev);
+}
+
+/*
  * A server was reaped: drop a pending kill of it. Its pid is free again, and
  * Windows soon gives it to a new server, which the timer must not end.
  */
@@ -343,13 +367,12 @@ relay_start(struct service *se, int fd, struct source *so)
 
 	evutil_make_socket_nonblocking(fd);
 	client = bufferevent_socket_new(ev_base, fd, BEV_OPT_CLOSE_ON_FREE);
-	target = bufferevent_socket_new(ev_base, -1, BEV_OPT_CLOSE_ON_FREE);
+	target = relay_connector(se->se_redirect->ss_family);
 	if (client == NULL)
 		evutil_closesocket(fd);
 	rl = relay_new(se, client, target, target, so, 1);
 	if (client == NULL || target == NULL) {
-		log_warnx("%s: relay: bufferevent_socket_new failed",
-		    se->se_label);
+		log_warn("%s: relay: socket", se->se_label);
 		relay_free(rl);
 		return;
 	}

@@ -502,6 +502,30 @@ def redirect_block(name, port, target_port, extra=""):
 
 
 @test
+def redirect_socket_not_inherited():
+    """the daemon's own connection to a redirect target is close-on-exec:
+    a server started while a redirect is open has only fds 0, 1 and 2
+    (the socket libevent made for the connect was not close-on-exec)"""
+    target = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    target.bind(("127.0.0.1", 0))
+    target.listen(4)
+    p, q = free_port(), free_port()
+    d = Daemon(redirect_block("rd", p, target.getsockname()[1])
+               + service_block("pr", q, "peer"))
+    c = connect(p)
+    target.settimeout(10)
+    t, _ = target.accept()      # the daemon's connection is open now
+    s = connect(q)
+    out = recv_all(s).decode()
+    s.close()
+    check(re.match(r"^pid=\d+ peer=\S+ fds=0,1,2\n$", out),
+          "server's descriptors: %r" % out)
+    for x in (c, t, target):
+        x.close()
+    d.stop()
+
+
+@test
 def redirect_half_close():
     """redirect relays both ways; the client's half-close reaches the
     target, whose answer and close come back; no process is started"""
