@@ -512,6 +512,11 @@ conf_child_setup(const struct service *se)
 		if (!se->se_rlimits[i].rl_set)
 			continue;
 		rl.rlim_cur = rl.rlim_max = se->se_rlimits[i].rl_value;
+		/* No kernel takes an infinite descriptor limit: the most it has. */
+		if (se->se_rlimits[i].rl_resource == RLIMIT_NOFILE &&
+		    rl.rlim_max == RLIM_INFINITY &&
+		    getrlimit(RLIMIT_NOFILE, &rl) == 0)
+			rl.rlim_cur = rl.rlim_max;
 		if (setrlimit(se->se_rlimits[i].rl_resource, &rl) == -1) {
 			log_warn("%s: setrlimit %s", se->se_label,
 			    conf_child_rlimits[i].name);

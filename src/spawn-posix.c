@@ -155,8 +155,11 @@ spawn_child_stdio(struct service *se, const int *fds, int *console)
 }
 
 /*
- * In the child: the connection becomes fds 0, 1 and 2, everything else of the
- * daemon is close-on-exec, then the server is executed.
+ * In the child: nice, rlimits, affinity and umask while still root (a
+ * negative nice or a raised hard limit needs it), then the service's user,
+ * then the connection becomes fds 0, 1 and 2 (everything else of the daemon
+ * is close-on-exec), so a console file is opened as that user, with its
+ * umask, never as root; then the server is executed.
  */
 static void
 spawn_child(struct service *se, const int *fds, char **argv, char **envp)
@@ -165,6 +168,11 @@ spawn_child(struct service *se, const int *fds, char **argv, char **envp)
 
 	spawn_child_signals();
 	setsid();
+	if (se->se_childsetup && conf_child_setup(se) != 0)
+		_exit(126);
+	if ((se->se_setuser || (se->se_nogroups && geteuid() == 0)) &&
+	    spawn_child_user(se) != 0)
+		_exit(126);
 	if (spawn_child_stdio(se, fds, &console) == -1) {
 		if (console)
 			log_warn("%s: console %s", se->se_label, se->se_console);
@@ -172,11 +180,6 @@ spawn_child(struct service *se, const int *fds, char **argv, char **envp)
 			log_warn("%s: dup2", se->se_label);
 		_exit(126);
 	}
-	if ((se->se_setuser || (se->se_nogroups && geteuid() == 0)) &&
-	    spawn_child_user(se) != 0)
-		_exit(126);
-	if (se->se_childsetup && conf_child_setup(se) != 0)
-		_exit(126);
 	execve(se->se_server, argv, envp);
 	log_warn("%s: exec %s", se->se_label, se->se_server);
 	_exit(127);

@@ -91,6 +91,63 @@ def user_dot_group():
     check_eq(gid, g.gr_gid, "gid")
 
 
+def xblock(name, port, user, args, extra):
+    return ("service %s\n{\n\tsocket_type = stream\n\twait = no\n"
+            "\tuser = %s\n\tport = %d\n\tbind = 127.0.0.1\n"
+            "\tserver = %s\n\tserver_args = %s\n%s}\n"
+            % (name, user, port, TESTHELPER, args, extra))
+
+
+@test
+def nice_and_rlimits_before_user():
+    """user nobody with nice -5 and rlimit_files UNLIMITED: both are set
+    while the child is still root, so it runs (it exited 126: nobody may
+    not lower its nice value, and no kernel takes an infinite nofile)"""
+    if not IS_ROOT:
+        skip("switching users needs root (running as uid %d)" % os.getuid())
+    nobody()
+    p = free_port()
+    Daemon(xblock("nl", p, "nobody", "limits",
+                  "\tnice = -5\n\trlimit_files = UNLIMITED\n"))
+    out = recv_all(connect(p)).decode()
+    m = re.match(r"^umask=\d+ nice=(-?\d+) nofile=(-?\d+) cpu=", out)
+    check(m, "limits output %r" % out)
+    check_eq(m.group(1), "-5", "nice")
+    check(int(m.group(2)) > 1024, "nofile %s" % m.group(2))
+
+
+@test
+def console_opened_as_the_user():
+    """console = FILE for a service running as nobody is opened as nobody
+    (with the service's umask), never as root: a file only root may write
+    is refused, and a new one belongs to nobody"""
+    if not IS_ROOT:
+        skip("switching users needs root (running as uid %d)" % os.getuid())
+    pw = nobody()
+    top = tmpdir()
+    os.chmod(top, 0o777)
+    rootonly = os.path.join(top, "rootonly.log")
+    with open(rootonly, "w"):
+        pass
+    os.chmod(rootonly, 0o600)
+    fresh = os.path.join(top, "fresh.log")
+    p, q = free_port(), free_port()
+    d = Daemon(xblock("c1", p, "nobody", "env", "\tconsole = %s\n"
+                      % rootonly)
+               + xblock("c2", q, "nobody", "env", "\tconsole = %s\n"
+                        "\tumask = 077\n" % fresh))
+    recv_all(connect(p))
+    d.wait_log(r"^c1/tcp: console %s: Permission denied$" % re.escape(rootonly))
+    check_eq(os.path.getsize(rootonly), 0, "bytes written to root's file")
+    recv_all(connect(q))
+    wait_until(lambda: os.path.exists(fresh) and os.path.getsize(fresh) > 0,
+               what="the server's output in %s" % fresh)
+    st = os.stat(fresh)
+    check_eq(st.st_uid, pw.pw_uid, "owner of the console file")
+    check_eq(st.st_mode & 0o777, 0o600, "mode of the console file")
+    d.stop()
+
+
 @test
 def user_root_stays_root():
     """user root: child keeps uid 0"""
