@@ -173,6 +173,7 @@ conf_groups(struct service *se)
 #ifdef HAVE_GETGROUPLIST
 	int	 n = 16;
 	gid_t	*g = NULL;
+	long	 max;
 
 	if (conf_cache.gl_user != NULL && conf_cache.gl_gid == se->se_gid &&
 	    strcmp(conf_cache.gl_user, se->se_user) == 0) {
@@ -202,6 +203,12 @@ conf_groups(struct service *se)
 			return;		/* initgroups in the child */
 		}
 	}
+	/*
+	 * More than setgroups takes (16 on macOS) would fail every start:
+	 * keep the first ones, as initgroups does there.
+	 */
+	if ((max = sysconf(_SC_NGROUPS_MAX)) > 0 && n > max)
+		n = (int)max;
 	se->se_groups = g;
 	se->se_ngroups = n;
 	free(conf_cache.gl_user);

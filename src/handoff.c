@@ -107,23 +107,36 @@ handoff_free_port(struct sockaddr_in *sin)
 	return (0);
 }
 
-/* The service's argv with %PORT% replaced by the chosen port. */
+/* One argument with every %PORT% replaced by num. */
+static char *
+handoff_subst(const char *arg, const char *num)
+{
+	const char	*p;
+	char		*out, *next;
+
+	out = xstrdup("");
+	while ((p = strstr(arg, "%PORT%")) != NULL) {
+		xasprintf(&next, "%s%.*s%s", out, (int)(p - arg), arg, num);
+		free(out);
+		out = next;
+		arg = p + 6;
+	}
+	xasprintf(&next, "%s%s", out, arg);
+	free(out);
+	return (next);
+}
+
+/* The service's argv with each %PORT% replaced by the chosen port. */
 static char **
 handoff_argv(struct service *se, int port)
 {
-	char	**argv, *p, *arg, num[16];
+	char	**argv, num[16];
 	int	  i;
 
 	snprintf(num, sizeof num, "%d", port);
 	argv = xcalloc(se->se_argc + 1, sizeof *argv);
-	for (i = 0; i < se->se_argc; i++) {
-		arg = se->se_argv[i];
-		if ((p = strstr(arg, "%PORT%")) == NULL)
-			argv[i] = xstrdup(arg);
-		else
-			xasprintf(&argv[i], "%.*s%s%s", (int)(p - arg), arg,
-			    num, p + 6);
-	}
+	for (i = 0; i < se->se_argc; i++)
+		argv[i] = handoff_subst(se->se_argv[i], num);
 	return (argv);
 }
 

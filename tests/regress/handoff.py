@@ -106,6 +106,22 @@ def port_mode_servers_end_with_the_daemon():
 
 
 @test
+def port_mode_every_port_replaced():
+    """each %PORT% in an argument is replaced, not only the first"""
+    p = free_port()
+    out = os.path.join(tmpdir(), "args")
+    d = Daemon(entry(p, '/bin/sh sh -c "echo %%PORT%%,%%PORT%% > %s; exec '
+                     '%s fakeq /db -p %%PORT%%"' % (out, FAKEQ), "port"))
+    c = Client()
+    c.hopen(p)
+    check_eq(c.sync("1+1"), 2, "1+1 through the port relay")
+    c.close()
+    text = open(out).read()
+    check(re.match(r"^(\d+),\1\n$", text), "arguments seen: %r" % text)
+    d.stop()
+
+
+@test
 def port_mode_server_never_listens():
     """a port-mode server that exits without listening: the client is
     closed and it is logged"""
