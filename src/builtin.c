@@ -66,16 +66,42 @@ builtin_find(const char *name)
 	return (NULL);
 }
 
-/* Whether a UDP source port must never be answered (loop protection). */
+/* The port of an internet service's address; 0 for a unix one. */
+static int
+builtin_service_port(const struct service *se)
+{
+	const struct sockaddr_in	*sin = (const void *)&se->se_addr;
+	const struct sockaddr_in6	*sin6 = (const void *)&se->se_addr;
+
+	switch (se->se_addr.ss_family) {
+	case AF_INET:
+		return (ntohs(sin->sin_port));
+	case AF_INET6:
+		return (ntohs(sin6->sin6_port));
+	}
+	return (0);
+}
+
+/*
+ * Whether a UDP source port must never be answered (loop protection): the
+ * built-ins' standard ports, and the port of every UDP built-in configured
+ * here, so echo moved to 7007 cannot be bounced off another echo on 7007.
+ */
 int
 builtin_port_reserved(int port)
 {
 	const struct builtin	*bi;
+	const struct service	*se;
 
 	if (port == 0)
 		return (1);
 	for (bi = builtins; bi->bi_name != NULL; bi++) {
 		if (bi->bi_port == port)
+			return (1);
+	}
+	for (se = services; se != NULL; se = se->se_next) {
+		if (se->se_builtin != NULL && se->se_socktype == SOCK_DGRAM &&
+		    builtin_service_port(se) == port)
 			return (1);
 	}
 	return (0);

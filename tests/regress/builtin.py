@@ -375,6 +375,27 @@ def udp_from_builtin_port():
 
 
 @test
+def udp_from_configured_builtin_port():
+    """udp echo on a non-standard port: a datagram from that same port, or
+    from another UDP built-in's port, on another address is not answered
+    (two such echoes would bounce one datagram for ever)"""
+    daemon()
+    for name in ("echo", "chargen"):
+        try:
+            u = udp_socket("127.0.0.2", PORT[name])
+        except OSError as e:
+            skip("cannot bind 127.0.0.2:%d/udp: %s" % (PORT[name], e))
+        try:
+            u.sendto(b"loop?", ("127.0.0.1", PORT["echo"]))
+            check(udp_recv(u, 0.5) is None, "datagram from the %s port %d "
+                  "was answered" % (name, PORT[name]))
+        finally:
+            u.close()
+    check_eq(udp_query(PORT["echo"], b"normal"), b"normal",
+             "echo from an ordinary port")
+
+
+@test
 def builtin_connection_log():
     """-l: a built-in connection logs 'connection from ADDR:PORT, built-in'"""
     d = daemon()
