@@ -13,12 +13,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Append one network to a list. */
+/*
+ * Append one network to a list. An IPv4-mapped IPv6 network (::ffff:a.b.c.d,
+ * /96 or longer) is kept as the IPv4 one it is: a mapped peer of a tcp46
+ * service is matched as IPv4, so it would never match it otherwise.
+ */
 static void
 acl_add(struct acl_list *al, int family, const void *addr, int bits)
 {
-	struct acl	*ac;
+	static const unsigned char	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
+					     0, 0, 0xff, 0xff };
+	struct acl			*ac;
 
+	if (family == AF_INET6 && bits >= 96 && memcmp(addr, mapped,
+	    sizeof mapped) == 0) {
+		family = AF_INET;
+		addr = (const unsigned char *)addr + 12;
+		bits -= 96;
+	}
 	al->al_v = xreallocarray(al->al_v, al->al_n + 1, sizeof *al->al_v);
 	ac = &al->al_v[al->al_n++];
 	memset(ac, 0, sizeof *ac);

@@ -29,6 +29,23 @@ def scope_is_part_of_the_address():
 
 
 @test
+def mapped_access_entries_match_ipv4_peers():
+    """on tcp46, no_access = ::ffff:127.0.0.1 refuses the IPv4 client
+    127.0.0.1 (it reaches the service as a mapped address); 127.0.0.2 is
+    served (the mapped entry was kept as IPv6 and never matched)"""
+    p = free_port()
+    d = Daemon("*:%d stream tcp46 nowait root internal echo\n"
+               "\tno_access = ::ffff:127.0.0.1\n" % p)
+    expect_closed_without_data(p, "127.0.0.1")
+    d.wait_log(r"refused: access$")
+    s = connect_from(p, "127.0.0.2")
+    s.sendall(b"ok\n")
+    check_eq(recv_exact(s, 3), b"ok\n", "echo for 127.0.0.2")
+    s.close()
+    d.stop()
+
+
+@test
 def tcp_on_v6_literal_peer():
     """tcp on [::1]: child sees peer [::1]:PORT"""
     p = free_port()
