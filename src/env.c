@@ -20,9 +20,10 @@ extern char	**environ;
 /* The variables pinetd sets per connection; inherited copies are dropped. */
 static const char *env_names[] = {
 	"PROTO", "TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
-	"REMOTE_ADDR", "REMOTE_PORT", NULL
+	"REMOTE_ADDR", "REMOTE_PORT", "TCP6REMOTEIP", "TCP6REMOTEPORT",
+	"TCP6LOCALIP", "TCP6LOCALPORT", NULL
 };
-#define ENV_NPEER	7
+#define ENV_NPEER	11
 
 /*
  * What a service manager gave pinetd itself: a server handed NOTIFY_SOCKET
@@ -196,6 +197,27 @@ env_addr(const struct sockaddr *sa, char *host, size_t size, unsigned *port)
 }
 
 /*
+ * Add TCP<side>IP and TCP<side>PORT at env_out[n], and for an IPv6 address
+ * also the TCP6 names ucspi-tcp6 programs read; returns the new count.
+ */
+static size_t
+env_pair(size_t n, size_t *i, int v6, const char *side, const char *host,
+    unsigned port)
+{
+	int	k;
+
+	for (k = 0; k <= v6; k++) {
+		snprintf(env_buf[*i], sizeof env_buf[*i], "TCP%s%sIP=%s",
+		    k ? "6" : "", side, host);
+		env_out[n++] = env_buf[(*i)++];
+		snprintf(env_buf[*i], sizeof env_buf[*i], "TCP%s%sPORT=%u",
+		    k ? "6" : "", side, port);
+		env_out[n++] = env_buf[(*i)++];
+	}
+	return (n);
+}
+
+/*
  * The environment for one server: peer and local addresses when the socket
  * has them (a wait service's datagram socket has no peer). The result stays
  * valid until the next call; spawn_start copies it into the child.
@@ -207,6 +229,7 @@ env_connection(struct service *se, const struct sockaddr *peer,
 	char		 host[INET6_ADDRSTRLEN], **base;
 	unsigned	 port;
 	size_t		 n, i = 0;
+	int		 v6;
 
 	if (env_base == NULL)
 		env_init();
@@ -217,28 +240,28 @@ env_connection(struct service *se, const struct sockaddr *peer,
 		env_out = xreallocarray(env_out, env_outsize, sizeof *env_out);
 	}
 	memcpy(env_out, base, n * sizeof *env_out);
-	snprintf(env_buf[i], sizeof env_buf[i], "PROTO=%s",
-	    se->se_family == AF_UNIX ? "UNIX" :
-	    se->se_family == AF_INET6 ? (se->se_socktype == SOCK_DGRAM ?
-	    "UDP6" : "TCP6") : (se->se_socktype == SOCK_DGRAM ? "UDP" : "TCP"));
+	/*
+	 * PROTO names the family of the addresses given, as ucspi-tcp6 does,
+	 * so ${PROTO}REMOTEIP is set: an IPv4 client of a tcp46 service is
+	 * TCP, with its plain IPv4 address.
+	 */
+	v6 = se->se_family == AF_INET6;
+	if (peer != NULL && env_addr(peer, host, sizeof host, &port) == 0)
+		v6 = strchr(host, ':') != NULL;
+	snprintf(env_buf[i], sizeof env_buf[i], "PROTO=%s%s",
+	    se->se_family == AF_UNIX ? "UNIX" : se->se_socktype ==
+	    SOCK_DGRAM ? "UDP" : "TCP", se->se_family != AF_UNIX && v6 ?
+	    "6" : "");
 	env_out[n++] = env_buf[i++];
 	if (peer != NULL && env_addr(peer, host, sizeof host, &port) == 0) {
-		snprintf(env_buf[i], sizeof env_buf[i], "TCPREMOTEIP=%s", host);
-		env_out[n++] = env_buf[i++];
-		snprintf(env_buf[i], sizeof env_buf[i], "TCPREMOTEPORT=%u",
-		    port);
-		env_out[n++] = env_buf[i++];
+		n = env_pair(n, &i, v6, "REMOTE", host, port);
 		snprintf(env_buf[i], sizeof env_buf[i], "REMOTE_ADDR=%s", host);
 		env_out[n++] = env_buf[i++];
 		snprintf(env_buf[i], sizeof env_buf[i], "REMOTE_PORT=%u", port);
 		env_out[n++] = env_buf[i++];
 	}
-	if (local != NULL && env_addr(local, host, sizeof host, &port) == 0) {
-		snprintf(env_buf[i], sizeof env_buf[i], "TCPLOCALIP=%s", host);
-		env_out[n++] = env_buf[i++];
-		snprintf(env_buf[i], sizeof env_buf[i], "TCPLOCALPORT=%u", port);
-		env_out[n++] = env_buf[i++];
-	}
+	if (local != NULL && env_addr(local, host, sizeof host, &port) == 0)
+		n = env_pair(n, &i, v6, "LOCAL", host, port);
 	env_out[n] = NULL;
 	return (env_out);
 }

@@ -201,7 +201,8 @@ def nowait_peer_environment():
 @test
 def wildcard_local_environment():
     """a service on * learns its local address per connection; tcp46 gives
-    IPv4 clients plain IPv4 addresses"""
+    IPv4 clients plain IPv4 addresses and PROTO=TCP, IPv6 ones PROTO=TCP6
+    and the TCP6* names ucspi-tcp6 programs read (${PROTO}REMOTEIP)"""
     p, q = free_port(), free_port()
     conf = ("*:%d stream tcp nowait root %s\n" % (p, helper("env")))
     if have_ipv6():
@@ -213,9 +214,16 @@ def wildcard_local_environment():
     if have_ipv6():
         me, e = child_env(q)
         check_eq(e.get("REMOTE_ADDR"), "127.0.0.1", "tcp46 REMOTE_ADDR")
-        check_eq(e.get("PROTO"), "TCP6", "tcp46 PROTO")
+        check_eq(e.get("PROTO"), "TCP", "tcp46 PROTO for an IPv4 client")
+        check_eq(e.get("TCPREMOTEIP"), "127.0.0.1", "TCPREMOTEIP")
+        check("TCP6REMOTEIP" not in e, "TCP6REMOTEIP for an IPv4 client")
         me, e = child_env(q, host="::1", family=socket.AF_INET6)
         check_eq(e.get("REMOTE_ADDR"), "::1", "tcp46 REMOTE_ADDR over ::1")
+        check_eq(e.get("PROTO"), "TCP6", "tcp46 PROTO over ::1")
+        for name, want in (("REMOTEIP", "::1"), ("REMOTEPORT", str(me[1])),
+                           ("LOCALIP", "::1"), ("LOCALPORT", str(q))):
+            check_eq(e.get("TCP6" + name), want, "TCP6" + name)
+            check_eq(e.get("TCP" + name), want, "TCP" + name)
 
 
 @test
