@@ -157,6 +157,24 @@ handoff_free(struct handoff *ho, int fail)
 	free(ho);
 }
 
+/*
+ * Whether a connect to a loopback port reached itself: with nothing
+ * listening yet, the kernel may pick that very port as the source and join
+ * the socket to itself (a TCP self-connection), which is not the server.
+ */
+static int
+handoff_self(struct bufferevent *bev)
+{
+	struct sockaddr_in	me, peer;
+	socklen_t		mlen = sizeof me, plen = sizeof peer;
+	evutil_socket_t		fd = bufferevent_getfd(bev);
+
+	return (getsockname(fd, (struct sockaddr *)&me, &mlen) == 0 &&
+	    getpeername(fd, (struct sockaddr *)&peer, &plen) == 0 &&
+	    me.sin_port == peer.sin_port &&
+	    me.sin_addr.s_addr == peer.sin_addr.s_addr);
+}
+
 /* The server accepted, or refused this try. */
 static void
 handoff_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -164,7 +182,7 @@ handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct handoff	*ho = arg;
 	struct timeval	 tv = { 0, HANDOFF_RETRY * 1000 };
 
-	if (what & BEV_EVENT_CONNECTED) {
+	if ((what & BEV_EVENT_CONNECTED) && !handoff_self(bev)) {
 		relay_server(ho->ho_se, ho->ho_client, bev, bev, ho->ho_pid);
 		handoff_free(ho, 0);
 		return;
