@@ -297,7 +297,37 @@ svc_eventlog_add(const wchar_t *exe)
 	return (0);
 }
 
-/* Remove the event log source; it may never have been there. */
+/*
+ * Whether an event log source is pinetd's: its message file is a pinetd
+ * executable. A mistyped --uninstall name must not remove another
+ * program's source.
+ */
+static int
+svc_eventlog_ours(const wchar_t *path)
+{
+	wchar_t		 file[1024], *base;
+	DWORD		 size = sizeof file - sizeof file[0];
+	HKEY		 key;
+	LONG		 rc;
+	size_t		 len;
+
+	if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, path, 0, KEY_QUERY_VALUE,
+	    &key) != ERROR_SUCCESS)
+		return (0);
+	rc = RegQueryValueExW(key, L"EventMessageFile", NULL, NULL,
+	    (BYTE *)file, &size);
+	RegCloseKey(key);
+	if (rc != ERROR_SUCCESS)
+		return (0);
+	file[size / sizeof file[0]] = L'\0';
+	base = wcsrchr(file, L'\\');
+	base = base != NULL ? base + 1 : file;
+	len = wcslen(base);
+	return (_wcsnicmp(base, L"pinetd", 6) == 0 && len > 4 &&
+	    _wcsicmp(base + len - 4, L".exe") == 0);
+}
+
+/* Remove pinetd's event log source; it may never have been there. */
 static void
 svc_eventlog_remove(void)
 {
@@ -306,7 +336,8 @@ svc_eventlog_remove(void)
 	memset(&b, 0, sizeof b);
 	svc_buf_str(&b, SVC_EVENTLOG_KEY);
 	svc_buf_str(&b, svc_wname);
-	RegDeleteKeyW(HKEY_LOCAL_MACHINE, b.sb_p);
+	if (svc_eventlog_ours(b.sb_p))
+		RegDeleteKeyW(HKEY_LOCAL_MACHINE, b.sb_p);
 	free(b.sb_p);
 }
 

@@ -238,6 +238,24 @@ def uninstall_removes():
 
 
 @test
+def uninstall_keeps_other_event_sources():
+    """--uninstall of a name with no service leaves an event log source
+    that is not pinetd's (another program's message file) alone"""
+    name = "pinetdother%d" % os.getpid()
+    key = SERVICES_KEY + "\\EventLog\\Application\\" + name
+    rc, out = wine("reg", "add", key, "/v", "EventMessageFile", "/t",
+                   "REG_EXPAND_SZ", "/d", "C:\\windows\\other.dll", "/f")
+    check_eq(rc, 0, "reg add: %s" % out)
+    try:
+        rc, out = pinetd("--uninstall", "--name", name)
+        check_eq(rc, 1, "status of --uninstall of a missing service")
+        rc, out = wine("reg", "query", key)
+        check_eq(rc, 0, "the other program's event source: %s" % out)
+    finally:
+        wine("reg", "delete", key, "/f")
+
+
+@test
 def relative_conf_uninstall_running():
     """a relative config path is stored absolute; --uninstall stops it"""
     name = NAME + "b"
