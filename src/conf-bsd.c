@@ -228,6 +228,13 @@ conf_bsd_hostport(struct conf_bsd *cb, int line, const char *word,
 		*port = xstrdup(colon + 1);
 	} else
 		*port = xstrdup(word);
+	if (*host != NULL && strchr(*host, ',') != NULL) {
+		conf_error(cb->cb_file, line, "host lists are not supported, "
+		    "write one entry per address: '%s'", word);
+		free(*host);
+		free(*port);
+		return (-1);
+	}
 	if (**port == '\0' || (*host != NULL && **host == '\0')) {
 		conf_error(cb->cb_file, line, "bad service '%s'", word);
 		free(*host);
@@ -327,9 +334,16 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 		goto fail_se;
 
 	if (strcmp(w[5], "internal") == 0) {
+		/*
+		 * The built-in is the one named after "internal" or, as in
+		 * every inetd, the service's own name (without host or rp,);
+		 * "internal internal" is the old way of giving no name.
+		 */
 		name = strrchr(w[0], ':') != NULL ? strrchr(w[0], ':') + 1 :
 		    w[0];
-		if (nw > 6)
+		if (strncmp(name, "rp,", 3) == 0)
+			name += 3;
+		if (nw > 6 && strcmp(w[6], "internal") != 0)
 			name = w[6];
 		if ((se->se_builtin = builtin_find(name)) == NULL) {
 			conf_error(cb->cb_file, line, "unknown built-in "

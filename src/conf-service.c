@@ -294,12 +294,18 @@ conf_inet(const char *file, int line, struct service *se, const char *host,
 	struct addrinfo		 hints, *res;
 	struct in6_addr		 in6;
 	struct servent		*sv;
-	char			 pbuf[16];
+	char			 pbuf[16], bare[INET6_ADDRSTRLEN];
 	const char		*pname;
 	long			 num;
 	int			 error, v6host;
 
-	v6host = host != NULL && inet_pton(AF_INET6, host, &in6) == 1;
+	/* An IPv6 literal may carry a scope (fe80::1%eth0): not inet_pton's. */
+	v6host = 0;
+	if (host != NULL && strcspn(host, "%") < sizeof bare) {
+		memcpy(bare, host, strcspn(host, "%"));
+		bare[strcspn(host, "%")] = '\0';
+		v6host = inet_pton(AF_INET6, bare, &in6) == 1;
+	}
 	if (se->se_family == AF_UNSPEC)
 		se->se_family = v6host ? AF_INET6 : AF_INET;
 	if (se->se_family == AF_INET6 && !se->se_v6only && host != NULL &&
@@ -311,11 +317,13 @@ conf_inet(const char *file, int line, struct service *se, const char *host,
 
 	pname = se->se_socktype == SOCK_DGRAM ? "udp" : "tcp";
 	if ((num = conf_number(port, 0, 65535)) == -1) {
-		if (isdigit((unsigned char)*port)) {
+		/* A name may start with a digit (9pfs), so look it up first. */
+		if ((sv = getservbyname(port, pname)) == NULL &&
+		    isdigit((unsigned char)*port)) {
 			conf_error(file, line, "bad port '%s'", port);
 			return (-1);
 		}
-		if ((sv = getservbyname(port, pname)) == NULL) {
+		if (sv == NULL) {
 			conf_error(file, line, "unknown service '%s/%s'", port,
 			    pname);
 			return (-1);
@@ -434,7 +442,9 @@ conf_program(const char *file, int line, struct service *se,
  * Build the label and the reload key once the address is known. The key
  * holds an IPv6 scope too: fe80::1%eth0 and fe80::1%eth1 are two addresses.
  * A unix path is one socket whatever its type (binding the second would
- * unlink the first's file), so its key leaves the type out.
+ * unlink the first's file), so its key leaves the type out; v6only counts
+ * only for IPv6 (tcp and tcp4 on 127.0.0.1 are one socket), and SO_REUSEPORT
+ * not at all (7 and rp,7 cannot both bind).
  */
 static void
 conf_names(struct service *se)
@@ -453,9 +463,9 @@ conf_names(struct service *se)
 	    sizeof addr);
 	if (se->se_addr.ss_family == AF_INET6)
 		scope = sin6->sin6_scope_id;
-	snprintf(key, sizeof key, "%d/%d/%d/%d/%s/%lu", se->se_family,
-	    se->se_family == AF_UNIX ? 0 : se->se_socktype, se->se_v6only,
-	    se->se_reuseport, addr, scope);
+	snprintf(key, sizeof key, "%d/%d/%d/%s/%lu", se->se_family,
+	    se->se_family == AF_UNIX ? 0 : se->se_socktype,
+	    se->se_family == AF_INET6 ? se->se_v6only : 0, addr, scope);
 	se->se_key = xstrdup(key);
 }
 

@@ -53,6 +53,42 @@ def svc_attr(attr):
 
 
 @test
+def err_same_socket_other_spelling():
+    """tcp4 beside tcp on one IPv4 address, and rp,PORT beside PORT, are
+    one socket: refused at load as such (both loaded, then the second bind
+    failed at run time, half applying a reload)"""
+    check_bad(svc("stream tcp4 nowait %s internal echo" % ME),
+              message="uses the same socket")
+    check_bad("rp,%s" % svc("stream tcp nowait %s internal echo" % ME),
+              message="uses the same socket")
+
+
+@test
+def err_host_list():
+    """a comma-separated host list is refused with a clear error"""
+    check_bad("127.0.0.1,127.0.0.2:%d stream tcp nowait %s internal echo"
+              % (PORT + 1, ME), word="127.0.0.1,127.0.0.2",
+              message="host lists are not supported")
+
+
+@test
+def good_builtin_spellings():
+    """'internal internal' and an rp, prefix still choose the built-in by
+    the service name; an IPv6 literal with a scope works with tcp and
+    tcp46, not only tcp6"""
+    conf = write_conf(good_line()
+                      + "echo stream tcp nowait %s internal internal\n" % ME
+                      + "rp,127.0.0.1:daytime stream tcp nowait %s internal\n"
+                      % ME
+                      + "[fe80::1%%1]:%d stream tcp nowait %s internal echo\n"
+                      % (PORT + 2, ME)
+                      + "[fe80::1%%1]:%d stream tcp46 nowait %s internal "
+                      "echo\n" % (PORT + 3, ME))
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 0, "pinetd -n exit status (%r)" % err)
+
+
+@test
 def err_attribute_under_host_line():
     """an attribute line under a "host:" line is an error at its line, not
     a setting silently dropped (an only_from there would protect nothing)"""
