@@ -280,8 +280,7 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 	else if (se->se_tls != NULL) {
 		service_conn_begin(se, so);
 		tls_accept(se, fd, listen_tls_cb, so);
-	}
-	else
+	} else
 		relay_start(se, fd, so);
 }
 
