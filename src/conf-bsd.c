@@ -269,6 +269,22 @@ conf_bsd_defhost(struct conf_bsd *cb, const char *word)
 }
 
 /*
+ * The line a word of a joined entry came from: the entry's first line, or
+ * that of the continuation line it is on, so errors point at the word.
+ */
+static int
+conf_bsd_wline(const struct conf_bsd *cb, const char *text, const char *word,
+    int line)
+{
+	size_t	off = (size_t)(word - text);
+	int	i;
+
+	for (i = 0; i < cb->cb_ncont && cb->cb_contoff[i] <= off; i++)
+		line = cb->cb_contline[i];
+	return (line);
+}
+
+/*
  * Parse one entry (continuation lines already joined). Returns the service, or
  * NULL for a line that defines none (counting an error when it was bad).
  */
@@ -279,14 +295,17 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	struct service		*se;
 	char			**w, *host, *port, *unclosed;
 	const char		*name;
-	int			 nw, socktype, error;
+	int			 nw, socktype, error, wl[7], i;
 
 	nw = conf_bsd_split(text, &w, &unclosed);
 	if (nw == 0)
 		return (NULL);
+	for (i = 0; i < 7; i++)		/* the line of each field */
+		wl[i] = i < nw ? conf_bsd_wline(cb, text, w[i], line) :
+		    conf_bsd_wline(cb, text, w[nw - 1], line);
 	if (unclosed != NULL) {
-		conf_error(cb->cb_file, line, "unterminated quote in '%s'",
-		    unclosed);
+		conf_error(cb->cb_file, conf_bsd_wline(cb, text, unclosed,
+		    line), "unterminated quote in '%s'", unclosed);
 		goto fail;
 	}
 	if (nw == 1 && *w[0] != '\0' && w[0][strlen(w[0]) - 1] == ':') {
@@ -295,16 +314,16 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 		return (NULL);
 	}
 	if (nw < 6) {
-		conf_error(cb->cb_file, line, "missing fields after '%s' "
+		conf_error(cb->cb_file, wl[6], "missing fields after '%s' "
 		    "(want service, socket type, protocol, wait, user, "
 		    "program)", w[nw - 1]);
 		goto fail;
 	}
 
-	if ((socktype = conf_bsd_socktype(cb, line, w[1])) == -1)
+	if ((socktype = conf_bsd_socktype(cb, wl[1], w[1])) == -1)
 		goto fail;
 	if (strncmp(w[2], "rpc/", 4) == 0) {
-		conf_error(cb->cb_file, line, "protocol '%s': Sun-RPC "
+		conf_error(cb->cb_file, wl[2], "protocol '%s': Sun-RPC "
 		    "services are not supported in this build", w[2]);
 		goto fail;
 	}
@@ -313,11 +332,11 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 			break;
 	}
 	if (cp->cp_name == NULL) {
-		conf_error(cb->cb_file, line, "unknown protocol '%s'", w[2]);
+		conf_error(cb->cb_file, wl[2], "unknown protocol '%s'", w[2]);
 		goto fail;
 	}
 	if (cp->cp_socktype != 0 && cp->cp_socktype != socktype) {
-		conf_error(cb->cb_file, line, "socket type '%s' does not "
+		conf_error(cb->cb_file, wl[2], "socket type '%s' does not "
 		    "match protocol '%s'", w[1], w[2]);
 		goto fail;
 	}
@@ -329,8 +348,8 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	se->se_proto = intern(w[2]);
 	se->se_socktype = socktype;
 
-	if (conf_bsd_wait(cb, line, w[3], se) != 0 ||
-	    conf_bsd_user(cb, line, w[4], se) != 0)
+	if (conf_bsd_wait(cb, wl[3], w[3], se) != 0 ||
+	    conf_bsd_user(cb, wl[4], w[4], se) != 0)
 		goto fail_se;
 
 	if (strcmp(w[5], "internal") == 0) {
@@ -346,16 +365,16 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 		if (nw > 6 && strcmp(w[6], "internal") != 0)
 			name = w[6];
 		if ((se->se_builtin = builtin_find(name)) == NULL) {
-			conf_error(cb->cb_file, line, "unknown built-in "
-			    "service '%s'", name);
+			conf_error(cb->cb_file, name == w[6] ? wl[6] : wl[0],
+			    "unknown built-in service '%s'", name);
 			goto fail_se;
 		}
-	} else if (conf_program(cb->cb_file, line, se, w[5], w + 6,
+	} else if (conf_program(cb->cb_file, wl[5], se, w[5], w + 6,
 	    nw - 6) != 0)
 		goto fail_se;
 	if (se->se_builtin == NULL && socktype == SOCK_DGRAM &&
 	    !se->se_wait) {
-		conf_error(cb->cb_file, line, "'%s' with dgram and an external "
+		conf_error(cb->cb_file, wl[3], "'%s' with dgram and an external "
 		    "program would start one server per datagram; use 'wait'",
 		    w[3]);
 		goto fail_se;
@@ -364,23 +383,23 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	se->se_family = cp->cp_family;
 	se->se_v6only = cp->cp_v6only;
 	if (cp->cp_family == AF_UNIX) {
-		if (conf_unix(cb->cb_file, line, se, w[0]) != 0)
+		if (conf_unix(cb->cb_file, wl[0], se, w[0]) != 0)
 			goto fail_se;
 	} else {
 		if (socktype == SOCK_SEQPACKET) {
-			conf_error(cb->cb_file, line, "socket type '%s' needs "
+			conf_error(cb->cb_file, wl[1], "socket type '%s' needs "
 			    "protocol 'unix'", w[1]);
 			goto fail_se;
 		}
 		name = w[0];
 		if (strncmp(name, "rp,", 3) == 0) {	/* kdb+'s -p rp,PORT */
-			if (conf_reuseport(cb->cb_file, line, se) != 0)
+			if (conf_reuseport(cb->cb_file, wl[0], se) != 0)
 				goto fail_se;
 			name += 3;
 		}
-		if (conf_bsd_hostport(cb, line, name, &host, &port) != 0)
+		if (conf_bsd_hostport(cb, wl[0], name, &host, &port) != 0)
 			goto fail_se;
-		error = conf_inet(cb->cb_file, line, se, host, port);
+		error = conf_inet(cb->cb_file, wl[0], se, host, port);
 		free(host);
 		free(port);
 		if (error != 0)
@@ -404,7 +423,12 @@ void
 conf_bsd_free(struct conf_bsd *cb)
 {
 	free(cb->cb_defhost);
+	free(cb->cb_contoff);
+	free(cb->cb_contline);
 	cb->cb_defhost = NULL;
+	cb->cb_contoff = NULL;
+	cb->cb_contline = NULL;
+	cb->cb_ncont = 0;
 }
 
 /* Whether a line only continues the entry before it (starts with a blank). */
@@ -476,6 +500,18 @@ conf_bsd_entry(struct conf_bsd *cb, struct conf_out *co, int line,
 	conf_add(co, se);
 }
 
+/* Remember where a continuation line starts in the joined entry. */
+static void
+conf_bsd_cont(struct conf_bsd *cb, size_t off, int line)
+{
+	cb->cb_contoff = xreallocarray(cb->cb_contoff, cb->cb_ncont + 1,
+	    sizeof *cb->cb_contoff);
+	cb->cb_contline = xreallocarray(cb->cb_contline, cb->cb_ncont + 1,
+	    sizeof *cb->cb_contline);
+	cb->cb_contoff[cb->cb_ncont] = off;
+	cb->cb_contline[cb->cb_ncont++] = line;
+}
+
 /* Read a whole inetd.conf file: entries, continuation and attribute lines. */
 void
 conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
@@ -490,6 +526,8 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 	cb.cb_file = path;
 	while (getline(&buf, &bufsize, f) != -1) {
 		line++;
+		/* The line end is no part of a word, even a quoted one. */
+		buf[strcspn(buf, "\r\n")] = '\0';
 		if (entry != NULL && conf_bsd_is_continuation(buf) &&
 		    conf_bsd_is_attr(buf)) {
 			xa = xattr_parse(path, line, buf, XA_BSD, &ignored);
@@ -506,6 +544,7 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 			len = strlen(buf);
 			entry = xreallocarray(entry, elen + len + 2, 1);
 			entry[elen++] = ' ';
+			conf_bsd_cont(&cb, elen, line);
 			memcpy(entry + elen, buf, len + 1);
 			elen += len;
 			continue;
@@ -524,6 +563,7 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 		entry = xstrdup(buf);
 		elen = strlen(entry);
 		eline = line;
+		cb.cb_ncont = 0;
 	}
 	if (ferror(f)) {
 		log_warn("%s", path);

@@ -343,6 +343,9 @@ int		 conf_child_setup(const struct service *);
 struct conf_bsd {
 	const char	*cb_file;
 	char		*cb_defhost;	/* from a "host:" line */
+	size_t		*cb_contoff;	/* where each continuation line of */
+	int		*cb_contline;	/* the entry starts, and its number */
+	int		 cb_ncont;
 };
 struct service	*conf_bsd_line(struct conf_bsd *, int, char *, int *);
 void		 conf_bsd_load(const char *, FILE *, struct conf_out *);

@@ -64,6 +64,17 @@ def err_same_socket_other_spelling():
 
 
 @test
+def err_names_continuation_line():
+    """an error about a word on a continuation line names that line, not
+    the entry's first"""
+    check_bad("x%d stream tcp nowait\n  nosuchuser9 /bin/cat cat" % PORT,
+              word="nosuchuser9", message="unknown user", lineno=4)
+    check_bad("127.0.0.1:%d stream tcp nowait %s\n\t/bin/cat \"cat"
+              % (PORT + 1, ME), word="cat", message="unterminated quote",
+              lineno=4)
+
+
+@test
 def err_host_list():
     """a comma-separated host list is refused with a clear error"""
     check_bad("127.0.0.1,127.0.0.2:%d stream tcp nowait %s internal echo"
