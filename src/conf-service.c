@@ -408,6 +408,37 @@ conf_basename(const char *path)
 }
 
 /*
+ * Whether a string is well-formed UTF-8. Where programs are started with
+ * UTF-16 command lines (Windows), a file in another code page would
+ * otherwise reach CreateProcessW as a garbled path, failing per connection
+ * instead of at load.
+ */
+static int
+conf_utf8(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 n;
+
+	while (*p != '\0') {
+		if (*p < 0x80)
+			n = 0;
+		else if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			n = 2;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			n = 3;
+		else
+			return (0);
+		for (p++; n > 0; n--, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return (0);
+		}
+	}
+	return (1);
+}
+
+/*
  * The server program and its argv (args[0] is argv[0]; with no arguments
  * argv[0] is the program's base name).
  */
@@ -422,6 +453,13 @@ conf_program(const char *file, int line, struct service *se,
 		conf_error(file, line, "server program '%s' is not an absolute "
 		    "path", server);
 		return (-1);
+	}
+	for (i = -1; PLATFORM_UTF8_ARGS && i < nargs; i++) {
+		if (!conf_utf8(i == -1 ? server : args[i])) {
+			conf_error(file, line, "'%s' is not UTF-8 text (save the "
+			    "file as UTF-8)", i == -1 ? server : args[i]);
+			return (-1);
+		}
 	}
 	se->se_server = intern(server);
 	if (nargs > 0) {

@@ -38,7 +38,9 @@
 #define PLATFORM_X_OK		0	/* access(): no execute bit to test */
 #define PLATFORM_PRINTF		gnu_printf	/* C99 printf, not msvcrt's */
 #define PLATFORM_PAIR_FAMILY	AF_INET	/* socket pairs: loopback TCP */
+#define PLATFORM_UTF8_ARGS	1	/* CreateProcessW: UTF-8 → UTF-16 */
 #else
+#define PLATFORM_UTF8_ARGS	0	/* execve takes bytes as they are */
 #define PLATFORM_X_OK		X_OK
 #define PLATFORM_PRINTF		printf
 #define PLATFORM_DRIVE_PATHS	0

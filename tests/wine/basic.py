@@ -148,6 +148,22 @@ def exec_failure_says_why():
 
 
 @test
+def non_utf8_program_is_a_load_error():
+    """a program path in another code page (Latin-1 'caf\\xe9') is a
+    FILE:LINE error at load, not a garbled path failing per connection"""
+    path = os.path.join(tmpdir(), "latin1.conf")
+    with open(path, "wb") as f:
+        f.write(b"127.0.0.1:%d stream tcp nowait root C:\\caf\xe9.exe "
+                b"cafe\r\n" % free_port())
+    r = subprocess.run(launcher() + [lib.PINETD, "-n", winpath(path)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
+    out = r.stdout.decode(errors="replace")
+    check(r.returncode == 1 and ":1: " in out and "is not UTF-8" in out,
+          "status %d, %r" % (r.returncode, out))
+
+
+@test
 def user_field_warning():
     """a user other than root is ignored with one warning per service"""
     port = free_port()
