@@ -43,7 +43,8 @@ struct relay {
 	struct link		 rl_link;	/* every open relay */
 	struct relay_side	 rl_side[2];
 	int			 rl_counted;	/* counts toward instances */
-	pid_t			 rl_kill;	/* server to end with the relay */
+	pid_t			 rl_kill;	/* server to end with the relay;
+						   -1 once it has exited */
 	struct service		*rl_se;
 	struct source		*rl_so;
 };
@@ -108,15 +109,22 @@ relay_connector(int family)
 }
 
 /*
- * A server was reaped: drop a pending kill of it. Its pid is free again, and
- * Windows soon gives it to a new server, which the timer must not end.
+ * A server was reaped: drop a pending kill of it, and forget it in a relay
+ * still draining its output. Its pid is free again, and Windows soon gives
+ * it to a new server, which must not be ended in its place.
  */
 void
 relay_forget(pid_t pid)
 {
 	struct link		*l, *next;
 	struct relay_kill	*rk;
+	struct relay		*rl;
 
+	for (l = relays; l != NULL; l = l->l_next) {
+		rl = (struct relay *)l;
+		if (rl->rl_kill == pid)
+			rl->rl_kill = -1;
+	}
 	for (l = relay_kills; l != NULL; l = next) {
 		next = l->l_next;
 		rk = (struct relay_kill *)l;

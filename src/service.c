@@ -314,6 +314,8 @@ service_same(const struct service *a, const struct service *b)
 	int	i;
 
 	if (a->se_wait != b->se_wait || a->se_max != b->se_max ||
+	    a->se_socktype != b->se_socktype ||
+	    a->se_reuseport != b->se_reuseport ||
 	    a->se_instances != b->se_instances ||
 	    a->se_per_source != b->se_per_source ||
 	    a->se_cpm_per_ip != b->se_cpm_per_ip ||

@@ -140,6 +140,25 @@ def unix_one_path_one_socket():
 
 
 @test
+def unix_type_only_change_reloads():
+    """a reload that changes only a unix path's socket type (stream to
+    seqpacket, all else equal) is a change: the socket is reopened"""
+    d = tmpdir()
+    path = os.path.join(d, "s.sock")
+    dm = Daemon("%s stream unix nowait root internal echo\n" % path,
+                directory=d)
+    unix_echo(path, b"st\n")
+    write_file(dm.conf, "%s seqpacket unix nowait root internal echo\n"
+               % path)
+    check_eq(dm.hup().group(0),
+             "reload: 1 services (0 added, 1 changed, 0 removed)",
+             "reload line")
+    s = connect_unix(path, stype=socket.SOCK_SEQPACKET)
+    s.close()
+    dm.stop()
+
+
+@test
 def unix_abstract():
     """unix abstract @name (Linux): connect by abstract name"""
     if not IS_LINUX:

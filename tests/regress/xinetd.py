@@ -671,6 +671,27 @@ def duration_turned_on_by_reload():
 
 
 @test
+def reuseport_flag_reloads():
+    """flags += REUSEPORT added by a reload is a change, and the socket is
+    reopened with SO_REUSEPORT: a second socket can then bind the port"""
+    p = free_port()
+    d = Daemon(service_block("rpf", p, "env"))
+    write_file(d.conf, service_block("rpf", p, "env", "\tflags = REUSEPORT\n"))
+    check_eq(d.hup().group(0),
+             "reload: 1 services (0 added, 1 changed, 0 removed)",
+             "reload line")
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError as e:
+        raise Failure("cannot share the port after the reload: %s" % e)
+    finally:
+        s.close()
+    d.stop()
+
+
+@test
 def rename_on_same_port():
     """an xinetd service renamed on the same port is a changed service: the
     reload says so and the new name is what the log shows"""
