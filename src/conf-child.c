@@ -488,13 +488,10 @@ conf_child_affinity(const struct service *se)
 #endif
 }
 
-/* In the child, before exec: umask, nice, rlimits, CPU affinity. */
+/* In the child, before exec, as root: umask, nice, CPU affinity. */
 int
 conf_child_setup(const struct service *se)
 {
-	struct rlimit	rl;
-	int		i;
-
 	if (se->se_ncpus > 0 && conf_child_affinity(se) == -1) {
 		log_warn("%s: cpu_affinity", se->se_label);
 		return (-1);
@@ -508,6 +505,21 @@ conf_child_setup(const struct service *se)
 			return (-1);
 		}
 	}
+	return (0);
+}
+
+/*
+ * In the child, the last thing before the user switch and exec, still as
+ * root (a raised hard limit needs it): the rlimits, after the console file
+ * and the group database were read, which a low rlimit_files or rlimit_as
+ * would otherwise stop.
+ */
+int
+conf_child_limits(const struct service *se)
+{
+	struct rlimit	rl;
+	int		i;
+
 	for (i = 0; se->se_rlimits != NULL && i < PINETD_NRLIMITS; i++) {
 		if (!se->se_rlimits[i].rl_set)
 			continue;

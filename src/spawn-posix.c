@@ -86,9 +86,12 @@ spawn_child_signals(void)
 	sigprocmask(SIG_SETMASK, &set, NULL);
 }
 
-/* Become the service's user and group; only called when running as root. */
+/*
+ * Take the service's group and supplementary groups; only called when
+ * running as root. The user follows in spawn_child_setuid, last.
+ */
 static int
-spawn_child_user(struct service *se)
+spawn_child_groups(struct service *se)
 {
 	if (setgid(se->se_gid) == -1) {
 		log_warn("%s: setgid %ld", se->se_label, (long)se->se_gid);
@@ -117,10 +120,6 @@ spawn_child_user(struct service *se)
 			return (-1);
 		}
 #endif
-	}
-	if (setuid(se->se_uid) == -1) {
-		log_warn("%s: setuid %ld", se->se_label, (long)se->se_uid);
-		return (-1);
 	}
 	return (0);
 }
@@ -155,29 +154,45 @@ spawn_child_stdio(struct service *se, const int *fds, int *console)
 }
 
 /*
- * In the child: nice, rlimits, affinity and umask while still root (a
- * negative nice or a raised hard limit needs it), then the service's user,
- * then the connection becomes fds 0, 1 and 2 (everything else of the daemon
- * is close-on-exec), so a console file is opened as that user, with its
- * umask, never as root; then the server is executed.
+ * In the child, as root: affinity, umask and nice (a negative nice needs
+ * root); the service's groups; then, with only the effective uid switched,
+ * the connection becomes fds 0, 1 and 2 (everything else of the daemon is
+ * close-on-exec), so a console file is opened as the user, with its umask,
+ * never as root; back to root for the rlimits (a raised hard limit needs
+ * it; set after the console is open, which a low rlimit_files would stop);
+ * then the user for good, and the server is executed.
  */
 static void
 spawn_child(struct service *se, const int *fds, char **argv, char **envp)
 {
-	int	console;
+	int	console, user;
 
+	user = se->se_setuser || (se->se_nogroups && geteuid() == 0);
 	spawn_child_signals();
 	setsid();
 	if (se->se_childsetup && conf_child_setup(se) != 0)
 		_exit(126);
-	if ((se->se_setuser || (se->se_nogroups && geteuid() == 0)) &&
-	    spawn_child_user(se) != 0)
+	if (user && spawn_child_groups(se) != 0)
 		_exit(126);
+	if (user && seteuid(se->se_uid) == -1) {
+		log_warn("%s: seteuid %ld", se->se_label, (long)se->se_uid);
+		_exit(126);
+	}
 	if (spawn_child_stdio(se, fds, &console) == -1) {
 		if (console)
 			log_warn("%s: console %s", se->se_label, se->se_console);
 		else
 			log_warn("%s: dup2", se->se_label);
+		_exit(126);
+	}
+	if (user && seteuid(0) == -1) {
+		log_warn("%s: seteuid 0", se->se_label);
+		_exit(126);
+	}
+	if (se->se_childsetup && conf_child_limits(se) != 0)
+		_exit(126);
+	if (user && setuid(se->se_uid) == -1) {
+		log_warn("%s: setuid %ld", se->se_label, (long)se->se_uid);
 		_exit(126);
 	}
 	execve(se->se_server, argv, envp);

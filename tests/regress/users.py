@@ -149,6 +149,32 @@ def console_opened_as_the_user():
 
 
 @test
+def low_rlimit_files_with_console():
+    """rlimit_files = 8 with a console file on a daemon holding more
+    descriptors than that: the limit is set after the console is open (it
+    was set first, and every connection exited 126: Too many open files)"""
+    if not IS_ROOT:
+        skip("switching users needs root (running as uid %d)" % os.getuid())
+    nobody()
+    top = tmpdir()
+    os.chmod(top, 0o777)
+    out = os.path.join(top, "limits.log")
+    p = free_port()
+    conf = xblock("lf", p, "nobody", "limits", "\tconsole = %s\n"
+                  "\trlimit_files = 8\n" % out)
+    conf += "".join(xblock("pad%d" % i, free_port(), "nobody", "env", "")
+                    for i in range(10))
+    d = Daemon(conf)
+    check(len(os.listdir("/proc/%d/fd" % d.pid)) > 8 if HAVE_PROC else True,
+          "the daemon holds more than 8 descriptors")
+    recv_all(connect(p))
+    text = wait_until(lambda: os.path.exists(out) and open(out).read(),
+                      what="the server's output in %s" % out)
+    check(re.search(r"nofile=8 ", text), "limits seen: %r" % text)
+    d.stop()
+
+
+@test
 def user_root_stays_root():
     """user root: child keeps uid 0"""
     if not IS_ROOT:
