@@ -283,6 +283,23 @@ conf_same_user(const struct service *se)
 #endif /* HAVE_GETPWNAM */
 
 /*
+ * Whether a host is an IPv6 literal, with or without a scope (fe80::1%eth0,
+ * which inet_pton does not take; getaddrinfo resolves it later).
+ */
+int
+conf_v6_literal(const char *host, struct in6_addr *in6)
+{
+	char	bare[INET6_ADDRSTRLEN];
+	size_t	len = strcspn(host, "%");
+
+	if (len >= sizeof bare)
+		return (0);
+	memcpy(bare, host, len);
+	bare[len] = '\0';
+	return (inet_pton(AF_INET6, bare, in6) == 1);
+}
+
+/*
  * Fill in the address of an internet service from a host (NULL for any) and
  * a port name or number; DNS happens here, at load. se_family may be
  * AF_UNSPEC: then an IPv6 literal host means IPv6, anything else IPv4.
@@ -294,18 +311,12 @@ conf_inet(const char *file, int line, struct service *se, const char *host,
 	struct addrinfo		 hints, *res;
 	struct in6_addr		 in6;
 	struct servent		*sv;
-	char			 pbuf[16], bare[INET6_ADDRSTRLEN];
+	char			 pbuf[16];
 	const char		*pname;
 	long			 num;
 	int			 error, v6host;
 
-	/* An IPv6 literal may carry a scope (fe80::1%eth0): not inet_pton's. */
-	v6host = 0;
-	if (host != NULL && strcspn(host, "%") < sizeof bare) {
-		memcpy(bare, host, strcspn(host, "%"));
-		bare[strcspn(host, "%")] = '\0';
-		v6host = inet_pton(AF_INET6, bare, &in6) == 1;
-	}
+	v6host = host != NULL && conf_v6_literal(host, &in6);
 	if (se->se_family == AF_UNSPEC)
 		se->se_family = v6host ? AF_INET6 : AF_INET;
 	if (se->se_family == AF_INET6 && !se->se_v6only && host != NULL &&

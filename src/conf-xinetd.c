@@ -606,11 +606,11 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		return (-1);
 	}
 	if (family == AF_UNSPEC && bind != NULL &&
-	    inet_pton(AF_INET6, bind, &in6) == 1)
+	    conf_v6_literal(bind, &in6))
 		family = AF_INET6;
 	se->se_family = family == AF_UNSPEC ? AF_INET : family;
 	se->se_v6only = se->se_family == AF_INET6 && bind != NULL &&
-	    inet_pton(AF_INET6, bind, &in6) == 1 &&
+	    conf_v6_literal(bind, &in6) &&
 	    !IN6_IS_ADDR_UNSPECIFIED(&in6);
 	/* The port alone first, so that its error names its own line. */
 	if (port != NULL && conf_inet(file, lport, se, NULL, port) != 0)

@@ -26,6 +26,12 @@ def scope_is_part_of_the_address():
     rc, out, err = run_pinetd(["-n", conf])
     check_eq(rc, 0, "pinetd -n exit status (%r)" % err)
     check("same socket" not in err, err)
+    # The xinetd dialect's bind takes a scope too.
+    conf = write_conf("service echo\n{\n\ttype = INTERNAL UNLISTED\n"
+                      "\tsocket_type = stream\n\twait = no\n"
+                      "\tport = 7000\n\tbind = fe80::1%1\n}\n")
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 0, "pinetd -n exit status, xinetd bind (%r)" % err)
 
 
 @test
