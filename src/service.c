@@ -453,10 +453,11 @@ service_may_start(struct service *se)
 			se->se_cps_count = 0;
 		}
 		if (++se->se_cps_count > se->se_cps) {
+			/* Closed first: the line says clients are refused. */
+			service_pause(se, se->se_cps_pause);
 			log_warnx("%s: more than %d connections per second; "
 			    "paused for %d s", se->se_label, se->se_cps,
 			    se->se_cps_pause);
-			service_pause(se, se->se_cps_pause);
 			return (0);
 		}
 	}
@@ -468,9 +469,9 @@ service_may_start(struct service *se)
 	}
 	if (++se->se_count <= se->se_max)
 		return (1);
+	service_pause(se, opts.pause);
 	log_warnx("%s: too many starts (%d in %d s); paused for %d s",
 	    se->se_label, se->se_count, PINETD_RATE_WINDOW, opts.pause);
-	service_pause(se, opts.pause);
 	return (0);
 }
 

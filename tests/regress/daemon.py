@@ -61,12 +61,12 @@ def sigint_exits_cleanly():
     expect_refused(p)
 
 
-def echo_once_bound(d, busy):
-    """Wait until the echo service on a port that was taken listens, and
-    check that it echoes."""
-    p = d.pos()
+def echo_once_bound(d, busy, mark):
+    """Wait until the echo service on a port that was taken listens (its
+    line logged after mark, a log position taken before the port was
+    freed, as the retry may bind at once), and check that it echoes."""
     d.wait_log(r"^127\.0\.0\.1:%d/tcp: listening on 127\.0\.0\.1:%d$"
-               % (busy, busy), timeout=5, pos=p)
+               % (busy, busy), timeout=5, pos=mark)
     check_echo(busy, b"now bound\n", "echo on the freed port")
 
 
@@ -91,9 +91,10 @@ def bind_failure_retried():
         p = d.pos()
         d.wait_log(r"^127\.0\.0\.1:%d/tcp: bind .*retrying in 1 s$" % busy,
                    timeout=5, pos=p)
+        mark = d.pos()
     finally:
         blocker.close()
-    echo_once_bound(d, busy)
+    echo_once_bound(d, busy, mark)
     d.stop()
 
 
@@ -121,9 +122,10 @@ def many_services_opened_in_parallel():
             s.close()
         check(not d.find_log(r"bind 127\.0\.0\.1:(?!%d:)" % busy, pos=0),
               "a bind failure for a port that was free")
+        mark = d.pos()
     finally:
         blocker.close()
-    echo_once_bound(d, busy)
+    echo_once_bound(d, busy, mark)
     d.stop()
 
 

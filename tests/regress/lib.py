@@ -233,8 +233,10 @@ def pid_alive(pid):
     return st is not None and st != "Z"
 
 
-def wait_until(pred, timeout=TIMEOUT, what="condition", interval=0.02):
-    """Poll pred() until it returns a true value (returned) or timeout."""
+def wait_until(pred, timeout=None, what="condition", interval=0.02):
+    """Poll pred() until it returns a true value (returned) or timeout.
+    Timeouts default to TIMEOUT as it is when called (winlib raises it)."""
+    timeout = TIMEOUT if timeout is None else timeout
     deadline = time.monotonic() + timeout
     while True:
         v = pred()
@@ -245,7 +247,7 @@ def wait_until(pred, timeout=TIMEOUT, what="condition", interval=0.02):
         time.sleep(interval)
 
 
-def wait_pid_gone(pid, timeout=TIMEOUT):
+def wait_pid_gone(pid, timeout=None):
     """Wait until pid is gone (or a zombie)."""
     wait_until(lambda: not pid_alive(pid), timeout, "pid %d to exit" % pid)
 
@@ -362,9 +364,10 @@ class Daemon:
             pos = self._mark
         return list(re.compile(regex, re.M).finditer(self.log(), pos))
 
-    def wait_log(self, regex, timeout=TIMEOUT, pos=None):
+    def wait_log(self, regex, timeout=None, pos=None):
         """Wait for a new match of regex (multi-line mode) after pos and
         return it; fails if the daemon exits or the timeout passes."""
+        timeout = TIMEOUT if timeout is None else timeout
         if pos is None:
             pos = self._mark
         rx = re.compile(regex, re.M)
@@ -389,7 +392,7 @@ class Daemon:
         """Send signal sig to the daemon."""
         os.kill(self.pid, sig)
 
-    def hup(self, timeout=TIMEOUT):
+    def hup(self, timeout=None):
         """Send SIGHUP and wait for the next ``reload:`` line (returned)."""
         p = self.pos()
         self.send(signal.SIGHUP)
@@ -397,7 +400,8 @@ class Daemon:
         self._mark = m.end()
         return m
 
-    def wait_exit(self, timeout=TIMEOUT):
+    def wait_exit(self, timeout=None):
+        timeout = TIMEOUT if timeout is None else timeout
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -437,8 +441,9 @@ def _kill_all_daemons():
 atexit.register(_kill_all_daemons)
 
 
-def run_pinetd(args, timeout=TIMEOUT, env=None):
+def run_pinetd(args, timeout=None, env=None):
     """Run pinetd with args to completion; return (status, stdout, stderr)."""
+    timeout = TIMEOUT if timeout is None else timeout
     try:
         p = subprocess.run([PINETD] + list(args), stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -604,8 +609,9 @@ def expect_refused(port, host="127.0.0.1"):
                   % (host, port))
 
 
-def wait_connectable(port, host="127.0.0.1", timeout=TIMEOUT):
+def wait_connectable(port, host="127.0.0.1", timeout=None):
     """Wait until a TCP connection to port succeeds; return the socket."""
+    timeout = TIMEOUT if timeout is None else timeout
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -438,6 +438,7 @@ def process_attributes():
     s.close()
     m = re.match(r"^umask=027 nice=(\d+) nofile=64 cpu=100\n$", out)
     check(m, "child attributes %r" % out)
+    check_eq(m.group(1), "5", "nice")
     if os.geteuid() != 0:
         d.stop()
         skip("groups needs root")

@@ -80,8 +80,8 @@ check_closefrom(void)
 	high = fcntl(0, F_DUPFD, low + 40);
 	closefrom(low);
 	tap_ok(fcntl(keep, F_GETFD) != -1, "closefrom keeps lower fds");
-	tap_ok(fcntl(low, F_GETFD) == -1 && fcntl(high, F_GETFD) == -1,
-	    "closefrom closes lowfd and above");
+	tap_ok(low != -1 && high != -1 && fcntl(low, F_GETFD) == -1 &&
+	    fcntl(high, F_GETFD) == -1, "closefrom closes lowfd and above");
 	close(keep);
 }
 
@@ -110,8 +110,10 @@ check_accept4(void)
 	}
 	a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	tap_ok(a != -1, "accept4 accepts");
-	tap_ok((fcntl(a, F_GETFD) & FD_CLOEXEC) != 0, "accept4 close-on-exec");
-	tap_ok((fcntl(a, F_GETFL) & O_NONBLOCK) == 0, "accept4 blocking");
+	tap_ok(a != -1 && (fcntl(a, F_GETFD) & FD_CLOEXEC) != 0,
+	    "accept4 close-on-exec");
+	tap_ok(a != -1 && (fcntl(a, F_GETFL) & O_NONBLOCK) == 0,
+	    "accept4 blocking");
 	close(a);
 	close(c);
 	close(l);
