@@ -14,6 +14,7 @@ counts the results.
 
 import atexit
 import os
+import random
 import re
 import shutil
 import signal
@@ -160,18 +161,41 @@ def _release_ports():
 atexit.register(_release_ports)
 
 
+def _below_ephemeral():
+    """A range of ports below the kernel's ephemeral ones (Linux), or None.
+    A port from the ephemeral range can be taken as the source port of any
+    client connection (of any test running in parallel) before the daemon
+    binds it; below the range nothing takes it but a bind."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    if low - 1 < 12000:
+        return None
+    return (max(10000, low - 20000), low - 1)
+
+
+_port_rng = random.Random(os.getpid())
+
+
 def free_port():
     """Return a port that is currently free for TCP and UDP on IPv4 (and
     IPv6 if available), never the same one twice in this process, nor one
-    that another running test process was given."""
+    that another running test process was given; below the ephemeral range
+    where the system has one."""
     v6 = have_ipv6()
+    span = _below_ephemeral()
     for _ in range(200):
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        finally:
-            s.close()
+        if span is not None:
+            port = _port_rng.randint(*span)
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
+            finally:
+                s.close()
         if port in _ports_given or port < 1024:
             continue
         ok = (_try_bind(socket.AF_INET, socket.SOCK_STREAM, ("0.0.0.0", port))
