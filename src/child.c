@@ -21,6 +21,7 @@ struct child {
 	struct timeval	 ch_start;	/* for log_on_success DURATION */
 	int		 ch_holds;	/* a wait service's: has its socket */
 	unsigned int	 ch_sockgen;	/* which one (se_sockgen then) */
+	int		 ch_relayed;	/* a hand-off server a relay feeds */
 	struct child	*ch_next;
 };
 
@@ -51,6 +52,7 @@ child_add(pid_t pid, struct service *se, struct source *so, int holds)
 	ch->ch_source = so;
 	ch->ch_holds = holds;
 	ch->ch_sockgen = se->se_sockgen;
+	ch->ch_relayed = se->se_handoff != HANDOFF_SOCKET;
 	gettimeofday(&ch->ch_start, NULL);
 	limit_started(so);
 	ch->ch_next = *bucket;
@@ -83,7 +85,8 @@ child_exited(pid_t pid, int status)
 	if (ch == NULL)
 		return;
 	*pp = ch->ch_next;
-	relay_forget(pid);
+	if (ch->ch_relayed)		/* only those have relays to tell */
+		relay_forget(pid);
 	se = ch->ch_service;
 	limit_exited(ch->ch_source);
 	start = ch->ch_start;

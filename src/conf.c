@@ -243,6 +243,7 @@ conf_reload(const char *path)
 		added++;
 		service_start(se);
 	}
+	builtin_ports_update();
 	log_info("reload: %d services (%d added, %d changed, %d removed)",
 	    service_count(), added, changed, removed);
 	return (0);

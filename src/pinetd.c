@@ -217,6 +217,7 @@ start_services(void)
 	if (nerr == -1)
 		fatalx("cannot read %s", opts.conffile);
 	n = service_count();
+	builtin_ports_update();
 	service_fd_limit(n);
 	listen_open_many(services, n);
 	for (se = services; se != NULL; se = se->se_next)

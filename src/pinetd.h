@@ -451,6 +451,7 @@ int		 acl_allowed(const struct service *, const struct sockaddr *);
 
 /* builtin.c */
 const struct builtin	*builtin_find(const char *);
+void		 builtin_ports_update(void);
 int			 builtin_port_reserved(int);
 void			 builtin_shutdown(void);
 

@@ -396,6 +396,28 @@ def udp_from_configured_builtin_port():
 
 
 @test
+def udp_guard_follows_reload():
+    """a UDP built-in added by a reload joins the loop guard: a datagram
+    from its port (on another address) to echo is not answered"""
+    p, q = free_port(), free_port()
+    line = "127.0.0.1:%d dgram udp wait root internal %s\n"
+    d = Daemon(line % (p, "echo"))
+    write_file(d.conf, line % (p, "echo") + line % (q, "chargen"))
+    check(re.search(r"1 added", d.hup().group(0)), "reload line")
+    try:
+        u = udp_socket("127.0.0.2", q)
+    except OSError as e:
+        skip("cannot bind 127.0.0.2:%d/udp: %s" % (q, e))
+    try:
+        u.sendto(b"loop?", ("127.0.0.1", p))
+        check(udp_recv(u, 0.5) is None, "answered the new built-in's port")
+    finally:
+        u.close()
+    check_eq(udp_query(p, b"normal"), b"normal", "echo from an ordinary port")
+    d.stop()
+
+
+@test
 def builtin_connection_log():
     """-l: a built-in connection logs 'connection from ADDR:PORT, built-in'"""
     d = daemon()
