@@ -142,7 +142,7 @@ conf_load(const char *path, int *nerr)
 }
 
 /* Free a list of services that never ran. */
-static void
+void
 conf_free_list(struct service *list)
 {
 	struct service	*se, *next;

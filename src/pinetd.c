@@ -132,15 +132,10 @@ long_options(int argc, char **argv)
 static int
 check_config(void)
 {
-	struct service	*list, *se, *next;
-	int		 nerr;
+	int	nerr;
 
 	log_to_stderr();
-	list = conf_load(opts.conffile, &nerr);
-	for (se = list; se != NULL; se = next) {
-		next = se->se_next;
-		service_free(se);
-	}
+	conf_free_list(conf_load(opts.conffile, &nerr));
 	return (nerr == 0 ? 0 : 1);
 }
 

@@ -274,6 +274,7 @@ struct conf_out {
 	struct service	**co_table;
 	int		  co_nerr;
 };
+void		 conf_free_list(struct service *);
 struct service	*conf_load(const char *, int *);
 void		 conf_add(struct conf_out *, struct service *);
 void		 conf_error(const char *, int, const char *, ...)

@@ -257,18 +257,6 @@ load(const char *text, int *nerr)
 	return (list);
 }
 
-/* Free a loaded list. */
-static void
-drop(struct service *se)
-{
-	struct service	*next;
-
-	for (; se != NULL; se = next) {
-		next = se->se_next;
-		service_free(se);
-	}
-}
-
 #define ENTRY	"127.0.0.1:5020 stream tcp nowait root internal echo\n"
 
 /*
@@ -300,7 +288,7 @@ test_attrs(void)
 		    (int)strlen(bads[i] + 1) - 1, bads[i] + 1);
 		se = load(text, &nerr);
 		tap_ok(se == NULL && nerr == 1, name);
-		drop(se);
+		conf_free_list(se);
 	}
 
 	se = load(ENTRY "\trlimit_as = 8796093022207M\n", &nerr);
@@ -308,16 +296,16 @@ test_attrs(void)
 	    se->se_rlimits[0].rl_set && (unsigned long long)
 	    se->se_rlimits[0].rl_value == 8796093022207ULL * 1024 * 1024,
 	    "largest rlimit in M is kept exactly");
-	drop(se);
+	conf_free_list(se);
 	se = load(ENTRY "\tlog_type = FILE /dev/null 1K 2M\n", &nerr);
 	tap_ok(se != NULL && nerr == 0 && se->se_logsoft == 1024 &&
 	    se->se_loghard == 2 * 1024 * 1024, "log file limits 1K 2M");
-	drop(se);
+	conf_free_list(se);
 #ifdef HAVE_GETLOADAVG
 	se = load(ENTRY "\tmax_load = 2.5\n", &nerr);
 	tap_ok(se != NULL && nerr == 0 && se->se_max_load == 2.5,
 	    "max_load 2.5");
-	drop(se);
+	conf_free_list(se);
 #endif
 }
 

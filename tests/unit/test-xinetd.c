@@ -63,18 +63,6 @@ acl_has(const struct acl_list *al, int last)
 	return (0);
 }
 
-/* Free a loaded list. */
-static void
-drop(struct service *se)
-{
-	struct service	*next;
-
-	for (; se != NULL; se = next) {
-		next = se->se_next;
-		service_free(se);
-	}
-}
-
 /* A block with one mistake: one error whose text contains want. */
 static void
 bad(const char *text, const char *want, const char *name)
@@ -86,7 +74,7 @@ bad(const char *text, const char *want, const char *name)
 	if (!tap_ok(list == NULL && nerr == 1 && strstr(logged(), want) !=
 	    NULL, name))
 		printf("# nerr %d, log: %s", nerr, logged());
-	drop(list);
+	conf_free_list(list);
 }
 
 #define SVC(body)	"service t\n{\n\tsocket_type = stream\n\twait = no\n" \
@@ -119,7 +107,7 @@ main(void)
 		    "only_from entries");
 		tap_ok(se->se_cleanenv, "xinetd services get a clean env");
 	}
-	drop(se);
+	conf_free_list(se);
 
 	se = load("defaults\n{\n\tonly_from = 10.0.0.1 10.0.0.2 10.0.0.3\n}\n"
 	    SVC("\tonly_from -= 10.0.0.2\n\tonly_from += 10.0.0.9\n"), &nerr);
@@ -127,13 +115,13 @@ main(void)
 	    acl_has(&se->se_only_from, 1) && !acl_has(&se->se_only_from, 2) &&
 	    acl_has(&se->se_only_from, 3) && acl_has(&se->se_only_from, 9),
 	    "-= and += fold over defaults (10.0.0.1, .3, .9; not .2)");
-	drop(se);
+	conf_free_list(se);
 
 	se = load(SVC("\tmdns = yes\n"), &nerr);
 	tap_ok(se != NULL && nerr == 0 && strstr(logged(),
 	    "attribute 'mdns' does not apply to pinetd; ignored") != NULL,
 	    "ignored attribute: a warning, no error");
-	drop(se);
+	conf_free_list(se);
 
 	bad(SVC("\tfrob = 1\n"), ":8: unknown attribute 'frob'",
 	    "unknown attribute");
