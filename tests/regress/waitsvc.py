@@ -35,6 +35,16 @@ def kill_child(d, port, pid):
                % (port, pid))
 
 
+def first_child(conf, port):
+    """A daemon on conf, a client of port, and the one child it started
+    (the client is the caller's to close)."""
+    if not HAVE_PROC:
+        skip("no /proc to find the children")
+    d = Daemon(conf)
+    c = connect(port)
+    return d, c, wait_until(lambda: live_children(d), what="a child")[0]
+
+
 def kill_children(d):
     for pid, _ in children_of(d.pid):
         kill_quietly(pid)
@@ -126,14 +136,10 @@ def wait_to_nowait_while_child_runs():
     """a reload turns a wait service into nowait while its child holds the
     socket: when that child exits the daemon takes the socket back and
     serves the client that queued meanwhile with the new nowait server"""
-    if not HAVE_PROC:
-        skip("no /proc to find the child")
     p = free_port()
-    d = Daemon("127.0.0.1:%d stream tcp wait root %s\n"
-               % (p, helper("sleep", 30)))
-    c1 = connect(p)
+    d, c1, kid = first_child("127.0.0.1:%d stream tcp wait root %s\n"
+                             % (p, helper("sleep", 30)), p)
     try:
-        kid = wait_until(lambda: live_children(d), what="a child")[0]
         write_file(d.conf, "127.0.0.1:%d stream tcp nowait root %s\n"
                    % (p, helper("echo-once")))
         check(re.search(r"1 changed", d.hup().group(0)), "reload line")
@@ -159,15 +165,11 @@ def nowait_to_wait_old_child_exits():
     """a reload turns a nowait service into wait while a nowait child runs:
     that child's exit must not give the socket back to the daemon while the
     new wait child holds it (a second wait child would start)"""
-    if not HAVE_PROC:
-        skip("no /proc to count children")
     p = free_port()
-    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
-               % (p, helper("sleep", 30)))
-    c1 = connect(p)
+    d, c1, old = first_child("127.0.0.1:%d stream tcp nowait root %s\n"
+                             % (p, helper("sleep", 30)), p)
     c2 = None
     try:
-        old = wait_until(lambda: live_children(d), what="a child")[0]
         write_file(d.conf, "127.0.0.1:%d stream tcp wait root %s\n"
                    % (p, helper("sleep", 30)))
         check(re.search(r"1 changed", d.hup().group(0)), "reload line")
@@ -223,14 +225,10 @@ def wait_moved_while_child_runs():
     """a reload moves a wait service to another port while its child holds
     the old socket: when that child exits, the new socket (held by a new
     child by then) is not watched again, so no second child starts"""
-    if not HAVE_PROC:
-        skip("no /proc to count children")
     p, q = free_port(), free_port()
-    d = Daemon(xwait(p))
-    c1 = connect(p)
+    d, c1, old = first_child(xwait(p), p)
     c2 = None
     try:
-        old = wait_until(lambda: live_children(d), what="a child")[0]
         write_file(d.conf, xwait(q))
         check_eq(d.hup().group(0),
                  "reload: 1 services (0 added, 1 changed, 0 removed)",
