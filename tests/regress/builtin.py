@@ -154,6 +154,59 @@ def tcp_echo_without_edge_triggering():
     d.stop()
 
 
+def pipes(pid):
+    """How many pipes a process holds (Linux /proc)."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)).startswith("pipe:")
+        except OSError:
+            pass    # closed while we looked
+    return n
+
+
+def check_echo_pipes(d, port, want):
+    """an open echo connection holds `want` pipe ends in the daemon, and
+    none once it is closed"""
+    base = pipes(d.pid)
+    s = connect(port)
+    s.sendall(b"x" * 300000)
+    recv_exact(s, 300000, timeout=10)
+    check_eq(pipes(d.pid) - base, want, "pipe ends held for one connection")
+    s.close()
+    wait_until(lambda: pipes(d.pid) == base, timeout=10,
+               what="daemon back to %d pipe ends" % base)
+
+
+@test
+def tcp_echo_splices():
+    """tcp echo on Linux splices: each connection has a pipe of its own
+    (socket -> pipe -> socket, no copy into the daemon), closed with it"""
+    if not os.path.isdir("/proc/self/fd") or sys.platform != "linux":
+        skip("splice is Linux's; no /proc/PID/fd to look at")
+    d = daemon()
+    check_echo_pipes(d, PORT["echo"], 2)
+
+
+@test
+def tcp_echo_copying():
+    """PINETD_ECHO=copy (the fast echo of platforms without splice, tested
+    here too): no pipe, and the same 1 MB, half-close and descriptor checks
+    as the splicing echo"""
+    if sys.platform != "linux":
+        skip("only Linux splices, so elsewhere every test covers copying")
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n" % p,
+               env=dict(os.environ, PINETD_ECHO="copy"))
+    check_echo_1mb(p)
+    d.wait_log(r"^the echo built-in copies \(PINETD_ECHO\)$", pos=0)
+    check_echo_half_close(p)
+    if os.path.isdir("/proc/self/fd"):
+        check_echo_pipes(d, p, 0)
+        check_echo_releases(d, p)
+    d.stop()
+
+
 @test
 def tcp_echo_concurrent():
     """tcp echo: two open clients are served independently"""
