@@ -28,11 +28,19 @@ def reuseport_shared():
     b = Daemon(q_line(p, prefix="rp,"))
     check(b.find_log(r"listening on 127\.0\.0\.1:%d$" % p, pos=0),
           "second daemon bound the shared port")
-    for _ in range(6):
+    # The kernel picks a daemon by a hash of the client's address and port,
+    # so connect until each has logged one: 64 tries all going to one
+    # daemon would happen by chance once in 2^63 runs.
+    served = r"^rp,127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:\d+, " % p
+    for _ in range(64):
         c = Client()
         c.hopen(p)
         check_eq(c.sync("1+1"), 2, "served")
         c.close()
+        if a.find_log(served, pos=0) and b.find_log(served, pos=0):
+            break
+    check(a.find_log(served, pos=0), "the first daemon served no connection")
+    check(b.find_log(served, pos=0), "the second daemon served no connection")
     b.stop()
     a.stop()
     a = Daemon(q_line(p))
