@@ -43,8 +43,10 @@ conf_bsd_blank(char c)
 /*
  * Split a line into blank-separated words, in place; returns how many.
  * Double quotes keep blanks inside a word ("C:\Program Files\q\q.exe") and
- * are removed; backslashes are plain characters, for Windows paths. A word
- * whose quote is never closed is left in *unclosed (else NULL).
+ * are removed; backslashes are plain characters, for Windows paths. A line
+ * end (where continuation lines were joined) ends every word, so the first
+ * word whose quote is not closed on its own line is left in *unclosed (else
+ * NULL).
  */
 static int
 conf_bsd_split(char *text, char ***words, char **unclosed)
@@ -60,8 +62,8 @@ conf_bsd_split(char *text, char ***words, char **unclosed)
 			break;
 		w = xreallocarray(w, n + 2, sizeof *w);
 		w[n++] = q = p;
-		for (quoted = 0; *p != '\0' && (quoted || !conf_bsd_blank(*p));
-		    p++) {
+		for (quoted = 0; *p != '\0' && *p != '\n' &&
+		    (quoted || !conf_bsd_blank(*p)); p++) {
 			if (*p == '"')
 				quoted = !quoted;
 			else
@@ -70,7 +72,7 @@ conf_bsd_split(char *text, char ***words, char **unclosed)
 		if (*p != '\0')
 			p++;
 		*q = '\0';
-		if (quoted)
+		if (quoted && *unclosed == NULL)
 			*unclosed = w[n - 1];
 	}
 	if (w != NULL)
@@ -543,7 +545,7 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 		if (entry != NULL && conf_bsd_is_continuation(buf)) {
 			len = strlen(buf);
 			entry = xreallocarray(entry, elen + len + 2, 1);
-			entry[elen++] = ' ';
+			entry[elen++] = '\n';	/* quotes end here */
 			conf_bsd_cont(&cb, elen, line);
 			memcpy(entry + elen, buf, len + 1);
 			elen += len;

@@ -75,6 +75,15 @@ def err_names_continuation_line():
 
 
 @test
+def err_quote_across_lines():
+    """a quote is closed on its own line: one left open at a line's end is
+    an error there, not a word running on into the continuation line"""
+    check_bad("127.0.0.1:%d stream tcp nowait %s /bin/echo \"echo a\n"
+              "\tb\"" % (PORT + 1, ME), word="echo a",
+              message="unterminated quote", lineno=3)
+
+
+@test
 def err_host_list():
     """a comma-separated host list is refused with a clear error"""
     check_bad("127.0.0.1,127.0.0.2:%d stream tcp nowait %s internal echo"
