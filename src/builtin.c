@@ -424,9 +424,11 @@ builtin_dgram_ok(const struct sockaddr_storage *ss, socklen_t len)
  */
 static void
 builtin_dgram_each(struct service *se, void (*reply)(struct service *,
-    const char *, size_t, const struct sockaddr *, socklen_t))
+    const char *, size_t, const struct sockaddr *, socklen_t,
+    const struct dgram_dst *))
 {
 	struct sockaddr_storage	 ss;
+	struct dgram_dst	 dst;
 	socklen_t		 len;
 	char			 buf[65536];
 	ssize_t			 n;
@@ -434,7 +436,7 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 
 	for (i = 0; i < BUILTIN_DGRAMS; i++) {
 		len = sizeof ss;
-		n = recvfrom(se->se_fd, buf, sizeof buf, 0, (void *)&ss, &len);
+		n = dgram_recv(se->se_fd, buf, sizeof buf, &ss, &len, &dst);
 		if (n == -1)
 			return;
 		if (!acl_allowed(se, (void *)&ss)) {
@@ -447,47 +449,48 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 			continue;
 		}
 		if (reply != NULL)
-			reply(se, buf, (size_t)n, (void *)&ss, len);
+			reply(se, buf, (size_t)n, (void *)&ss, len, &dst);
 	}
 }
 
 /* Echo one datagram. */
 static void
 builtin_echo_reply(struct service *se, const char *buf, size_t len,
-    const struct sockaddr *sa, socklen_t salen)
+    const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
 {
-	sendto(se->se_fd, buf, len, 0, sa, salen);
+	dgram_send(se->se_fd, buf, len, sa, salen, dst);
 }
 
 /* Answer one datagram with chargen characters. */
 static void
 builtin_chargen_reply(struct service *se, const char *buf, size_t len,
-    const struct sockaddr *sa, socklen_t salen)
+    const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
 {
 	builtin_chargen_init();
-	sendto(se->se_fd, builtin_cycle, BUILTIN_CHARGEN_UDP, 0, sa, salen);
+	dgram_send(se->se_fd, builtin_cycle, BUILTIN_CHARGEN_UDP, sa, salen,
+	    dst);
 }
 
 /* Answer one datagram with the daytime text. */
 static void
 builtin_daytime_reply(struct service *se, const char *buf, size_t len,
-    const struct sockaddr *sa, socklen_t salen)
+    const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
 {
 	char	text[128];
 
 	len = builtin_daytime_text(text, sizeof text);
-	sendto(se->se_fd, text, len, 0, sa, salen);
+	dgram_send(se->se_fd, text, len, sa, salen, dst);
 }
 
 /* Answer one datagram with the binary time. */
 static void
 builtin_time_reply(struct service *se, const char *buf, size_t len,
-    const struct sockaddr *sa, socklen_t salen)
+    const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
 {
 	unsigned char	t[4];
 
 	builtin_time_bytes(t);
-	sendto(se->se_fd, (void *)t, sizeof t, 0, sa, salen);
+	dgram_send(se->se_fd, t, sizeof t, sa, salen, dst);
 }
 
 /* UDP echo. */

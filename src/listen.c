@@ -124,6 +124,8 @@ listen_open(struct service *se)
 	se->se_openstep = "bind";
 	if (bind(fd, (struct sockaddr *)&se->se_addr, se->se_addrlen) == -1)
 		goto fail;
+	if (se->se_socktype == SOCK_DGRAM && se->se_builtin != NULL)
+		dgram_setup(se, fd);
 	se->se_openstep = "listen";
 	if (se->se_socktype != SOCK_DGRAM && listen(fd, opts.backlog) == -1) {
 		saved = errno;

@@ -15,6 +15,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -455,6 +457,19 @@ const struct builtin	*builtin_find(const char *);
 void		 builtin_ports_update(void);
 int			 builtin_port_reserved(int);
 void			 builtin_shutdown(void);
+
+/* dgram.c */
+struct dgram_dst {			/* where a datagram was sent */
+	int		 dd_family;	/* 0: not known */
+	struct in_addr	 dd_v4;
+	struct in6_addr	 dd_v6;
+	unsigned int	 dd_ifindex;
+};
+void		 dgram_setup(const struct service *, int);
+ssize_t		 dgram_recv(int, void *, size_t, struct sockaddr_storage *,
+		    socklen_t *, struct dgram_dst *);
+void		 dgram_send(int, const void *, size_t, const struct sockaddr *,
+		    socklen_t, const struct dgram_dst *);
 
 /* echo.c */
 int		 echo_start(struct service *, evutil_socket_t, struct source *);

@@ -402,8 +402,9 @@ service_keep_state(struct service *se, const struct service *run)
  * Give a running service the configuration of its replacement from a reload:
  * every configuration field moves over (so a new field needs no code here),
  * the run-time state stays, and the socket is reopened only if its address,
- * its type (a unix path keeps its key), SO_REUSEPORT or the daemon's use of
- * it changes.
+ * its type (a unix path keeps its key), SO_REUSEPORT, whether a built-in
+ * answers its datagrams (dgram_setup's options) or the daemon's use of it
+ * changes.
  * The replacement is left empty.
  */
 void
@@ -415,6 +416,8 @@ service_adopt(struct service *se, struct service *from)
 	reopen = strcmp(se->se_key, from->se_key) != 0 ||
 	    se->se_socktype != from->se_socktype ||
 	    se->se_reuseport != from->se_reuseport ||
+	    (se->se_socktype == SOCK_DGRAM &&
+	    (se->se_builtin != NULL) != (from->se_builtin != NULL)) ||
 	    (service_nonblocking(se) != service_nonblocking(from) &&
 	    se->se_state != SE_BUSY);
 	if (reopen)

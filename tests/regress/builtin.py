@@ -333,6 +333,30 @@ def udp_echo():
 
 
 @test
+def udp_wildcard_replies_from_address_asked():
+    """udp built-ins on * answer from the address each datagram was sent to
+    (127.0.0.1, 127.0.0.2, 127.0.0.3 on Linux's loopback), so a client whose
+    socket is connected to that address gets the reply"""
+    if sys.platform != "linux":
+        skip("only Linux routes all of 127/8 to the loopback by default")
+    ports = dict((name, free_port()) for name in NAMES if name != "discard")
+    Daemon("".join("*:%d dgram udp wait root internal %s\n" % (p, name)
+                   for name, p in ports.items()))
+    for host in ("127.0.0.1", "127.0.0.2", "127.0.0.3"):
+        check_eq(udp_connected_query(ports["echo"], b"to " + host.encode(),
+                                     host=host), b"to " + host.encode(),
+                 "echo answer to a client connected to %s" % host)
+        data = udp_connected_query(ports["daytime"], b"x", host=host)
+        check(data is not None, "no daytime answer via %s" % host)
+        check_daytime(data)
+        data = udp_connected_query(ports["time"], b"x", host=host)
+        check(data is not None, "no time answer via %s" % host)
+        check_time(data)
+        data = udp_connected_query(ports["chargen"], b"x", host=host)
+        check(data, "no chargen answer via %s" % host)
+
+
+@test
 def udp_daytime():
     """udp daytime: one datagram with a ctime-style line ending in CRLF"""
     daemon()

@@ -130,11 +130,17 @@ def udp6_echo():
 
 @test
 def udp46_any_dual_stack():
-    """udp46 on *: echo answers both 127.0.0.1 and ::1"""
+    """udp46 on *: echo answers both 127.0.0.1 and ::1, each from the
+    address asked (also 127.0.0.2 on Linux, to a connected client)"""
     p = free_port()
     Daemon("*:%d dgram udp46 wait root internal echo\n" % p)
     check_eq(udp_query(p, b"four", host="127.0.0.1"), b"four", "via IPv4")
     check_eq(udp_query(p, b"six", host="::1"), b"six", "via IPv6")
+    check_eq(udp_connected_query(p, b"six", host="::1"), b"six",
+             "via IPv6, connected")
+    if sys.platform == "linux":
+        check_eq(udp_connected_query(p, b"two", host="127.0.0.2"), b"two",
+                 "via 127.0.0.2, connected")
 
 
 @test

@@ -676,6 +676,24 @@ def udp_query(port, data, host="127.0.0.1", timeout=5, sock=None):
             sock.close()
 
 
+def udp_connected_query(port, data, host="127.0.0.1", timeout=5):
+    """Send one datagram from a socket connect()ed to host:port, as most
+    clients do, and return the answer, or None: the kernel drops a reply
+    from any other address than the one the datagram went to."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    s = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        s.connect((host, port))
+        s.send(data)
+        s.settimeout(timeout)
+        try:
+            return s.recv(65536)
+        except socket.timeout:
+            return None
+    finally:
+        s.close()
+
+
 def send_in_thread(s, data, half_close=False):
     """sendall(data) in a background thread, then with half_close shut the
     write side down; returns the thread, whose .error attribute holds an
