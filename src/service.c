@@ -416,9 +416,9 @@ service_adopt(struct service *se, struct service *from)
 	reopen = strcmp(se->se_key, from->se_key) != 0 ||
 	    se->se_socktype != from->se_socktype ||
 	    se->se_reuseport != from->se_reuseport ||
+	    ((service_nonblocking(se) != service_nonblocking(from) ||
 	    (se->se_socktype == SOCK_DGRAM &&
-	    (se->se_builtin != NULL) != (from->se_builtin != NULL)) ||
-	    (service_nonblocking(se) != service_nonblocking(from) &&
+	    (se->se_builtin != NULL) != (from->se_builtin != NULL))) &&
 	    se->se_state != SE_BUSY);
 	if (reopen)
 		service_stop(se);

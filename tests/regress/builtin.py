@@ -473,6 +473,25 @@ def udp_guard_follows_reload():
 
 
 @test
+def udp_wildcard_builtin_by_reload():
+    """a UDP socket on * that a reload hands from a server (udpwait) to the
+    built-in echo, and one given a built-in anew, answer a client connected
+    to 127.0.0.2 from 127.0.0.2"""
+    if sys.platform != "linux":
+        skip("only Linux routes all of 127/8 to the loopback by default")
+    p, q = free_port(), free_port()
+    d = Daemon("*:%d dgram udp wait root %s\n" % (p, helper("udpwait")))
+    write_file(d.conf, "*:%d dgram udp wait root internal echo\n" % p
+               + "*:%d dgram udp wait root internal echo\n" % q)
+    check(re.search(r"1 added, 1 changed", d.hup().group(0)),
+          "reload line")
+    for port in (p, q):
+        check_eq(udp_connected_query(port, b"via .2", host="127.0.0.2"),
+                 b"via .2", "echo on port %d after the reload" % port)
+    d.stop()
+
+
+@test
 def builtin_connection_log():
     """-l: a built-in connection logs 'connection from ADDR:PORT, built-in'"""
     d = daemon()
