@@ -180,7 +180,11 @@ dgram_source(struct cmsghdr *cm, const struct dgram_dst *dst)
 		struct in_pktinfo	pi;
 
 		memset(&pi, 0, sizeof pi);
+#ifdef HAVE_STRUCT_IN_PKTINFO_IPI_SPEC_DST
 		pi.ipi_spec_dst = dst->dd_v4;
+#else
+		pi.ipi_addr = dst->dd_v4;
+#endif
 		cm->cmsg_level = IPPROTO_IP;
 		cm->cmsg_type = IP_PKTINFO;
 		cm->cmsg_len = CMSG_LEN(sizeof pi);
