@@ -16,7 +16,6 @@
 
 #include <netinet/in.h>
 
-#include <errno.h>
 #include <string.h>
 
 #if defined(HAVE_RECVMSG) && defined(HAVE_SENDMSG)
@@ -58,7 +57,7 @@ dgram_wildcard(const struct service *se)
 /*
  * Ask the kernel for each datagram's destination on a built-in's socket
  * bound to a wildcard address. A failure only means replies go out as
- * before, so it is logged and not fatal.
+ * before; it is not logged, since listen_open may run on a worker thread.
  */
 void
 dgram_setup(const struct service *se, int fd)
@@ -84,13 +83,23 @@ dgram_setup(const struct service *se, int fd)
 		(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
 #endif
 #endif
-	if (r == -1)
-		log_debug("%s: destination addresses: %s", se->se_label,
-		    strerror(errno));
 	(void)on;
+	(void)r;
 }
 
 #if DGRAM_CMSG
+/*
+ * Whether an IPv4 destination can be a reply's source: not a broadcast or
+ * multicast one, which some kernels (OpenBSD's) would take as it is.
+ */
+static int
+dgram_v4_source(struct in_addr a)
+{
+	uint32_t	h = ntohl(a.s_addr);
+
+	return (h != INADDR_BROADCAST && h != INADDR_ANY && (h >> 28) != 0xe);
+}
+
 /* Keep the control message that names the datagram's destination, if any. */
 static void
 dgram_keep(struct dgram_dst *dst, const struct cmsghdr *cm)
@@ -103,15 +112,27 @@ dgram_keep(struct dgram_dst *dst, const struct cmsghdr *cm)
 		struct in_pktinfo	pi;
 
 		memcpy(&pi, CMSG_DATA(cm), sizeof pi);
-		dst->dd_family = AF_INET;
-		dst->dd_v4 = pi.ipi_addr;
+#ifdef HAVE_STRUCT_IN_PKTINFO_IPI_SPEC_DST
+		/* Linux: the local address, an interface's for a broadcast. */
+		if (pi.ipi_spec_dst.s_addr != htonl(INADDR_ANY))
+			pi.ipi_addr = pi.ipi_spec_dst;
+#endif
+		if (dgram_v4_source(pi.ipi_addr)) {
+			dst->dd_family = AF_INET;
+			dst->dd_v4 = pi.ipi_addr;
+		}
 		return;
 	}
 #elif DGRAM_V4 == 2
 	if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVDSTADDR &&
 	    len >= sizeof(struct in_addr)) {
-		dst->dd_family = AF_INET;
-		memcpy(&dst->dd_v4, CMSG_DATA(cm), sizeof dst->dd_v4);
+		struct in_addr	a;
+
+		memcpy(&a, CMSG_DATA(cm), sizeof a);
+		if (dgram_v4_source(a)) {
+			dst->dd_family = AF_INET;
+			dst->dd_v4 = a;
+		}
 		return;
 	}
 #endif
@@ -121,9 +142,13 @@ dgram_keep(struct dgram_dst *dst, const struct cmsghdr *cm)
 		struct in6_pktinfo	pi6;
 
 		memcpy(&pi6, CMSG_DATA(cm), sizeof pi6);
+		if (IN6_IS_ADDR_MULTICAST(&pi6.ipi6_addr))
+			return;
 		dst->dd_family = AF_INET6;
 		dst->dd_v6 = pi6.ipi6_addr;
-		dst->dd_ifindex = pi6.ipi6_ifindex;
+		/* Pinning the interface would forbid routes out of another. */
+		dst->dd_ifindex = IN6_IS_ADDR_LINKLOCAL(&pi6.ipi6_addr) ?
+		    pi6.ipi6_ifindex : 0;
 	}
 #endif
 	(void)len;
@@ -161,6 +186,11 @@ dgram_recv(int fd, void *buf, size_t size, struct sockaddr_storage *from,
 	if ((n = recvmsg(fd, &msg, 0)) == -1)
 		return (-1);
 	*fromlen = msg.msg_namelen;
+#if defined(MSG_BCAST) && defined(MSG_MCAST)
+	/* The BSDs that say so: a subnet broadcast is no source either. */
+	if (msg.msg_flags & (MSG_BCAST | MSG_MCAST))
+		return (n);
+#endif
 	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
 		dgram_keep(dst, cm);
 	return (n);
@@ -219,9 +249,10 @@ dgram_source(struct cmsghdr *cm, const struct dgram_dst *dst)
 #endif
 
 /*
- * Send a reply to a datagram from the address it was sent to. Where the
- * kernel refuses that source (a broadcast or multicast destination), the
- * reply goes out from the address it picks, as with sendto.
+ * Send a reply to a datagram from the address it was sent to. A broadcast
+ * or multicast destination is not kept as a source (dgram_keep), and where
+ * the kernel refuses a source anyway the reply goes out from the address it
+ * picks, as with sendto.
  */
 void
 dgram_send(int fd, const void *buf, size_t len, const struct sockaddr *to,

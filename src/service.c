@@ -504,6 +504,8 @@ service_idle(struct service *se)
 		return;
 	if (service_nonblocking(se))
 		listen_nonblocking(se->se_fd);	/* became nowait on reload */
+	if (se->se_socktype == SOCK_DGRAM && se->se_builtin != NULL)
+		dgram_setup(se, se->se_fd);	/* became a built-in on reload */
 	if (se->se_ev != NULL)
 		event_add(se->se_ev, NULL);
 	se->se_state = SE_LISTEN;

@@ -3,6 +3,7 @@
 
 import os
 import re
+import signal
 import socket
 import sys
 import time
@@ -488,6 +489,28 @@ def udp_wildcard_builtin_by_reload():
     for port in (p, q):
         check_eq(udp_connected_query(port, b"via .2", host="127.0.0.2"),
                  b"via .2", "echo on port %d after the reload" % port)
+    d.stop()
+
+
+@test
+def udp_wildcard_builtin_after_busy_reload():
+    """a reload while a wait server holds a UDP socket on * gives it to the
+    built-in echo when the server exits, and echo then answers a client
+    connected to 127.0.0.2 from 127.0.0.2"""
+    if sys.platform != "linux" or not HAVE_PROC:
+        skip("only Linux routes all of 127/8 to the loopback by default")
+    p = free_port()
+    d = Daemon("*:%d dgram udp wait root %s\n" % (p, helper("sleep", 30)))
+    u = udp_socket()
+    u.sendto(b"start a server", ("127.0.0.1", p))
+    u.close()
+    pid = wait_until(lambda: children_of(d.pid), what="a child")[0][0]
+    write_file(d.conf, "*:%d dgram udp wait root internal echo\n" % p)
+    check(re.search(r"1 changed", d.hup().group(0)), "reload line")
+    os.kill(pid, signal.SIGTERM)
+    d.wait_log(r"^\*:%d/udp: pid %d killed by signal 15$" % (p, pid))
+    check_eq(udp_connected_query(p, b"via .2", host="127.0.0.2"), b"via .2",
+             "echo after the server that held the socket exited")
     d.stop()
 
 
