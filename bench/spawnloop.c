@@ -4,7 +4,7 @@
  * the program with the connection as its stdin, stdout and stderr; reap
  * children with waitpid. No event loop, no configuration, no limits.
  * With -e it is the baseline for the echo figure instead: it echoes each
- * connection itself, one at a time, with blocking recv and send of 1 MB,
+ * connection itself, one at a time, with blocking recv and send of 2 MB,
  * the chunk pinetd's echo reads.
  *
  *   spawnloop [-q backlog] host port program [argument ...]
@@ -106,7 +106,7 @@ spawnloop_spawn(int fd, const char *path, char *argv[])
 static void
 spawnloop_echo(int fd)
 {
-	static char	buf[1024 * 1024];
+	static char	buf[2 * 1024 * 1024];
 	ssize_t		n, w, off;
 
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
