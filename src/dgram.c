@@ -37,23 +37,6 @@
 #define DGRAM_CMSG	0
 #endif
 
-/* Whether a service's address is a wildcard (any local address). */
-static int
-dgram_wildcard(const struct service *se)
-{
-	const struct sockaddr_in	*sin = (const void *)&se->se_addr;
-	const struct sockaddr_in6	*sin6 = (const void *)&se->se_addr;
-
-	switch (se->se_addr.ss_family) {
-	case AF_INET:
-		return (sin->sin_addr.s_addr == htonl(INADDR_ANY));
-	case AF_INET6:
-		return (memcmp(&sin6->sin6_addr, &in6addr_any,
-		    sizeof in6addr_any) == 0);
-	}
-	return (0);
-}
-
 /*
  * Ask the kernel for each datagram's destination on a built-in's socket
  * bound to a wildcard address. A failure only means replies go out as
@@ -64,7 +47,7 @@ dgram_setup(const struct service *se, int fd)
 {
 	int	on = 1, r = 0;
 
-	if (!dgram_wildcard(se))
+	if (!listen_wildcard(se))
 		return;
 #if DGRAM_V4 == 1
 	if (se->se_family == AF_INET)
@@ -88,6 +71,28 @@ dgram_setup(const struct service *se, int fd)
 }
 
 #if DGRAM_CMSG
+/* The control buffer of one recvmsg or sendmsg, aligned for a cmsghdr. */
+union dgram_ctl {
+	struct cmsghdr	hdr;
+	char		buf[DGRAM_CTLSIZE];
+};
+
+/* A message of one buffer, to or from an address, with a control buffer. */
+static void
+dgram_msg(struct msghdr *msg, struct iovec *iov, void *buf, size_t len,
+    void *name, socklen_t namelen, union dgram_ctl *ctl)
+{
+	memset(msg, 0, sizeof *msg);
+	iov->iov_base = buf;
+	iov->iov_len = len;
+	msg->msg_name = name;
+	msg->msg_namelen = namelen;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = ctl->buf;
+	msg->msg_controllen = sizeof ctl->buf;
+}
+
 /*
  * Whether an IPv4 destination can be a reply's source: not a broadcast or
  * multicast one, which some kernels (OpenBSD's) would take as it is.
@@ -164,25 +169,14 @@ dgram_recv(int fd, void *buf, size_t size, struct sockaddr_storage *from,
     socklen_t *fromlen, struct dgram_dst *dst)
 {
 #if DGRAM_CMSG
-	union {
-		struct cmsghdr	hdr;
-		char		buf[DGRAM_CTLSIZE];
-	}		 ctl;
+	union dgram_ctl	 ctl;
 	struct msghdr	 msg;
 	struct iovec	 iov;
 	struct cmsghdr	*cm;
 	ssize_t		 n;
 
 	memset(dst, 0, sizeof *dst);
-	memset(&msg, 0, sizeof msg);
-	iov.iov_base = buf;
-	iov.iov_len = size;
-	msg.msg_name = from;
-	msg.msg_namelen = *fromlen;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof ctl.buf;
+	dgram_msg(&msg, &iov, buf, size, from, *fromlen, &ctl);
 	if ((n = recvmsg(fd, &msg, 0)) == -1)
 		return (-1);
 	*fromlen = msg.msg_namelen;
@@ -259,23 +253,14 @@ dgram_send(int fd, const void *buf, size_t len, const struct sockaddr *to,
     socklen_t tolen, const struct dgram_dst *dst)
 {
 #if DGRAM_CMSG
-	union {
-		struct cmsghdr	hdr;
-		char		buf[DGRAM_CTLSIZE];
-	}		 ctl;
+	union dgram_ctl	 ctl;
 	struct msghdr	 msg;
 	struct iovec	 iov;
 
 	if (dst->dd_family != 0) {
 		memset(&ctl, 0, sizeof ctl);
-		memset(&msg, 0, sizeof msg);
-		iov.iov_base = (void *)buf;
-		iov.iov_len = len;
-		msg.msg_name = (void *)to;
-		msg.msg_namelen = tolen;
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = ctl.buf;
+		dgram_msg(&msg, &iov, (void *)buf, len, (void *)to, tolen,
+		    &ctl);
 		msg.msg_controllen = dgram_source(&ctl.hdr, dst);
 		if (msg.msg_controllen != 0 && sendmsg(fd, &msg, 0) != -1)
 			return;

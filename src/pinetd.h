@@ -291,7 +291,6 @@ void		 conf_cache_reset(void);
 int		 conf_user_known(const char *, uid_t *, gid_t *);
 int		 conf_user(const char *, int, struct service *, const char *,
 		    const char *);
-struct in6_addr;
 int		 conf_v6_literal(const char *, struct in6_addr *);
 int		 conf_inet(const char *, int, struct service *, const char *,
 		    const char *);
