@@ -522,14 +522,23 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 	struct xattr	 *attrs = NULL, **tail = &attrs, *xa;
 	char		 *buf = NULL, *entry = NULL;
 	size_t		  bufsize = 0, elen = 0, len;
-	int		  line = 0, eline = 0, ignored, attrbad = 0;
+	int		  line = 0, eline = 0, ignored, attrbad = 0, cr;
 
 	memset(&cb, 0, sizeof cb);
 	cb.cb_file = path;
 	while (getline(&buf, &bufsize, f) != -1) {
 		line++;
-		/* The line end is no part of a word, even a quoted one. */
-		buf[strcspn(buf, "\r\n")] = '\0';
+		/* The line end (LF or CR LF) is no part of a word, even quoted. */
+		len = strcspn(buf, "\n");
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+		buf[len] = '\0';
+		/* A file with CR line ends would be one long line. */
+		if ((cr = strchr(buf, '\r') != NULL)) {
+			conf_error(path, line, "carriage return inside the line "
+			    "(line ends must be LF or CR LF)");
+			co->co_nerr++;
+		}
 		if (entry != NULL && conf_bsd_is_continuation(buf) &&
 		    conf_bsd_is_attr(buf)) {
 			xa = xattr_parse(path, line, buf, XA_BSD, &ignored);
@@ -540,6 +549,7 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 				co->co_nerr++;
 				attrbad = 1;
 			}
+			attrbad |= cr;
 			continue;
 		}
 		if (entry != NULL && conf_bsd_is_continuation(buf)) {
@@ -549,6 +559,7 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 			conf_bsd_cont(&cb, elen, line);
 			memcpy(entry + elen, buf, len + 1);
 			elen += len;
+			attrbad |= cr;
 			continue;
 		}
 		if (entry != NULL) {
@@ -565,6 +576,7 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 		entry = xstrdup(buf);
 		elen = strlen(entry);
 		eline = line;
+		attrbad = cr;	/* the whole entry is refused */
 		cb.cb_ncont = 0;
 	}
 	if (ferror(f)) {

@@ -75,6 +75,20 @@ def err_names_continuation_line():
 
 
 @test
+def err_carriage_return_inside_line():
+    """a CR that is not part of the line end (a file with old Mac line
+    ends, which would read as one long line) is an error naming the line;
+    CR LF line ends are fine"""
+    check_bad(svc("stream tcp nowait %s internal echo\r"
+                  "127.0.0.1:%d stream tcp nowait %s internal echo"
+                  % (ME, PORT + 1, ME)),
+              message="carriage return inside the line")
+    conf = write_conf(good_line().rstrip("\n") + "\r\n")
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 0, "exit status with CR LF line ends (stderr %r)" % err)
+
+
+@test
 def err_quote_across_lines():
     """a quote is closed on its own line: one left open at a line's end is
     an error there, not a word running on into the continuation line"""
