@@ -474,6 +474,26 @@ def udp_guard_follows_reload():
 
 
 @test
+def udp_wildcard_broadcast_answered_from_host():
+    """udp echo on * answers a datagram to the loopback broadcast address
+    127.255.255.255 from 127.0.0.1, never from the broadcast address"""
+    if sys.platform != "linux":
+        skip("Linux's loopback has the broadcast address 127.255.255.255")
+    p = free_port()
+    Daemon("*:%d dgram udp wait root internal echo\n" % p)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    u.settimeout(TIMEOUT)
+    try:
+        u.sendto(b"to all", ("127.255.255.255", p))
+        data, src = u.recvfrom(100)
+    finally:
+        u.close()
+    check_eq(data, b"to all", "echo of a broadcast")
+    check_eq(src, ("127.0.0.1", p), "source of the answer")
+
+
+@test
 def udp_wildcard_builtin_by_reload():
     """a UDP socket on * that a reload hands from a server (udpwait) to the
     built-in echo, and one given a built-in anew, answer a client connected
