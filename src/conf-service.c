@@ -419,7 +419,8 @@ conf_basename(const char *path)
 }
 
 /*
- * Whether a string is well-formed UTF-8. Where programs are started with
+ * Whether a string is well-formed UTF-8 (RFC 3629: no overlong forms, no
+ * surrogates, nothing past U+10FFFF). Where programs are started with
  * UTF-16 command lines (Windows), a file in another code page would
  * otherwise reach CreateProcessW as a garbled path, failing per connection
  * instead of at load.
@@ -428,22 +429,35 @@ static int
 conf_utf8(const char *s)
 {
 	const unsigned char	*p = (const unsigned char *)s;
+	unsigned char		 lo, hi;
 	int			 n;
 
 	while (*p != '\0') {
+		lo = 0x80;	/* the bounds of the second byte */
+		hi = 0xbf;
 		if (*p < 0x80)
 			n = 0;
 		else if (*p >= 0xc2 && *p <= 0xdf)
 			n = 1;
-		else if (*p >= 0xe0 && *p <= 0xef)
+		else if (*p >= 0xe0 && *p <= 0xef) {
 			n = 2;
-		else if (*p >= 0xf0 && *p <= 0xf4)
+			if (*p == 0xe0)
+				lo = 0xa0;	/* below is overlong */
+			else if (*p == 0xed)
+				hi = 0x9f;	/* above is a surrogate */
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
 			n = 3;
-		else
+			if (*p == 0xf0)
+				lo = 0x90;	/* below is overlong */
+			else if (*p == 0xf4)
+				hi = 0x8f;	/* above is past U+10FFFF */
+		} else
 			return (0);
 		for (p++; n > 0; n--, p++) {
-			if ((*p & 0xc0) != 0x80)
+			if (*p < lo || *p > hi)
 				return (0);
+			lo = 0x80;
+			hi = 0xbf;
 		}
 	}
 	return (1);

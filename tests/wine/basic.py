@@ -150,17 +150,30 @@ def exec_failure_says_why():
 @test
 def non_utf8_program_is_a_load_error():
     """a program path in another code page (Latin-1 'caf\\xe9') is a
-    FILE:LINE error at load, not a garbled path failing per connection"""
+    FILE:LINE error at load, not a garbled path failing per connection;
+    so is every ill-formed UTF-8 sequence (overlong, surrogate, past
+    U+10FFFF, cut short), while well-formed ones up to U+10FFFF load"""
+    bad = [b"\xe9", b"\xc0\xaf", b"\xe0\x80\xaf", b"\xf0\x80\x80\xaf",
+           b"\xed\xa0\x80", b"\xed\xbf\xbf", b"\xf4\x90\x80\x80",
+           b"\xf5\x80\x80\x80", b"\xe2\x82", b"\x80"]
+    good = [b"\xc3\xa9", b"\xe0\xa0\x80", b"\xed\x9f\xbf", b"\xee\x80\x80",
+            b"\xf0\x90\x80\x80", b"\xf4\x8f\xbf\xbf"]
     path = os.path.join(tmpdir(), "latin1.conf")
-    with open(path, "wb") as f:
-        f.write(b"127.0.0.1:%d stream tcp nowait root C:\\caf\xe9.exe "
-                b"cafe\r\n" % free_port())
-    r = subprocess.run(launcher() + [lib.PINETD, "-n", winpath(path)],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
-    out = r.stdout.decode(errors="replace")
-    check(r.returncode == 1 and ":1: " in out and "is not UTF-8" in out,
-          "status %d, %r" % (r.returncode, out))
+    for seq in bad + good:
+        with open(path, "wb") as f:
+            f.write(b"127.0.0.1:%d stream tcp nowait root C:\\caf%s.exe "
+                    b"cafe\r\n" % (free_port(), seq))
+        r = subprocess.run(launcher() + [lib.PINETD, "-n", winpath(path)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
+        out = r.stdout.decode(errors="replace")
+        if seq in bad:
+            check(r.returncode == 1 and ":1: " in out and
+                  "is not UTF-8" in out,
+                  "%r: status %d, %r" % (seq, r.returncode, out))
+        else:
+            check(r.returncode == 0 and "UTF-8" not in out,
+                  "%r: status %d, %r" % (seq, r.returncode, out))
 
 
 @test
