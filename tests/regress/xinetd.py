@@ -423,6 +423,36 @@ def sigusr1_dump():
 
 
 @test
+def rlimit_past_system_most():
+    """rlimit_files above the most the kernel allows (fs.nr_open, beyond
+    even root): the child's setrlimit fails, is logged with the service
+    and the attribute, the client gets no bytes and the server never runs;
+    the child is reaped with status 126 and the daemon serves on"""
+    try:
+        with open("/proc/sys/fs/nr_open") as f:
+            nr_open = int(f.read())
+    except OSError:
+        skip("no /proc/sys/fs/nr_open")
+    p, q = free_port(), free_port()
+    conf = (service_block("big", p, "limits",
+                          "\trlimit_files = %d\n" % (nr_open + 1))
+            + service_block("fine", q, "limits",
+                            "\trlimit_files = 64\n"))
+    d = Daemon(conf)
+    expect_closed_without_data(p)
+    d.wait_log(r"big\S*: setrlimit rlimit_files: Operation not permitted")
+    m = d.wait_log(r"big\S*: pid (\d+) exited, status (\d+)")
+    check_eq(m.group(2), "126", "the child's exit status")
+    check_eq(proc_state(int(m.group(1))), None,
+             "the child, once its exit is logged (reaped, not a zombie)")
+    check(d.find_log(r"big\S*: exec") is None, "no exec was tried")
+    out = recv_all(connect(q)).decode()
+    check(re.match(r"^umask=\d+ nice=\d+ nofile=64 ", out),
+          "the other service still serves: %r" % out)
+    d.stop()
+
+
+@test
 def process_attributes():
     """umask, nice, rlimit_files and rlimit_cpu reach the server; groups = no
     leaves only the primary group"""
