@@ -226,12 +226,18 @@ def stop_closes():
 
 @test
 def uninstall_removes():
-    """--uninstall removes the service; a second one fails and says why"""
+    """--uninstall removes the service and the event log source --install
+    registered; a second one fails and says why"""
+    key = SERVICES_KEY + "\\EventLog\\Application\\" + NAME
+    rc, out = wine("reg", "query", key)
+    check_eq(rc, 0, "the event log source of --install: %s" % out)
     rc, out = uninstall(NAME)
     check_eq(rc, 0, "--uninstall status (%s)" % out.strip())
     check("removed service %s" % NAME in out, "--uninstall said %r" % out)
     rc, out = wine("sc", "query", NAME)
     check(rc != 0, "sc query still finds %s: %s" % (NAME, out))
+    rc, out = wine("reg", "query", key)
+    check(rc != 0, "--uninstall left the event log source: %s" % out)
     rc, out = pinetd("--uninstall", "--name", NAME)
     check_eq(rc, 1, "status of --uninstall of a missing service")
     check("no service named %s" % NAME in out, "--uninstall said %r" % out)
