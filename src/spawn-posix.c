@@ -23,10 +23,24 @@ static struct event	*spawn_sigchld;
 static int		 spawn_use_vfork = 1;	/* PINETD_SPAWN=posix_spawn: 0 */
 #endif
 
+#ifndef NSIG
+#define NSIG	65	/* above every signal number of the systems we know */
+#endif
+
 /* The signals the daemon handles or ignores; children get them back. */
 static const int spawn_signals[] = {
 	SIGCHLD, SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGUSR1, SIGUSR2
 };
+
+/*
+ * What a child resets to the default: spawn_signals, and every signal the
+ * daemon was started with ignored (a shell's background job ignores SIGINT
+ * and SIGQUIT, nohup SIGHUP), since an ignored signal stays ignored across
+ * execve and the server would inherit it.
+ */
+static sigset_t		 spawn_sigdef;
+static int		 spawn_sigdef_list[NSIG];
+static int		 spawn_sigdef_count;
 
 /* Reap every child that has exited. */
 static void
@@ -37,6 +51,33 @@ spawn_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		child_exited(pid, status);
+}
+
+/*
+ * Find what spawn_sigdef holds, once: the daemon's dispositions do not
+ * change after start-up, and a child must not query 64 signals per
+ * connection while a vfork parent waits for it.
+ */
+static void
+spawn_init_signals(void)
+{
+	struct sigaction	sa;
+	size_t			i;
+	int			sig;
+
+	sigemptyset(&spawn_sigdef);
+	for (i = 0; i < sizeof spawn_signals / sizeof spawn_signals[0]; i++)
+		sigaddset(&spawn_sigdef, spawn_signals[i]);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+			sigaddset(&spawn_sigdef, sig);
+	}
+	spawn_sigdef_count = 0;
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&spawn_sigdef, sig) == 1)
+			spawn_sigdef_list[spawn_sigdef_count++] = sig;
+	}
 }
 
 /* Watch for children exiting; choose how servers are started. */
@@ -50,6 +91,7 @@ spawn_init(void)
 	spawn_sigchld = evsignal_new(ev_base, SIGCHLD, spawn_sigchld_cb, NULL);
 	if (spawn_sigchld == NULL || evsignal_add(spawn_sigchld, NULL) == -1)
 		fatalx("cannot watch SIGCHLD");
+	spawn_init_signals();
 #if PLATFORM_VFORK
 	/* The posix_spawn path of macOS and Cygwin, for testing it here. */
 	if ((how = getenv("PINETD_SPAWN")) != NULL &&
@@ -75,13 +117,13 @@ spawn_child_signals(void)
 {
 	struct sigaction	sa;
 	sigset_t		set;
-	size_t			i;
+	int			i;
 
 	sa.sa_handler = SIG_DFL;
 	sa.sa_flags = 0;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof spawn_signals / sizeof spawn_signals[0]; i++)
-		sigaction(spawn_signals[i], &sa, NULL);
+	for (i = 0; i < spawn_sigdef_count; i++)
+		sigaction(spawn_sigdef_list[i], &sa, NULL);
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 }
@@ -233,11 +275,8 @@ spawn_posix_spawn(struct service *se, const int *fds, char **argv,
 		}
 		error = posix_spawn_file_actions_adddup2(&fa, fds[i], (int)i);
 	}
-	sigemptyset(&set);
-	for (i = 0; i < sizeof spawn_signals / sizeof spawn_signals[0]; i++)
-		sigaddset(&set, spawn_signals[i]);
 	if (error == 0)
-		error = posix_spawnattr_setsigdefault(&attr, &set);
+		error = posix_spawnattr_setsigdefault(&attr, &spawn_sigdef);
 	sigemptyset(&set);
 	if (error == 0)
 		error = posix_spawnattr_setsigmask(&attr, &set);
@@ -287,7 +326,7 @@ spawn_vfork(struct service *se, const int *fds, char **argv, char **envp,
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
 	if ((pid = vfork()) == 0) {
-		/* Every signal the daemon handles is in spawn_signals, so no
+		/* Every signal the daemon handles is in spawn_sigdef, so no
 		 * daemon handler is left once this resets them. */
 		spawn_child_signals();
 		setsid();

@@ -38,6 +38,17 @@ def check_peer(port):
     check_eq(m.group(3), "0,1,2", "open descriptors in the child")
 
 
+def ignoring_parent():
+    """Start the daemon as a parent that ignores and blocks signals would:
+    ones pinetd handles itself (SIGUSR2, SIGPIPE) and ones it never touches
+    (SIGQUIT and SIGINT, as in a shell's background job; SIGTTOU, SIGXFSZ).
+    pinetd must give its children every one of them back at the default."""
+    for sig in (signal.SIGUSR2, signal.SIGPIPE, signal.SIGQUIT,
+                signal.SIGINT, signal.SIGTTOU, signal.SIGXFSZ):
+        signal.signal(sig, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1, signal.SIGQUIT])
+
+
 def check_proc(port):
     """Connect to a `testhelper proc` service: the child must lead its own
     session with no signal blocked or ignored."""
@@ -239,16 +250,19 @@ def nowait_argv_passed():
 
 @test
 def nowait_child_signals_and_session():
-    """nowait: child has default, unblocked signals and its own session"""
+    """nowait: child has default, unblocked signals and its own session,
+    started by vfork and by fork"""
     p = free_port()
-
-    def preexec():
-        # A parent that ignores and blocks signals: pinetd must reset them.
-        signal.signal(signal.SIGUSR2, signal.SIG_IGN)
-        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGUSR1])
-    start([(p, helper("proc"))], preexec_fn=preexec)
+    start([(p, helper("proc"))], preexec_fn=ignoring_parent)
     check_proc(p)
+    # umask makes the child's set-up run between fork and exec: that path
+    # resets them too.
+    q = free_port()
+    Daemon("service forked\n{\n\tsocket_type = stream\n\twait = no\n"
+           "\tuser = root\n\tport = %d\n\tbind = 127.0.0.1\n"
+           "\tserver = %s\n\tserver_args = proc\n\tumask = 022\n}\n"
+           % (q, TESTHELPER), preexec_fn=ignoring_parent)
+    check_proc(q)
 
 
 @test
@@ -315,11 +329,13 @@ def no_zombies():
 @test
 def posix_spawn_path():
     """PINETD_SPAWN=posix_spawn (the macOS/Cygwin way, tested here too):
-    peer and fds 0-2 only, default signals, own session, exec errors logged"""
+    peer and fds 0-2 only, default signals (from a daemon started with
+    some ignored), own session, exec errors logged"""
     p, q, m = free_port(), free_port(), free_port()
     env = dict(os.environ, PINETD_SPAWN="posix_spawn")
     d = start([(p, helper("peer")), (q, helper("proc")),
-               (m, "/nonexistent/pinetd-test-prog prog")], env=env)
+               (m, "/nonexistent/pinetd-test-prog prog")], env=env,
+              preexec_fn=ignoring_parent)
     d.wait_log(r"^servers are started with posix_spawn \(PINETD_SPAWN\)$",
                pos=0)
     check_peer(p)
