@@ -132,15 +132,23 @@ daemon_term_cb(evutil_socket_t sig, short events, void *arg)
 	pinetd_stop();
 }
 
-/* Watch a signal with a callback, or die. */
+/*
+ * Watch a signal with a callback, or die. The signal is unblocked, since a
+ * parent may have started the daemon with it blocked, and a blocked SIGHUP
+ * or SIGTERM would never arrive.
+ */
 static struct event *
 daemon_signal(int sig, event_callback_fn cb)
 {
 	struct event	*ev;
+	sigset_t	 set;
 
 	ev = evsignal_new(ev_base, sig, cb, NULL);
 	if (ev == NULL || evsignal_add(ev, NULL) == -1)
 		fatalx("cannot watch signal %d", sig);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	return (ev);
 }
 

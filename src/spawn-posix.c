@@ -80,17 +80,25 @@ spawn_init_signals(void)
 	}
 }
 
-/* Watch for children exiting; choose how servers are started. */
+/*
+ * Watch for children exiting (with SIGCHLD unblocked: a parent may have
+ * started the daemon with it blocked, and no child would be reaped);
+ * choose how servers are started.
+ */
 void
 spawn_init(void)
 {
+	sigset_t	 set;
 #if PLATFORM_VFORK
 	const char	*how;
-
 #endif
+
 	spawn_sigchld = evsignal_new(ev_base, SIGCHLD, spawn_sigchld_cb, NULL);
 	if (spawn_sigchld == NULL || evsignal_add(spawn_sigchld, NULL) == -1)
 		fatalx("cannot watch SIGCHLD");
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	spawn_init_signals();
 #if PLATFORM_VFORK
 	/* The posix_spawn path of macOS and Cygwin, for testing it here. */

@@ -61,6 +61,34 @@ def sigint_exits_cleanly():
     expect_refused(p)
 
 
+@test
+def started_with_signals_blocked():
+    """started by a parent that blocks HUP, TERM, INT, USR1 and CHLD and
+    ignores HUP (as nohup does): pinetd still reloads, dumps, reaps its
+    children (no zombie) and stops on SIGTERM"""
+    def preexec():
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_BLOCK, [
+            signal.SIGHUP, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1,
+            signal.SIGCHLD])
+    p, q = free_port(), free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+               % (p, helper("exit", 0)), preexec_fn=preexec)
+    s = connect(p)
+    m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: pid (\d+) exited, status 0$" % p)
+    s.close()
+    check_eq(proc_state(int(m.group(1))), None,
+             "the child once its exit is logged (reaped, not a zombie)")
+    with open(d.conf, "a") as f:
+        f.write("127.0.0.1:%d stream tcp nowait root internal echo\n" % q)
+    d.hup()
+    check_echo(q, b"after a reload\n")
+    p0 = d.pos()
+    d.send(signal.SIGUSR1)
+    d.wait_log(r"^dump: 2 services, \d+ children$", pos=p0)
+    d.stop()
+
+
 def echo_once_bound(d, busy, mark):
     """Wait until the echo service on a port that was taken listens (its
     line logged after mark, a log position taken before the port was
