@@ -73,14 +73,23 @@ conf_child_size(const char *value, rlim_t *out)
 	return (0);
 }
 
-/* Read a banner file now, so a connection never waits for the disk. */
+/*
+ * Read a banner file now, so a connection never waits for the disk. Only a
+ * regular file that reads without error: a directory read as an empty
+ * banner, and a FIFO held the load until a writer came.
+ */
 static int
 conf_child_banner(const char *file, int line, const char *path, char **buf,
     size_t *len)
 {
-	ssize_t	n;
-	int	fd;
+	const char	*why;
+	ssize_t		 n;
+	int		 fd;
 
+	if ((why = conf_regular(path)) != NULL) {
+		conf_error(file, line, "banner '%s': %s", path, why);
+		return (-1);
+	}
 	if ((fd = open(path, O_RDONLY)) == -1) {
 		conf_error(file, line, "banner '%s': %s", path, strerror(errno));
 		return (-1);
@@ -88,8 +97,19 @@ conf_child_banner(const char *file, int line, const char *path, char **buf,
 	*buf = xmalloc(CONF_CHILD_MAXBANNER);
 	*len = 0;
 	while (*len < CONF_CHILD_MAXBANNER && (n = read(fd, *buf + *len,
-	    CONF_CHILD_MAXBANNER - *len)) > 0)
+	    CONF_CHILD_MAXBANNER - *len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			conf_error(file, line, "banner '%s': %s", path,
+			    strerror(errno));
+			close(fd);
+			free(*buf);
+			*buf = NULL;
+			return (-1);
+		}
 		*len += (size_t)n;
+	}
 	close(fd);
 	return (0);
 }

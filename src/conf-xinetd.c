@@ -723,11 +723,67 @@ xinetd_wanted(const char *name)
 	return (len > 0 && strchr(name, '.') == NULL && name[len - 1] != '~');
 }
 
-/* Read every wanted file of a directory, in name order. */
+/*
+ * Most files one load reads. Each is read once (xinetd_seen), so only a
+ * system without inode numbers (Windows), where a file spelt two ways is
+ * two files, needs it to stop an include fan-out.
+ */
+#define XINETD_MAXFILES	16384
+
+/* One file read in this load: its inode, or on Windows its path. */
+struct xinetd_seen {
+	dev_t	 xs_dev;
+	ino_t	 xs_ino;
+	char	*xs_path;
+};
+
+/*
+ * Whether a file was read before in this load, recording it if not. Each
+ * file is read once: a file included twice, or including itself, would
+ * otherwise be read again at every level, k^8 times for k includes.
+ */
+static int
+xinetd_seen(struct xinetd_parse *xp, FILE *f, const char *path, int from)
+{
+	struct xinetd_seen	*xs;
+	struct stat		 sb;
+	size_t			 i;
+
+	if (fstat(fileno(f), &sb) == -1)
+		memset(&sb, 0, sizeof sb);
+	for (i = 0; i < xp->xp_nseen; i++) {
+		xs = &xp->xp_seen[i];
+		if (sb.st_ino != 0 ? (xs->xs_dev == sb.st_dev &&
+		    xs->xs_ino == sb.st_ino) : strcmp(xs->xs_path, path) == 0) {
+			conf_error(xp->xp_file, from, "include '%s': already "
+			    "read (included twice, or in a loop)", path);
+			return (1);
+		}
+	}
+	if (xp->xp_nseen == XINETD_MAXFILES) {
+		conf_error(xp->xp_file, from, "include '%s': more than %d "
+		    "files", path, XINETD_MAXFILES);
+		return (1);
+	}
+	xp->xp_seen = xreallocarray(xp->xp_seen, xp->xp_nseen + 1,
+	    sizeof *xp->xp_seen);
+	xs = &xp->xp_seen[xp->xp_nseen++];
+	xs->xs_dev = sb.st_dev;
+	xs->xs_ino = sb.st_ino;
+	xs->xs_path = xstrdup(path);
+	return (0);
+}
+
+/*
+ * Read every wanted file of a directory, in name order. What is not a
+ * regular file (a subdirectory, a FIFO) is skipped with a warning, as
+ * xinetd skips it, and not counted as an error.
+ */
 static void
 xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 {
 	struct dirent	**names;
+	const char	 *why;
 	char		 *path;
 	int		  n, i;
 
@@ -740,7 +796,11 @@ xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 	for (i = 0; i < n; i++) {
 		if (xinetd_wanted(names[i]->d_name)) {
 			xasprintf(&path, "%s/%s", dir, names[i]->d_name);
-			conf_xinetd_file(xp, path, line);
+			if ((why = conf_regular(path)) != NULL)
+				conf_error(xp->xp_file, line, "includedir "
+				    "'%s': skipped '%s': %s", dir, path, why);
+			else
+				conf_xinetd_file(xp, path, line);
 			free(path);
 		}
 		free(names[i]);
@@ -756,7 +816,7 @@ void
 conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 {
 	struct xattr	 *attrs = NULL, **tail = &attrs, *xa;
-	const char	 *saved = xp->xp_file;
+	const char	 *saved = xp->xp_file, *why;
 	FILE		 *f;
 	char		 *buf = NULL, *p, *name = NULL, word[32];
 	size_t		  bufsize = 0;
@@ -776,6 +836,11 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			    strerror(errno));
 		else
 			log_warn("%s", path);
+		xp->xp_out->co_nerr++;
+		return;
+	}
+	if (xinetd_seen(xp, f, path, from)) {
+		fclose(f);
 		xp->xp_out->co_nerr++;
 		return;
 	}
@@ -853,9 +918,11 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			name[strcspn(name, " \t{")] = '\0';
 			bline = line;
 			state = strchr(p, '{') != NULL ? 2 : 1;
+			blockbad = 0;
 			if (*name == '\0') {
 				conf_error(path, line, "service without a name");
 				xp->xp_out->co_nerr++;
+				blockbad = 1;	/* read to its '}', not loaded */
 			}
 		} else if (strncmp(p, "defaults", 8) == 0 &&
 		    !xinetd_opens(p + 8)) {
@@ -870,6 +937,7 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			name = NULL;
 			bline = line;
 			state = strchr(p, '{') != NULL ? 2 : 1;
+			blockbad = 0;
 		} else if (strncmp(p, "includedir", 10) == 0 &&
 		    (p[10] == ' ' || p[10] == '\t')) {
 			p += 10 + strspn(p + 10, " \t");
@@ -878,7 +946,12 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 		} else if (strncmp(p, "include", 7) == 0 &&
 		    (p[7] == ' ' || p[7] == '\t')) {
 			p += 7 + strspn(p + 7, " \t");
-			conf_xinetd_file(xp, p, line);
+			if ((why = conf_regular(p)) != NULL) {
+				conf_error(path, line, "include '%s': %s", p,
+				    why);
+				xp->xp_out->co_nerr++;
+			} else
+				conf_xinetd_file(xp, p, line);
 			xp->xp_file = path;
 		} else {
 			conf_error(path, line, "expected 'service', 'defaults' "
@@ -915,6 +988,9 @@ conf_xinetd_load(const char *path, struct conf_out *co)
 	else
 		conf_xinetd_file(&xp, path, 0);
 	xattr_free(xp.xp_defaults);
+	while (xp.xp_nseen > 0)
+		free(xp.xp_seen[--xp.xp_nseen].xs_path);
+	free(xp.xp_seen);
 }
 
 /* Whether a file looks like xinetd's format (its first word says so). */

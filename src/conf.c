@@ -28,6 +28,26 @@ conf_error(const char *file, int line, const char *fmt, ...)
 	free(msg);
 }
 
+/*
+ * Why a file the configuration names (an include, a banner) cannot be read,
+ * or NULL if it is a regular file. A FIFO would hold the load, and so a
+ * reload and every service, until some writer came; a directory or a
+ * device is no text to read.
+ */
+const char *
+conf_regular(const char *path)
+{
+	struct stat	sb;
+
+	if (stat(path, &sb) == -1)
+		return (strerror(errno));
+	if (S_ISDIR(sb.st_mode))
+		return ("is a directory");
+	if (!S_ISREG(sb.st_mode))
+		return ("not a regular file");
+	return (NULL);
+}
+
 /* Hash a service key, to find duplicates and matches without a scan. */
 static unsigned int
 conf_hash(const char *key)

@@ -279,6 +279,7 @@ struct conf_out {
 void		 conf_free_list(struct service *);
 struct service	*conf_load(const char *, int *);
 void		 conf_add(struct conf_out *, struct service *);
+const char	*conf_regular(const char *);
 void		 conf_error(const char *, int, const char *, ...)
 		    __attribute__((format(PLATFORM_PRINTF, 3, 4)));
 int		 conf_reload(const char *);
@@ -318,11 +319,14 @@ struct xattr {
 	int		  xa_line;
 	struct xattr	 *xa_next;
 };
+struct xinetd_seen;
 struct xinetd_parse {
-	struct conf_out	*xp_out;
-	const char	*xp_file;
-	struct xattr	*xp_defaults;
-	int		 xp_depth;
+	struct conf_out		*xp_out;
+	const char		*xp_file;
+	struct xattr		*xp_defaults;
+	int			 xp_depth;
+	struct xinetd_seen	*xp_seen;	/* every file read in this load */
+	size_t			 xp_nseen;
 };
 struct xattr	*xattr_parse(const char *, int, char *, int, int *);
 void		 xattr_free(struct xattr *);

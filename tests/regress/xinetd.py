@@ -377,14 +377,100 @@ def errors_name_the_attribute_line():
     path = write_conf(good)
     write_file(path, good + "include %s\n" % path)
     rc, out, err = run_pinetd(["-n", path])
-    check(rc == 1 and re.search(re.escape(path) + r":11: includes nested "
-                                r"too deep", err), err)
+    check(rc == 1 and re.search(re.escape(path) + r":11: include '%s': "
+                                r"already read \(included twice, or in a "
+                                r"loop\)" % re.escape(path), err), err)
     # disable = true was an error, so a reload with it changes nothing.
     d = Daemon(good)
     write_file(d.conf, good + raw(*(core + ["disable = true"])))
     d.send(__import__("signal").SIGHUP)
     d.wait_log(r"^reload: \d+ errors in .*; configuration unchanged$")
     d.stop()
+
+
+@test
+def include_each_file_once():
+    """a file read again in one load (included twice, or including itself)
+    is an error naming the including line, and is not read again: a file
+    including itself 8 times was read 8^9 times, hours of -n or of a
+    reload; a chain of 10 files still stops at the depth limit; a FIFO or
+    a directory named by include is an error, not a hang or nothing"""
+    p = free_port()
+    good = service_block("good", p, "env")
+    top = tmpdir()
+    path = os.path.join(top, "fan.conf")
+    write_file(path, good + "include %s\n" % path * 8)
+    rc, out, err = run_pinetd(["-n", path])
+    check_eq(rc, 1, "-n exit status (stderr %r)" % err[:500])
+    lines = re.findall(re.escape(path) + r":(\d+): include '%s': already "
+                       r"read" % re.escape(path), err)
+    check_eq(lines, [str(n) for n in range(11, 19)], "lines of the errors")
+    check_eq(len(err.splitlines()), 8, "lines of stderr: %r" % err[:500])
+    # One file included twice by another.
+    inc = os.path.join(top, "inc")
+    write_file(inc, service_block("inc", free_port(), "env"))
+    write_file(path, good + "include %s\ninclude %s\n" % (inc, inc))
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and re.search(re.escape(path) + r":12: include '%s': "
+                                r"already read" % re.escape(inc), err)
+          and ":11:" not in err, err)
+    # A chain of distinct files: c0 includes c1, ..., c9 includes c10.
+    chain = [os.path.join(top, "c%d" % i) for i in range(11)]
+    write_file(chain[0], "defaults\n{\n}\ninclude %s\n" % chain[1])
+    for i in range(1, 10):
+        write_file(chain[i], "include %s\n" % chain[i + 1])
+    write_file(chain[10], good)
+    rc, out, err = run_pinetd(["-n", chain[0]])
+    check(rc == 1 and re.search(re.escape(chain[8]) + r":1: includes nested "
+                                r"too deep at '%s'" % re.escape(chain[9]),
+                                err), err)
+    # A FIFO (no writer: reading it would wait for ever) and a directory.
+    fifo = os.path.join(top, "fifo")
+    os.mkfifo(fifo)
+    for name, why in ((fifo, "not a regular file"),
+                      (top, "is a directory")):
+        write_file(path, good + "include %s\n" % name)
+        rc, out, err = run_pinetd(["-n", path])
+        check(rc == 1 and re.search(re.escape(path) + r":11: include '%s': "
+                                    "%s" % (re.escape(name), why), err), err)
+
+
+@test
+def service_without_name_not_loaded():
+    """'service {' is an error naming its line, and the block is not loaded
+    at start-up (it was: it listened as '/tcp'), while the good one is;
+    the block's lines are still read to its '}'"""
+    p, q, r = free_port(), free_port(), free_port()
+    conf = ("service {\n\tsocket_type = stream\n\twait = no\n"
+            "\tuser = root\n\tport = %d\n\tbind = 127.0.0.1\n"
+            "\tserver = %s\n\tserver_args = env\n}\n" % (q, TESTHELPER)
+            + service_block("good", p, "env")
+            + service_block("after", r, "env"))
+    d = Daemon(conf)
+    check(d.find_log(r"^%s:1: service without a name$" % re.escape(d.conf),
+                     0), "error for line 1 not logged")
+    check_eq(d.services, 2, "services in the ready line")
+    expect_refused(q)
+    env_of(p)
+    env_of(r)
+    d.stop()
+
+
+@test
+def banner_must_be_a_regular_file():
+    """a banner that is a directory or a FIFO is an error naming the line
+    (a directory was an empty banner, a FIFO held the load)"""
+    top = tmpdir()
+    fifo = os.path.join(top, "fifo")
+    os.mkfifo(fifo)
+    p = free_port()
+    good = service_block("good", p, "env")
+    for name, why in ((top, "is a directory"), (fifo, "not a regular file")):
+        path = write_conf(good + service_block("b", free_port(), "env",
+                                               "\tbanner = %s\n" % name))
+        rc, out, err = run_pinetd(["-n", path])
+        check(rc == 1 and re.search(re.escape(path) + r":20: banner '%s': %s"
+                                    % (re.escape(name), why), err), err)
 
 
 @test
