@@ -177,6 +177,26 @@ def non_utf8_program_is_a_load_error():
 
 
 @test
+def include_read_once():
+    """an xinetd file including itself 8 times is read once, with one
+    FILE:LINE error per include (it was read 8^9 times); Windows has no
+    inode numbers, so there the file is known by its path"""
+    path = os.path.join(tmpdir(), "fan.conf")
+    good = xservice("echo", free_port(), "type = INTERNAL")
+    nlines = good.count("\n")
+    with open(path, "w") as f:
+        f.write(good + ("include %s\n" % winpath(path)) * 8)
+    r = subprocess.run(launcher() + [lib.PINETD, "-n", winpath(path)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
+    out = r.stdout.decode(errors="replace")
+    lines = re.findall(r":(\d+): include '[^']*': already read", out)
+    check(r.returncode == 1 and lines == [str(nlines + i) for i in
+                                          range(1, 9)],
+          "status %d, %r" % (r.returncode, out[:800]))
+
+
+@test
 def user_field_warning():
     """a user other than root is ignored with one warning per service"""
     port = free_port()
