@@ -145,6 +145,47 @@ static const struct {
 };
 
 /*
+ * Open a log_type FILE for appending, or say why not. A FIFO is refused:
+ * with no reader the open (so the load, or a reload) would wait for one,
+ * and a slow reader would stall every write. With -n the file is checked,
+ * not made, and *fp stays NULL.
+ */
+static const char *
+conf_child_logfile(const char *path, FILE **fp)
+{
+	struct stat	 sb;
+	const char	*base;
+	char		*dir;
+	int		 ok;
+
+	*fp = NULL;
+	if (stat(path, &sb) == 0) {
+		if (S_ISFIFO(sb.st_mode))
+			return ("a FIFO, which would stall the daemon");
+		if (S_ISDIR(sb.st_mode))
+			return ("is a directory");
+		if (opts.check_only)
+			return (access(path, W_OK) == 0 ? NULL : strerror(errno));
+	} else if (opts.check_only) {
+		if (errno != ENOENT)
+			return (strerror(errno));
+		base = conf_basename(path);	/* it would be made here */
+		if (base == path)
+			dir = xstrdup(".");
+		else {
+			dir = xstrdup(path);
+			dir[base - path > 1 ? base - path - 1 : 1] = '\0';
+		}
+		ok = access(dir, W_OK) == 0;
+		free(dir);
+		return (ok ? NULL : strerror(errno));
+	}
+	if ((*fp = fopen(path, "a")) == NULL)
+		return (strerror(errno));
+	return (NULL);
+}
+
+/*
  * log_type: "SYSLOG facility [level]" or "FILE path [soft [hard]]". The
  * file is opened now, for appending, so a bad path is a load error.
  */
@@ -152,8 +193,9 @@ static int
 conf_child_logtype(const char *file, int line, struct service *se, char **v,
     int n)
 {
-	rlim_t	size;
-	int	i;
+	const char	*why;
+	rlim_t		 size;
+	int		 i;
 
 	if (n >= 2 && strcmp(v[0], "SYSLOG") == 0 && n <= 3) {
 		for (i = 0; conf_child_facilities[i].name != NULL; i++) {
@@ -180,13 +222,13 @@ conf_child_logtype(const char *file, int line, struct service *se, char **v,
 			else
 				se->se_loghard = (long)size;
 		}
-		if ((se->se_logfile = fopen(v[1], "a")) == NULL) {
-			conf_error(file, line, "log file '%s': %s", v[1],
-			    strerror(errno));
+		if ((why = conf_child_logfile(v[1], &se->se_logfile)) != NULL) {
+			conf_error(file, line, "log file '%s': %s", v[1], why);
 			return (-1);
 		}
 #ifdef FD_CLOEXEC
-		fcntl(fileno(se->se_logfile), F_SETFD, FD_CLOEXEC);
+		if (se->se_logfile != NULL)	/* NULL with -n */
+			fcntl(fileno(se->se_logfile), F_SETFD, FD_CLOEXEC);
 #endif
 		se->se_logpath = xstrdup(v[1]);
 		return (0);

@@ -474,6 +474,40 @@ def banner_must_be_a_regular_file():
 
 
 @test
+def log_file_checked_not_made_by_n():
+    """log_type = FILE: -n checks the path without making the file (it
+    made an empty one), and still fails on a missing directory; a FIFO is
+    an error, not a load that waits for a reader (-n and start-up alike)"""
+    top = tmpdir()
+    p = free_port()
+    good = service_block("good", p, "env")
+    new = os.path.join(top, "new.log")
+    path = write_conf(good + service_block("l", free_port(), "env",
+                                           "\tlog_type = FILE %s\n" % new))
+    rc, out, err = run_pinetd(["-n", path])
+    check_eq(rc, 0, "-n exit status (stderr %r)" % err)
+    check(not os.path.exists(new), "-n made %s" % new)
+    bad = os.path.join(top, "nodir", "x.log")
+    path = write_conf(good + service_block("l", free_port(), "env",
+                                           "\tlog_type = FILE %s\n" % bad))
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and re.search(re.escape(path) + r":20: log file '%s': No "
+                                "such file" % re.escape(bad), err), err)
+    fifo = os.path.join(top, "fifo")
+    os.mkfifo(fifo)
+    conf = good + service_block("l", free_port(), "env",
+                                "\tlog_type = FILE %s\n" % fifo)
+    path = write_conf(conf)
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and re.search(re.escape(path) + r":20: log file '%s': a "
+                                "FIFO" % re.escape(fifo), err), err)
+    d = Daemon(conf)
+    check_eq(d.services, 1, "services in the ready line")
+    env_of(p)
+    d.stop()
+
+
+@test
 def sigusr1_dump():
     """SIGUSR1 logs every service with its settings and counters (accepted,
     refused, failed, running) and writes the same to the dump file"""
