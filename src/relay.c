@@ -43,6 +43,7 @@ struct relay {
 	struct link		 rl_link;	/* every open relay */
 	struct relay_side	 rl_side[2];
 	int			 rl_counted;	/* counts toward instances */
+	int			 rl_redirect;	/* side 1 is a redirect target */
 	pid_t			 rl_kill;	/* server to end with the relay;
 						   -1 once it has exited */
 	struct service		*rl_se;
@@ -274,6 +275,23 @@ relay_event_cb(struct bufferevent *bev, short what, void *arg)
 		relay_done(rl, side);
 		return;
 	}
+	if (rs->rs_tls && (what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		/*
+		 * A TLS bufferevent stops writing as well as reading at any
+		 * end (close_notify, a bare FIN, a reset while writing, which
+		 * a dirty shutdown allowed reports as EOF): nothing reaches
+		 * this client any more. What it sent still goes on, then the
+		 * end; what comes for it is dropped, so the server is never
+		 * left writing into a relay that cannot deliver.
+		 */
+		relay_read_cb(bev, rl);
+		rs->rs_eof = 1;
+		rs->rs_out = NULL;		/* rs_in is freed with the relay */
+		bufferevent_disable(bev, EV_READ|EV_WRITE);
+		if (!relay_done(rl, side))
+			relay_maybe_shut(rl, !side);
+		return;
+	}
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
 		relay_read_cb(bev, rl);		/* anything still buffered */
 		rs->rs_eof = 1;
@@ -281,7 +299,7 @@ relay_event_cb(struct bufferevent *bev, short what, void *arg)
 		relay_maybe_shut(rl, !side);
 		return;
 	}
-	if ((what & BEV_EVENT_ERROR) && side == 1 && rl->rl_kill == 0)
+	if ((what & BEV_EVENT_ERROR) && side == 1 && rl->rl_redirect)
 		log_warnx("%s: redirect: %s", rl->rl_se->se_label,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 	relay_free(rl);
@@ -379,6 +397,7 @@ relay_start(struct service *se, int fd, struct source *so)
 	if (client == NULL)
 		evutil_closesocket(fd);
 	rl = relay_new(se, client, target, target, so, 1);
+	rl->rl_redirect = 1;
 	if (client == NULL || target == NULL) {
 		log_warn("%s: relay: socket", se->se_label);
 		relay_free(rl);

@@ -38,7 +38,8 @@ static void
 th_usage(void)
 {
 	fprintf(stderr, "usage: testhelper peer|id|env|echo-once|udpwait|"
-	    "streamwait|args|proc|stderr|sleep N|exit N\n");
+	    "streamwait|args|proc|stderr|limits|affinity|sockopts|fdtypes|"
+	    "flood|sleep N|exit N\n");
 	exit(2);
 }
 
@@ -453,6 +454,22 @@ th_affinity(void)
 #endif
 }
 
+/* Mode flood: write "y\n" to fd 1 until a write fails (or SIGPIPE). */
+static int
+th_flood(void)
+{
+	char	buf[65536];
+	size_t	i;
+
+	for (i = 0; i < sizeof buf; i += 2) {
+		buf[i] = 'y';
+		buf[i + 1] = '\n';
+	}
+	while (th_write_all(1, buf, sizeof buf) == 0)
+		;
+	return (0);
+}
+
 /* Dispatch on argv[1]. */
 int
 main(int argc, char **argv)
@@ -463,6 +480,8 @@ main(int argc, char **argv)
 	if (argc < 2)
 		th_usage();
 	mode = argv[1];
+	if (strcmp(mode, "flood") == 0)
+		return (th_flood());
 	if (strcmp(mode, "peer") == 0)
 		return (th_peer());
 	if (strcmp(mode, "id") == 0)

@@ -8,6 +8,7 @@ import re
 import select
 import ssl
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -180,6 +181,49 @@ def server_exit_ends_tls_cleanly():
         raise Failure("no close_notify before EOF (%s); got %r" % (e, got))
     check(got.endswith(b": bye\n"), "reply %r" % got)
     t.close()
+    d.stop()
+
+
+@test
+def client_gone_with_output_queued():
+    """a TLS client that goes away (a reset, or a bare FIN without
+    close_notify) while the server's output is queued for it ends the
+    relay: the server sees its connection close and exits, and the daemon
+    holds no descriptor for it (after a reset the relay waited for ever for
+    output that libevent no longer wrote, and the server ran until the
+    daemon exited; the FIN case ended before too, and is kept as a check)"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait.0 root %s\n"
+               % (p, helper("flood")) + tls_lines())
+    base = len(os.listdir("/proc/%d/fd" % d.pid)) if HAVE_PROC else 0
+    for how in ("reset", "fin"):
+        t = tls_connect(p)
+        check_eq(t.recv(2), b"y\n", "the server's first bytes")
+        m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from "
+                       r"127\.0\.0\.1:%d, pid (\d+)$"
+                       % (p, t.getsockname()[1]))
+        pid = int(m.group(1))
+        if HAVE_PROC:
+            # Not reading: the client's receive queue fills, then the
+            # daemon's output for it.
+            wait_until(lambda: (tcp_queues(t.getsockname()[1], p) or
+                                (0, 0, 0))[2] > 65536,
+                       what="the client's receive queue to fill")
+        mark = d.pos()
+        if how == "reset":
+            t.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            t.close()
+        else:
+            socket.socket.shutdown(t, socket.SHUT_WR)
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: pid %d (exited|killed by "
+                   r"signal)" % (p, pid), pos=mark)
+        if how == "fin":
+            t.close()
+    if HAVE_PROC:
+        wait_until(lambda: len(os.listdir("/proc/%d/fd" % d.pid)) == base,
+                   what="the daemon's descriptors back to %d" % base)
+    check_eq(children_of(d.pid), [], "children left")
     d.stop()
 
 
