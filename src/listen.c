@@ -246,11 +246,17 @@ listen_admit(struct service *se, int fd, const struct sockaddr *sa,
 
 /*
  * The TLS handshake of a redirected connection ended: relay its plain side.
- * Until now the handshake itself counted as the connection.
+ * Until now the handshake itself counted as the connection. A reload during
+ * the handshake may have made the service something else than a redirect:
+ * then the connection fails, as there is no address to relay to.
  */
 static void
 listen_tls_cb(struct service *se, int fd, void *arg)
 {
+	if (fd != -1 && se->se_redirect == NULL) {
+		evutil_closesocket(fd);
+		fd = -1;
+	}
 	if (fd == -1)
 		se->se_failed++;
 	else

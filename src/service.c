@@ -570,17 +570,26 @@ service_state_name(enum se_state state)
 static void
 service_dump_one(struct service *se, FILE *f)
 {
-	char	 addr[256], *line;
+	char		 addr[256], target[256], *line;
+	const char	*kind = "program", *what = se->se_server;
 
 	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
 	    sizeof addr);
+	if (se->se_builtin != NULL) {
+		kind = "built-in";
+		what = se->se_builtin->bi_name;
+	} else if (se->se_redirect != NULL) {
+		listen_ntop((struct sockaddr *)se->se_redirect,
+		    se->se_redirectlen, target, sizeof target);
+		kind = "redirect to";
+		what = target;
+	}
 	xasprintf(&line, "dump: %s: %s on %s, %s, %s %s, max %d/min, "
 	    "instances %d, per_source %d, cps %d, only_from %d, no_access %d; "
 	    "accepted %lu, refused %lu, failed %lu, running %d",
 	    se->se_label, service_state_name(se->se_state), addr,
-	    se->se_wait ? "wait" : "nowait", se->se_builtin != NULL ?
-	    "built-in" : "program", se->se_builtin != NULL ?
-	    se->se_builtin->bi_name : se->se_server, se->se_max,
+	    se->se_wait ? "wait" : "nowait", kind, what != NULL ? what : "-",
+	    se->se_max,
 	    se->se_instances, se->se_per_source, se->se_cps,
 	    se->se_only_from.al_set ? se->se_only_from.al_n : -1,
 	    se->se_no_access.al_n, se->se_accepted, se->se_refused,

@@ -66,12 +66,19 @@ spawn_finish(struct service *se, int fd, struct spawn_peer *sp)
  * The TLS handshake ended: start the server, or count the failure. The
  * handshake counted as a connection of the service and of its source (so
  * instances and per_source hold, and the source record stays) until now.
+ * A reload during the handshake may have left the service with no program
+ * to start (a built-in or a redirect now): then the connection fails.
  */
 static void
 spawn_tls_cb(struct service *se, int fd, void *arg)
 {
 	struct spawn_peer	*sp = arg;
 
+	if (fd != -1 && (se->se_server == NULL || se->se_builtin != NULL ||
+	    se->se_redirect != NULL)) {
+		evutil_closesocket(fd);
+		fd = -1;
+	}
 	if (fd == -1)
 		se->se_failed++;
 	else
@@ -128,6 +135,7 @@ spawn_wait(struct service *se)
 	    (const void *)&se->se_addr);
 	if (spawn_start(se, fds_of(se->se_fd, fds), se->se_argv, envp,
 	    &pid) != 0) {
+		se->se_failed++;
 		service_backoff(se);
 		return;
 	}

@@ -227,6 +227,57 @@ def client_gone_with_output_queued():
     d.stop()
 
 
+def tls_block(name, port, body):
+    """An xinetd block on 127.0.0.1:port with TLS and body's attributes."""
+    return ("service %s\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n"
+            "\twait = no\n\tuser = root\n\tport = %d\n"
+            "\tbind = 127.0.0.1\n%s%s}\n" % (name, port, body, tls_lines()))
+
+
+@test
+def reload_mid_handshake_changes_kind():
+    """a reload that turns a TLS redirect into a program, or a program into
+    a redirect, while a handshake is under way: that connection fails and
+    is counted so, the daemon goes on (a redirect gone mid-handshake
+    crashed it; a program gone ran 'exec (null)'), and the next connection
+    gets the new kind"""
+    p, e = free_port(), free_port()
+    echo = ("service echo\n{\n\ttype = INTERNAL UNLISTED\n\tid = "
+            "echo-stream\n\tsocket_type = stream\n\twait = no\n"
+            "\tuser = root\n\tport = %d\n\tbind = 127.0.0.1\n}\n" % e)
+    redirect = tls_block("rd", p, "\tredirect = 127.0.0.1 %d\n" % e)
+    program = tls_block("rd", p, "\tserver = %s\n\tserver_args = "
+                        "echo-once\n" % TESTHELPER)
+    d = Daemon(echo + redirect)
+    for failed, then, answer in ((1, program, rb"pid=\d+: hi\n"),
+                                 (2, redirect, rb"hi\n")):
+        s = connect(p)			# the handshake waits for the client
+        write_file(d.conf, echo + then)
+        d.hup()
+        try:
+            t = tls_wrap(s)
+            t.sendall(b"hi\n")
+            got = recv_all(t)
+        except (ssl.SSLError, OSError):
+            got = b""
+        check_eq(got, b"", "bytes on the connection admitted before")
+        mark = d.pos()
+        d.send(__import__("signal").SIGUSR1)
+        d.wait_log(r"^dump: rd/tcp: listening on 127\.0\.0\.1:%d, nowait, "
+                   r"%s, .*failed %d, running 0$"
+                   % (p, "program " + re.escape(TESTHELPER)
+                      if then is program else
+                      r"redirect to 127\.0\.0\.1:%d" % e, failed),
+                   pos=mark)
+        t = tls_connect(p)
+        t.sendall(b"hi\n")
+        got = recv_all(t) if then is program else recv_exact(t, 3)
+        check(re.match(answer, got), "the new kind's answer %r" % got)
+        t.close()
+    check(d.find_log(r"exec \(null\)", 0) is None, "exec of no program")
+    d.stop()
+
+
 @test
 def handshake_limit_is_total():
     """the 10 s handshake limit counts from the connection, not from the

@@ -132,6 +132,24 @@ def wait_stream_not_watched_while_child_runs():
 
 
 @test
+def wait_exec_failure_counted():
+    """a wait service whose program cannot be run: the failure is logged,
+    counted as failed in the dump (a wait service counted nothing), and
+    the daemon goes on"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp wait root "
+               "/nonexistent/pinetd-test-prog prog\n" % p)
+    s = connect(p)
+    d.wait_log(r"exec /nonexistent/pinetd-test-prog: No such file")
+    mark = d.pos()
+    d.send(signal.SIGUSR1)
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*accepted 0, refused 0, "
+               r"failed [1-9]\d*, running 0$" % p, pos=mark)
+    s.close()
+    d.stop()
+
+
+@test
 def wait_to_nowait_while_child_runs():
     """a reload turns a wait service into nowait while its child holds the
     socket: when that child exits the daemon takes the socket back and
