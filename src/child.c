@@ -65,8 +65,9 @@ child_add(pid_t pid, struct service *se, struct source *so, int holds)
 /*
  * A child was reaped: log it, give a wait service its socket back if this
  * child had it (and the socket was not closed and reopened since, as a
- * reload that moves the service does: the new one may have its own child),
- * release the service.
+ * reload that moves the service does: the new one may have its own child;
+ * then the old socket is gone with the child, and a bind it blocked is
+ * retried), release the service.
  */
 void
 child_exited(pid_t pid, int status)
@@ -114,6 +115,8 @@ child_exited(pid_t pid, int status)
 	se->se_children--;
 	if (holds && gen == se->se_sockgen)
 		service_idle(se);
+	else if (holds)
+		service_retry_now();	/* the socket it held is closed now */
 	service_unref(se);
 }
 

@@ -409,6 +409,7 @@ int		 service_may_start(struct service *);
 int		 service_nonblocking(const struct service *);
 void		 service_busy(struct service *);
 void		 service_idle(struct service *);
+void		 service_retry_now(void);
 void		 service_backoff(struct service *);
 void		 service_stop_all(void);
 void		 service_dump(const char *);

@@ -511,6 +511,27 @@ service_idle(struct service *se)
 	se->se_state = SE_LISTEN;
 }
 
+/*
+ * A wait server that held a socket since closed by the daemon (a reload
+ * reopened or removed its service) has exited, so that socket is gone: a
+ * service whose bind failed on the address it held (SO_REUSEPORT turned on
+ * at the same address, or a service moved onto it) binds now, not at the
+ * end of its -T retry interval.
+ */
+void
+service_retry_now(void)
+{
+	struct service	*se;
+
+	for (se = services; se != NULL; se = se->se_next) {
+		if (se->se_state != SE_RETRY)
+			continue;
+		if (se->se_timer != NULL)
+			evtimer_del(se->se_timer);
+		service_start(se);
+	}
+}
+
 /* Accept errors such as a full descriptor table: stop watching for a while. */
 void
 service_backoff(struct service *se)

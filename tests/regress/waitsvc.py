@@ -150,6 +150,26 @@ def wait_exec_failure_counted():
 
 
 @test
+def reuseport_while_wait_child_holds_socket():
+    """rp, added by a reload while a wait server holds the socket: the new
+    socket cannot bind beside the old one until that server exits, and
+    then binds at once (it waited out the whole -T retry interval, 60 s)"""
+    p = free_port()
+    line = "127.0.0.1:%d stream tcp wait root %s\n" % (p, helper("sleep", 2))
+    d = Daemon(line)
+    s = connect(p)
+    m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: started pid (\d+)$" % p)
+    write_file(d.conf, "rp," + line)
+    mark = d.pos()
+    d.hup()
+    d.wait_log(r"Address already in use; retrying in 60 s$", pos=mark)
+    d.wait_log(r"pid %s exited" % m.group(1), pos=mark)
+    s.close()
+    wait_connectable(p)
+    d.stop()
+
+
+@test
 def wait_to_nowait_while_child_runs():
     """a reload turns a wait service into nowait while its child holds the
     socket: when that child exits the daemon takes the socket back and
