@@ -181,7 +181,7 @@ conf_free_list(struct service *list)
 int
 conf_reload(const char *path)
 {
-	struct service	 *list, *se, *next, *old, **table, **tail;
+	struct service	 *list, *se, *next, *old, **table, **names, **tail;
 	int		  nerr, added = 0, changed = 0, removed = 0, n;
 
 	list = conf_load(path, &nerr);
@@ -200,14 +200,24 @@ conf_reload(const char *path)
 		n++;
 	service_fd_limit(service_count() + n);	/* old and new, briefly */
 
-	/* First match by socket: same address, same service. */
+	/*
+	 * First match by socket: same address, same service, unless the
+	 * running one's name is still in the file for another address: then
+	 * it moved there (matched by name below, with its children and
+	 * counts), and the entry now at its address is a new service.
+	 */
 	table = xcalloc(CONF_HASHSIZE, sizeof *table);
+	names = xcalloc(CONF_HASHSIZE, sizeof *names);
 	for (tail = &services; *tail != NULL; tail = &(*tail)->se_next) {
 		(*tail)->se_seen = 0;
 		conf_insert(table, *tail, 0);
 	}
+	for (se = list; se != NULL; se = se->se_next)
+		conf_insert(names, se, 1);
 	for (se = list; se != NULL; se = se->se_next) {
-		if ((old = conf_lookup(table, se->se_key, 0)) != NULL) {
+		if ((old = conf_lookup(table, se->se_key, 0)) != NULL &&
+		    (strcmp(old->se_label, se->se_label) == 0 ||
+		    conf_lookup(names, old->se_label, 1) == NULL)) {
 			old->se_seen = 1;
 			se->se_seen = 1;
 			if (!service_same(old, se)) {
@@ -216,6 +226,8 @@ conf_reload(const char *path)
 			}
 		}
 	}
+
+	free(names);
 
 	/* Then by name: the same entry moved to another address. */
 	memset(table, 0, CONF_HASHSIZE * sizeof *table);
@@ -245,14 +257,24 @@ conf_reload(const char *path)
 	for (tail = &services; *tail != NULL; tail = &(*tail)->se_next)
 		;
 
-	/* Then move entries to their new addresses and open new ones. */
-	for (se = list; se != NULL; se = next) {
-		next = se->se_next;
-		se->se_next = NULL;
+	/*
+	 * Then move entries to their new addresses, all old sockets closed
+	 * first (two entries may swap addresses),
+	 */
+	for (se = list; se != NULL; se = se->se_next) {
+		if (se->se_match != NULL)
+			service_stop(se->se_match);
+	}
+	for (se = list; se != NULL; se = se->se_next) {
 		if (se->se_match != NULL) {
 			service_adopt(se->se_match, se);
 			changed++;
 		}
+	}
+	/* and open new ones, which may bind an address a move has freed. */
+	for (se = list; se != NULL; se = next) {
+		next = se->se_next;
+		se->se_next = NULL;
 		if (se->se_seen) {
 			service_free(se);
 			continue;

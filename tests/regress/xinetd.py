@@ -508,6 +508,41 @@ def log_file_checked_not_made_by_n():
 
 
 @test
+def reload_name_moves_another_takes_its_socket():
+    """a reload that moves a service to another port and gives its old port
+    to a new service: the running child stays counted to the service that
+    started it (it moved to the new one's count: the new service refused
+    its first client over 'instances', the moved one took a second), and
+    two services swapping ports both answer at once"""
+    p, q = free_port(), free_port()
+    d = Daemon(service_block("alpha", p, "sleep 30", "\tinstances = 1\n"))
+    s = connect(p)
+    m = d.wait_log(r"^alpha/tcp: connection from 127\.0\.0\.1:\d+, "
+                   r"pid (\d+)$")
+    write_file(d.conf, service_block("beta", p, "env", "\tinstances = 1\n")
+               + service_block("alpha", q, "sleep 30", "\tinstances = 1\n"))
+    check_eq(d.hup().group(0), "reload: 2 services (1 added, 1 changed, 0 "
+             "removed)", "the reload line")
+    check_eq(env_of(p).get("PROTO"), "TCP", "beta's answer")
+    mark = d.pos()
+    t = connect(q)
+    d.wait_log(r"^alpha/tcp: connection from 127\.0\.0\.1:\d+ refused: "
+               r"instances limit", pos=mark)
+    t.close()
+    # Swap: each takes the other's port, both answer at once.
+    write_file(d.conf, service_block("beta", q, "env", "\tinstances = 1\n")
+               + service_block("alpha", p, "sleep 30", "\tinstances = 1\n"))
+    mark = d.pos()
+    d.hup()
+    check_eq(env_of(q).get("PROTO"), "TCP", "beta's answer on alpha's port")
+    check(d.find_log(r"retrying", mark) is None, "a bind failed: %s"
+          % d.log()[mark:])
+    kill_quietly(int(m.group(1)))
+    s.close()
+    d.stop()
+
+
+@test
 def sigusr1_dump():
     """SIGUSR1 logs every service with its settings and counters (accepted,
     refused, failed, running) and writes the same to the dump file"""
