@@ -162,7 +162,9 @@ def reuseport_while_wait_child_holds_socket():
     write_file(d.conf, "rp," + line)
     mark = d.pos()
     d.hup()
-    d.wait_log(r"Address already in use; retrying in 60 s$", pos=mark)
+    # "Address already in use" (glibc), "Address in use" (musl).
+    d.wait_log(r"bind 127\.0\.0\.1:%d: .*in use; retrying in 60 s$" % p,
+               pos=mark)
     d.wait_log(r"pid %s exited" % m.group(1), pos=mark)
     s.close()
     wait_connectable(p)
