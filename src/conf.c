@@ -173,6 +173,34 @@ conf_free_list(struct service *list)
 	}
 }
 
+/* Fill a table with the running services no entry has matched yet. */
+static void
+conf_table_unseen(struct service **table, int by_label)
+{
+	struct service	*se;
+
+	memset(table, 0, CONF_HASHSIZE * sizeof *table);
+	for (se = services; se != NULL; se = se->se_next) {
+		if (!se->se_seen)
+			conf_insert(table, se, by_label);
+	}
+}
+
+/*
+ * A running service and an entry at its address are one: it takes the
+ * entry's settings if they differ, keeping its socket.
+ */
+static void
+conf_adopt_key(struct service *old, struct service *se, int *changed)
+{
+	old->se_seen = 1;
+	se->se_seen = 1;
+	if (!service_same(old, se)) {
+		service_adopt(old, se);
+		(*changed)++;
+	}
+}
+
 /*
  * Reread the file and merge it: unchanged services keep their sockets, changed
  * ones take their new settings, new ones open and missing ones close. A file
@@ -181,7 +209,7 @@ conf_free_list(struct service *list)
 int
 conf_reload(const char *path)
 {
-	struct service	 *list, *se, *next, *old, **table, **names, **tail;
+	struct service	 *list, *se, *next, *old, **table, **tail;
 	int		  nerr, added = 0, changed = 0, removed = 0, n;
 
 	list = conf_load(path, &nerr);
@@ -200,41 +228,24 @@ conf_reload(const char *path)
 		n++;
 	service_fd_limit(service_count() + n);	/* old and new, briefly */
 
-	/*
-	 * First match by socket: same address, same service, unless the
-	 * running one's name is still in the file for another address: then
-	 * it moved there (matched by name below, with its children and
-	 * counts), and the entry now at its address is a new service.
-	 */
+	/* First by socket and name: the same service at the same address. */
 	table = xcalloc(CONF_HASHSIZE, sizeof *table);
-	names = xcalloc(CONF_HASHSIZE, sizeof *names);
 	for (tail = &services; *tail != NULL; tail = &(*tail)->se_next) {
 		(*tail)->se_seen = 0;
 		conf_insert(table, *tail, 0);
 	}
-	for (se = list; se != NULL; se = se->se_next)
-		conf_insert(names, se, 1);
 	for (se = list; se != NULL; se = se->se_next) {
-		if ((old = conf_lookup(table, se->se_key, 0)) != NULL &&
-		    (strcmp(old->se_label, se->se_label) == 0 ||
-		    conf_lookup(names, old->se_label, 1) == NULL)) {
-			old->se_seen = 1;
-			se->se_seen = 1;
-			if (!service_same(old, se)) {
-				service_adopt(old, se);
-				changed++;
-			}
-		}
+		if ((old = conf_lookup(table, se->se_key, 0)) == NULL ||
+		    strcmp(old->se_label, se->se_label) != 0)
+			continue;
+		conf_adopt_key(old, se, &changed);
 	}
 
-	free(names);
-
-	/* Then by name: the same entry moved to another address. */
-	memset(table, 0, CONF_HASHSIZE * sizeof *table);
-	for (old = services; old != NULL; old = old->se_next) {
-		if (!old->se_seen)
-			conf_insert(table, old, 1);
-	}
+	/*
+	 * Then by name: the same entry moved to another address, with its
+	 * children and counts, even if another entry now has its address.
+	 */
+	conf_table_unseen(table, 1);
 	for (se = list; se != NULL; se = se->se_next) {
 		if (se->se_seen ||
 		    (old = conf_lookup(table, se->se_label, 1)) == NULL)
@@ -243,6 +254,16 @@ conf_reload(const char *path)
 		old->se_seen = 1;
 		se->se_seen = 1;
 		se->se_match = old;
+	}
+
+	/* Then by socket alone: an entry renamed at its address. */
+	conf_table_unseen(table, 0);
+	for (se = list; se != NULL; se = se->se_next) {
+		if (se->se_seen ||
+		    (old = conf_lookup(table, se->se_key, 0)) == NULL ||
+		    old->se_seen)
+			continue;
+		conf_adopt_key(old, se, &changed);
 	}
 	free(table);
 

@@ -67,7 +67,8 @@ spawn_finish(struct service *se, int fd, struct spawn_peer *sp)
  * handshake counted as a connection of the service and of its source (so
  * instances and per_source hold, and the source record stays) until now.
  * A reload during the handshake may have left the service with no program
- * to start (a built-in or a redirect now): then the connection fails.
+ * to start for a connection (a built-in, a redirect or a wait server now):
+ * then the connection fails.
  */
 static void
 spawn_tls_cb(struct service *se, int fd, void *arg)
@@ -75,7 +76,7 @@ spawn_tls_cb(struct service *se, int fd, void *arg)
 	struct spawn_peer	*sp = arg;
 
 	if (fd != -1 && (se->se_server == NULL || se->se_builtin != NULL ||
-	    se->se_redirect != NULL)) {
+	    se->se_redirect != NULL || se->se_wait)) {
 		evutil_closesocket(fd);
 		fd = -1;
 	}

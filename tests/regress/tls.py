@@ -227,6 +227,15 @@ def client_gone_with_output_queued():
     d.stop()
 
 
+def dump_running(d, label):
+    """Ask for a dump; how many connections the service has running."""
+    mark = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    m = d.wait_log(r"^dump: %s: .*running (\d+)$" % re.escape(label),
+                   pos=mark)
+    return int(m.group(1))
+
+
 def tls_block(name, port, body):
     """An xinetd block on 127.0.0.1:port with TLS and body's attributes."""
     return ("service %s\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n"
@@ -252,6 +261,9 @@ def reload_mid_handshake_changes_kind():
     for failed, then, answer in ((1, program, rb"pid=\d+: hi\n"),
                                  (2, redirect, rb"hi\n")):
         s = connect(p)			# the handshake waits for the client
+        # Admitted (a handshake counts as running) before the reload.
+        wait_until(lambda: dump_running(d, "rd/tcp") == 1,
+                   what="the connection admitted")
         write_file(d.conf, echo + then)
         d.hup()
         try:

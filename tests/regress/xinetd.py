@@ -542,6 +542,54 @@ def reload_name_moves_another_takes_its_socket():
     d.stop()
 
 
+def bound_block(name, host, port, args, wait="no"):
+    """A stream service block on host:port running the test helper."""
+    return ("service %s\n{\n\tsocket_type = stream\n\twait = %s\n"
+            "\tuser = root\n\tport = %d\n\tbind = %s\n\tserver = %s\n"
+            "\tserver_args = %s\n}\n" % (name, wait, port, host, TESTHELPER,
+                                          args))
+
+
+@test
+def reload_repeated_names():
+    """two running services of one name on two addresses: a reload that
+    keeps the name at one address and renames the other changes that one
+    in place (it was closed and opened anew, so a wait server holding it
+    left the service retrying its bind for 60 s); a reload that changes
+    one and renames the other no longer crashes the daemon (a name lookup
+    walked an entry a change had just emptied)"""
+    p = free_port()
+    d = Daemon(bound_block("x", "127.0.0.1", p, "sleep 30", "yes")
+               + bound_block("x", "127.0.0.2", p, "sleep 30", "yes"))
+    s = connect(p)
+    m = d.wait_log(r"^x/tcp: started pid (\d+)$")
+    write_file(d.conf, bound_block("y", "127.0.0.1", p, "sleep 30", "yes")
+               + bound_block("x", "127.0.0.2", p, "sleep 30", "yes"))
+    mark = d.pos()
+    check_eq(d.hup().group(0), "reload: 2 services (0 added, 1 changed, 0 "
+             "removed)", "the reload line")
+    check(d.find_log(r"retrying", mark) is None, "a bind failed: %s"
+          % d.log()[mark:])
+    d.stop()
+    kill_quietly(int(m.group(1)))
+    s.close()
+    # One entry changed in place, then the other renamed: both served.
+    d = Daemon(bound_block("y", "127.0.0.1", p, "env")
+               + bound_block("b", "127.0.0.2", p, "env"))
+    write_file(d.conf, bound_block("a", "127.0.0.1", p, "env")
+               + bound_block("a", "127.0.0.2", p, "env"))
+    d.hup()
+    write_file(d.conf, bound_block("a", "127.0.0.1", p, "env PATH=/x")
+               + bound_block("b", "127.0.0.2", p, "env"))
+    d.hup()
+    check(d.running(), "the daemon is running")
+    for host in ("127.0.0.1", "127.0.0.2"):
+        s = connect(p, host=host)
+        check("PROTO=TCP" in recv_all(s).decode(), "answer on %s" % host)
+        s.close()
+    d.stop()
+
+
 @test
 def sigusr1_dump():
     """SIGUSR1 logs every service with its settings and counters (accepted,
