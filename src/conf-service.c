@@ -300,6 +300,34 @@ conf_v6_literal(const char *host, struct in6_addr *in6)
 }
 
 /*
+ * Refuse an IPv6 address no socket of this service can bind, which would
+ * otherwise load and then retry its bind for ever: an IPv4-mapped address
+ * on an IPv6-only socket, and a link-local address with no scope.
+ */
+static int
+conf_inet_bindable(const char *file, int line, const struct service *se,
+    const char *host)
+{
+	const struct sockaddr_in6	*sin6 = (const void *)&se->se_addr;
+
+	if (se->se_addr.ss_family != AF_INET6)
+		return (0);
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && se->se_v6only) {
+		conf_error(file, line, "host '%s' is an IPv4 address in IPv6 "
+		    "form: write it as IPv4, or use protocol '%s46'", host,
+		    se->se_socktype == SOCK_DGRAM ? "udp" : "tcp");
+		return (-1);
+	}
+	if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr) &&
+	    sin6->sin6_scope_id == 0) {
+		conf_error(file, line, "link-local host '%s' needs an "
+		    "interface, as in fe80::1%%eth0", host);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Fill in the address of an internet service from a host (NULL for any) and
  * a port name or number; DNS happens here, at load. se_family may be
  * AF_UNSPEC: then an IPv6 literal host means IPv6, anything else IPv4.
@@ -358,7 +386,36 @@ conf_inet(const char *file, int line, struct service *se, const char *host,
 	memcpy(&se->se_addr, res->ai_addr, res->ai_addrlen);
 	se->se_addrlen = res->ai_addrlen;
 	freeaddrinfo(res);
-	return (0);
+	return (conf_inet_bindable(file, line, se, host));
+}
+
+/*
+ * Copy an absolute path without empty or "." components, so that /a//s and
+ * /a/./s give the key of /a/s: they name one socket, and binding the second
+ * spelling would unlink the first's live file. ".." is kept: through a
+ * symbolic link it need not mean the parent. Returns the length.
+ */
+static size_t
+conf_unix_clean(char *dst, const char *src)
+{
+	size_t	n = 0, len;
+
+	while (*src != '\0') {
+		src += strspn(src, "/");
+		len = strcspn(src, "/");
+		if (len == 0 || (len == 1 && src[0] == '.')) {
+			src += len;
+			continue;
+		}
+		dst[n++] = '/';
+		memcpy(dst + n, src, len);
+		n += len;
+		src += len;
+	}
+	if (n == 0)
+		dst[n++] = '/';
+	dst[n] = '\0';
+	return (n);
 }
 
 /* Fill in the address of a unix-domain service from its path. */
@@ -367,6 +424,7 @@ conf_unix(const char *file, int line, struct service *se, const char *path)
 {
 	struct sockaddr_un	*sun = (struct sockaddr_un *)&se->se_addr;
 	size_t			 len = strlen(path);
+	char			 clean[sizeof sun->sun_path + 1];
 
 	se->se_family = AF_UNIX;
 	if (path[0] == '@') {
@@ -384,6 +442,14 @@ conf_unix(const char *file, int line, struct service *se, const char *path)
 		conf_error(file, line, "bad unix socket path '%s'",
 		    path);
 		return (-1);
+	}
+	if (path[0] == '/') {
+		if ((len = conf_unix_clean(clean, path)) < 2) {	/* "//" */
+			conf_error(file, line, "bad unix socket path '%s'",
+			    path);
+			return (-1);
+		}
+		path = clean;		/* never longer than the original */
 	}
 	sun->sun_family = AF_UNIX;
 	memcpy(sun->sun_path, path, len);

@@ -35,6 +35,29 @@ def scope_is_part_of_the_address():
 
 
 @test
+def unbindable_addresses_refused_at_load():
+    """an IPv4-mapped address on an IPv6-only socket, and a link-local
+    address with no interface, are FILE:LINE errors naming the host (they
+    loaded, then retried their bind for ever: EINVAL); the mapped address
+    on tcp46 and a scoped link-local address still load (-n only)"""
+    for line, word in (("[::ffff:127.0.0.1]:7000 stream tcp", "::ffff:"),
+                       ("[::ffff:127.0.0.1]:7000 dgram udp6", "::ffff:"),
+                       ("[fe80::1]:7000 stream tcp", "fe80::1")):
+        conf = write_conf("%s %s root internal echo\n" % (line, "wait" if
+                                                          "dgram" in line
+                                                          else "nowait"))
+        rc, out, err = run_pinetd(["-n", conf])
+        check(rc == 1 and re.search(re.escape(conf) + r":1: .*'%s[^']*'"
+                                    % re.escape(word), err),
+              "%s: %d %r" % (line, rc, err))
+    for line in ("[::ffff:127.0.0.1]:7000 stream tcp46",
+                 "[fe80::1%1]:7000 stream tcp"):
+        conf = write_conf("%s nowait root internal echo\n" % line)
+        rc, out, err = run_pinetd(["-n", conf])
+        check_eq(rc, 0, "%s: -n exit status (%r)" % (line, err))
+
+
+@test
 def mapped_access_entries_match_ipv4_peers():
     """on tcp46, no_access = ::ffff:127.0.0.1 refuses the IPv4 client
     127.0.0.1 (it reaches the service as a mapped address); 127.0.0.2 is

@@ -120,6 +120,16 @@ def unix_one_path_one_socket():
     rc, out, err = run_pinetd(["-n", conf])
     check(rc == 1 and re.search(re.escape(conf) + r":2: .* uses the same "
                                 r"socket", err), err)
+    # One path in other words: '//' and '/./' name the same file (the
+    # second bound anew, unlinking the first's live socket).
+    for other in (path.replace("/t.sock", "//t.sock"),
+                  path.replace("/t.sock", "/./t.sock")):
+        conf = write_conf("%s stream unix nowait root internal echo\n"
+                          "%s stream unix nowait root %s\n"
+                          % (path, other, helper("peer")), d, "two.conf")
+        rc, out, err = run_pinetd(["-n", conf])
+        check(rc == 1 and re.search(re.escape(conf) + r":2: .* uses the "
+                                    r"same socket", err), err)
     dm = Daemon("%s stream unix nowait root internal echo\n" % path,
                 directory=d)
     unix_echo(path, b"st\n")
