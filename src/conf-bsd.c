@@ -315,6 +315,13 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 		free(w);
 		return (NULL);
 	}
+	if (*w[0] != '\0' && w[0][strlen(w[0]) - 1] == ':') {
+		/* "host: service ...": the fields would all be one off. */
+		conf_error(cb->cb_file, wl[0], "'%s' ends in ':': write the "
+		    "service right after it ('%s%s'), or the host alone on its "
+		    "own line", w[0], w[0], w[1]);
+		goto fail;
+	}
 	if (nw < 6) {
 		conf_error(cb->cb_file, wl[6], "missing fields after '%s' "
 		    "(want service, socket type, protocol, wait, user, "
