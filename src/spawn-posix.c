@@ -39,8 +39,6 @@ static const int spawn_signals[] = {
  * execve and the server would inherit it.
  */
 static sigset_t		 spawn_sigdef;
-static int		 spawn_sigdef_list[NSIG];
-static int		 spawn_sigdef_count;
 
 /* Reap every child that has exited. */
 static void
@@ -55,8 +53,8 @@ spawn_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 
 /*
  * Find what spawn_sigdef holds, once: the daemon's dispositions do not
- * change after start-up, and a child must not query 64 signals per
- * connection while a vfork parent waits for it.
+ * change after start-up, and a child must not make 64 sigaction calls per
+ * connection while a vfork parent waits for it (it tests bits instead).
  */
 static void
 spawn_init_signals(void)
@@ -72,11 +70,6 @@ spawn_init_signals(void)
 		if (sig != SIGKILL && sig != SIGSTOP &&
 		    sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
 			sigaddset(&spawn_sigdef, sig);
-	}
-	spawn_sigdef_count = 0;
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sigismember(&spawn_sigdef, sig) == 1)
-			spawn_sigdef_list[spawn_sigdef_count++] = sig;
 	}
 }
 
@@ -125,13 +118,15 @@ spawn_child_signals(void)
 {
 	struct sigaction	sa;
 	sigset_t		set;
-	int			i;
+	int			sig;
 
 	sa.sa_handler = SIG_DFL;
 	sa.sa_flags = 0;
 	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < spawn_sigdef_count; i++)
-		sigaction(spawn_sigdef_list[i], &sa, NULL);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&spawn_sigdef, sig) == 1)
+			sigaction(sig, &sa, NULL);
+	}
 	sigemptyset(&set);
 	sigprocmask(SIG_SETMASK, &set, NULL);
 }
