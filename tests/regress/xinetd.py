@@ -119,7 +119,8 @@ def kdbtaq_args_and_instances():
 @test
 def defaults_and_includedir():
     """defaults apply to services; includedir reads files without '.' or a
-    trailing '~'; += extends a defaults list"""
+    trailing '~', and skips a subdirectory with a warning, not an error;
+    += extends a defaults list"""
     top = tmpdir()
     inc = os.path.join(top, "xinetd.d")
     os.mkdir(inc)
@@ -132,7 +133,14 @@ def defaults_and_includedir():
                              "\tonly_from += 127.0.0.1\n"), inc, "two")
     write_conf(service_block("skipped", r, "env"), inc, "skipped.rpmsave")
     write_conf(service_block("skipped2", r, "env"), inc, "skipped2~")
-    d = Daemon(os.path.join(top, "xinetd.conf"), dlflags=("-d",))
+    os.mkdir(os.path.join(inc, "old"))	# not a file: a warning, no error
+    conf = os.path.join(top, "xinetd.conf")
+    rc, out, err = run_pinetd(["-n", conf])
+    check(rc == 0 and re.search(re.escape(conf) + r":7: includedir '%s': "
+                                r"skipped '%s/old': is a directory"
+                                % (re.escape(inc), re.escape(inc)), err),
+          "-n on an includedir holding a directory: %d %r" % (rc, err))
+    d = Daemon(conf, dlflags=("-d",))
     check_eq(d.services, 2, "services read")
     s = connect(p)
     check_eq(recv_all(s), b"", "defaults' only_from refuses 127.0.0.1")
@@ -493,6 +501,11 @@ def log_file_checked_not_made_by_n():
     rc, out, err = run_pinetd(["-n", path])
     check(rc == 1 and re.search(re.escape(path) + r":20: log file '%s': No "
                                 "such file" % re.escape(bad), err), err)
+    path = write_conf(good + service_block("l", free_port(), "env",
+                                           "\tlog_type = FILE %s\n" % top))
+    rc, out, err = run_pinetd(["-n", path])
+    check(rc == 1 and re.search(re.escape(path) + r":20: log file '%s': is a "
+                                "directory" % re.escape(top), err), err)
     fifo = os.path.join(top, "fifo")
     os.mkfifo(fifo)
     conf = good + service_block("l", free_port(), "env",
