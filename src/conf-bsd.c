@@ -310,12 +310,12 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 		    line), "unterminated quote in '%s'", unclosed);
 		goto fail;
 	}
-	if (nw == 1 && *w[0] != '\0' && w[0][strlen(w[0]) - 1] == ':') {
-		conf_bsd_defhost(cb, w[0]);
-		free(w);
-		return (NULL);
-	}
 	if (*w[0] != '\0' && w[0][strlen(w[0]) - 1] == ':') {
+		if (nw == 1) {		/* "host:" alone: the default host */
+			conf_bsd_defhost(cb, w[0]);
+			free(w);
+			return (NULL);
+		}
 		/* "host: service ...": the fields would all be one off. */
 		conf_error(cb->cb_file, wl[0], "'%s' ends in ':': write the "
 		    "service right after it ('%s%s'), or the host alone on its "
