@@ -585,6 +585,7 @@ def reload_repeated_names():
           % d.log()[mark:])
     d.stop()
     kill_quietly(int(m.group(1)))
+    wait_pid_gone(int(m.group(1)))	# it held 127.0.0.1's socket
     s.close()
     # One entry changed in place, then the other renamed: both served.
     d = Daemon(bound_block("y", "127.0.0.1", p, "env")
