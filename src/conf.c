@@ -267,6 +267,15 @@ conf_reload(const char *path)
 	}
 	free(table);
 
+	/* Last, by a name an earlier reload removed while its servers ran. */
+	for (se = list; se != NULL; se = se->se_next) {
+		if (se->se_seen ||
+		    (old = service_retired_find(se->se_label)) == NULL)
+			continue;
+		se->se_seen = 1;
+		se->se_match = old;
+	}
+
 	/* Close what the file no longer has first, freeing its ports. */
 	for (se = services; se != NULL; se = next) {
 		next = se->se_next;
@@ -287,10 +296,18 @@ conf_reload(const char *path)
 			service_stop(se->se_match);
 	}
 	for (se = list; se != NULL; se = se->se_next) {
-		if (se->se_match != NULL) {
-			service_adopt(se->se_match, se);
+		if ((old = se->se_match) == NULL)
+			continue;
+		if (old->se_removed) {
+			service_revive(old);
+			*tail = old;
+			tail = &old->se_next;
+			added++;
+		} else
 			changed++;
-		}
+		service_adopt(old, se);
+		if (old->se_state == SE_CLOSED)
+			service_start(old);	/* revived at its old key */
 	}
 	/* and open new ones, which may bind an address a move has freed. */
 	for (se = list; se != NULL; se = next) {

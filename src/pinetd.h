@@ -403,6 +403,8 @@ void		 service_conn_end(struct service *, struct source *);
 void		 service_start(struct service *);
 void		 service_stop(struct service *);
 void		 service_remove(struct service *);
+struct service	*service_retired_find(const char *);
+void		 service_revive(struct service *);
 int		 service_same(const struct service *, const struct service *);
 void		 service_adopt(struct service *, struct service *);
 int		 service_may_start(struct service *);

@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 struct service	*services;
+static struct service *service_retired;	/* removed, servers still running */
 
 static void	service_timer_cb(evutil_socket_t, short, void *);
 static void	service_pause(struct service *, int);
+static void	service_unlink(struct service **, struct service *);
 
 /* Allocate an empty service holding one reference (the table's). */
 struct service *
@@ -84,6 +86,8 @@ service_free(struct service *se)
 		listen_close(se);
 	limit_free(se);
 	service_free_config(se);
+	if (se->se_removed)
+		service_unlink(&service_retired, se);
 	free(se);
 }
 
@@ -191,22 +195,60 @@ service_stop(struct service *se)
 	se->se_state = SE_CLOSED;
 }
 
-/* Take a service out of the table; it is freed when its children are gone. */
-void
-service_remove(struct service *se)
+/* Take a service off a list: the table, or the retired. */
+static void
+service_unlink(struct service **list, struct service *se)
 {
 	struct service	**pp;
 
-	for (pp = &services; *pp != NULL; pp = &(*pp)->se_next) {
+	for (pp = list; *pp != NULL; pp = &(*pp)->se_next) {
 		if (*pp == se) {
 			*pp = se->se_next;
 			break;
 		}
 	}
 	se->se_next = NULL;
+}
+
+/* Take a service out of the table; it is freed when its children are gone. */
+void
+service_remove(struct service *se)
+{
+	service_unlink(&services, se);
 	service_stop(se);
 	se->se_removed = 1;
+	if (se->se_refs > 1) {
+		se->se_next = service_retired;
+		service_retired = se;
+	}
 	service_unref(se);
+}
+
+/*
+ * A reload adds an entry of the same name as one an earlier reload removed
+ * while its servers ran: hand that service back (out of the table still),
+ * so the entry takes it over and those servers count against its limits.
+ */
+struct service *
+service_retired_find(const char *label)
+{
+	struct service	*se;
+
+	for (se = service_retired; se != NULL; se = se->se_next) {
+		if (strcmp(se->se_label, label) == 0) {
+			service_unlink(&service_retired, se);
+			return (se);
+		}
+	}
+	return (NULL);
+}
+
+/* A service service_retired_find gave back goes in the table again. */
+void
+service_revive(struct service *se)
+{
+	se->se_removed = 0;
+	service_ref(se);
 }
 
 /* Close every service, for shutdown. */

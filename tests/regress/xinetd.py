@@ -555,6 +555,60 @@ def reload_name_moves_another_takes_its_socket():
     d.stop()
 
 
+def refused_over_instances(d, port):
+    """Connect to alpha on port, see it refused over its instances limit,
+    and return what the client got."""
+    mark = d.pos()
+    t = connect(port)
+    d.wait_log(r"^alpha/tcp: connection from 127\.0\.0\.1:\d+ refused: "
+               r"instances limit", pos=mark)
+    got = recv_all(t)
+    t.close()
+    return got
+
+
+@test
+def reload_removed_then_added_keeps_count():
+    """a service removed by one reload while its server runs and added back
+    by the next takes that server back into its count: a second client is
+    refused over 'instances = 1' until the server exits (it was served
+    before: the service came back with a count of 0), at the old port and
+    at a new one"""
+    p, q = free_port(), free_port()
+    block = service_block("alpha", p, "sleep 30", "\tinstances = 1\n")
+    other = service_block("beta", q, "env", "")
+    d = Daemon(block)
+    s = connect(p)
+    m = d.wait_log(r"^alpha/tcp: connection from 127\.0\.0\.1:\d+, "
+                   r"pid (\d+)$")
+    write_file(d.conf, other)
+    check_eq(d.hup().group(0), "reload: 1 services (1 added, 0 changed, 1 "
+             "removed)", "the removing reload")
+    write_file(d.conf, other + block)
+    check_eq(d.hup().group(0), "reload: 2 services (1 added, 0 changed, 0 "
+             "removed)", "the adding reload")
+    check_eq(refused_over_instances(d, p), b"", "the refused client's bytes")
+    # Removed again, added back at another port: still counted.
+    write_file(d.conf, other)
+    d.hup()
+    r = free_port()
+    write_file(d.conf, other + service_block("alpha", r, "sleep 30",
+                                             "\tinstances = 1\n"))
+    d.hup()
+    mark = d.pos()
+    refused_over_instances(d, r)
+    # The server exits: the service starts another.
+    kill_quietly(int(m.group(1)))
+    d.wait_log(r"^alpha/tcp: pid %s " % m.group(1), pos=mark)
+    s.close()
+    mark = d.pos()
+    t = connect(r)
+    d.wait_log(r"^alpha/tcp: connection from 127\.0\.0\.1:\d+, "
+               r"pid (\d+)$", pos=mark)
+    t.close()
+    d.stop()
+
+
 def bound_block(name, host, port, args, wait="no"):
     """A stream service block on host:port running the test helper."""
     return ("service %s\n{\n\tsocket_type = stream\n\twait = %s\n"
