@@ -121,6 +121,35 @@ conf_bsd_span(const char *p, size_t len)
 }
 
 /*
+ * What follows the protocol's first comma: NetBSD and FreeBSD's
+ * "sndbuf=SIZE" and "rcvbuf=SIZE", comma-separated.
+ */
+static int
+conf_bsd_bufs(struct conf_bsd *cb, int line, char *list, struct service *se)
+{
+	char	*next;
+
+	for (; list != NULL; list = next) {
+		if ((next = strchr(list, ',')) != NULL)
+			*next++ = '\0';
+		if (strncmp(list, "sndbuf=", 7) == 0) {
+			if (conf_bufsize(cb->cb_file, line, "sndbuf", list + 7,
+			    &se->se_sndbuf) != 0)
+				return (-1);
+		} else if (strncmp(list, "rcvbuf=", 7) == 0) {
+			if (conf_bufsize(cb->cb_file, line, "rcvbuf", list + 7,
+			    &se->se_rcvbuf) != 0)
+				return (-1);
+		} else {
+			conf_error(cb->cb_file, line, "unknown protocol option "
+			    "'%s' (want sndbuf=SIZE or rcvbuf=SIZE)", list);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
  * The wait/nowait field: OpenBSD's "nowait.max" (starts per minute) and
  * FreeBSD's "nowait/max-child/max-connections-per-ip-per-minute/
  * max-child-per-ip", alone or together.
@@ -295,7 +324,7 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 {
 	const struct conf_proto	*cp;
 	struct service		*se;
-	char			**w, *host, *port, *unclosed;
+	char			**w, *host, *port, *unclosed, *popts;
 	const char		*name;
 	int			 nw, socktype, error, wl[7], i;
 
@@ -331,6 +360,8 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 
 	if ((socktype = conf_bsd_socktype(cb, wl[1], w[1])) == -1)
 		goto fail;
+	if ((popts = strchr(w[2], ',')) != NULL)
+		*popts++ = '\0';	/* ",sndbuf=SIZE,rcvbuf=SIZE" */
 	if (strncmp(w[2], "rpc/", 4) == 0) {
 		conf_error(cb->cb_file, wl[2], "protocol '%s': Sun-RPC "
 		    "services are not supported in this build", w[2]);
@@ -357,7 +388,8 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	se->se_proto = intern(w[2]);
 	se->se_socktype = socktype;
 
-	if (conf_bsd_wait(cb, wl[3], w[3], se) != 0 ||
+	if ((popts != NULL && conf_bsd_bufs(cb, wl[2], popts, se) != 0) ||
+	    conf_bsd_wait(cb, wl[3], w[3], se) != 0 ||
 	    conf_bsd_user(cb, wl[4], w[4], se) != 0)
 		goto fail_se;
 

@@ -689,6 +689,44 @@ conf_redirect(const char *file, int line, struct service *se,
 }
 
 /*
+ * A socket buffer size (NetBSD and FreeBSD inetd's ",sndbuf=" and ",rcvbuf="
+ * protocol suffixes, and the xinetd attributes of those names): bytes, or
+ * with k or m. Where it goes is *size; 0 there means not given yet.
+ */
+int
+conf_bufsize(const char *file, int line, const char *name, const char *value,
+    int *size)
+{
+	char	 num[16];
+	size_t	 len = strlen(value);
+	long	 unit = 1, v;
+
+	if (*size != 0) {
+		conf_error(file, line, "'%s' given twice", name);
+		return (-1);
+	}
+	if (len > 0 && strchr("kK", value[len - 1]) != NULL)
+		unit = 1024;
+	else if (len > 0 && strchr("mM", value[len - 1]) != NULL)
+		unit = 1024 * 1024;
+	if (unit != 1)
+		len--;
+	v = -1;
+	if (len < sizeof num) {
+		memcpy(num, value, len);
+		num[len] = '\0';
+		v = conf_number(num, 1, PINETD_MAXBUF / unit);
+	}
+	if (v == -1) {
+		conf_error(file, line, "bad %s size '%s' (want 1 to %d bytes, "
+		    "or with k or m)", name, value, PINETD_MAXBUF);
+		return (-1);
+	}
+	*size = (int)(v * unit);
+	return (0);
+}
+
+/*
  * Ask for a socket several daemons can share (kdb+'s "rp," prefix): an error
  * where the system has no SO_REUSEPORT.
  */

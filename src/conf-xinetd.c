@@ -73,6 +73,8 @@ static const struct xinetd_known xinetd_known[] = {
 	{ "rlimit_files",	XA_ALL },
 	{ "max_load",		XA_ALL },
 	{ "access_times",	XA_ALL },
+	{ "sndbuf",		XA_ALL },
+	{ "rcvbuf",		XA_ALL },
 	{ "disabled",		XA_DEF },
 	{ "enabled",		XA_DEF },
 	{ NULL,			0 }
@@ -342,6 +344,7 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
     const struct xattr *svc)
 {
 	static const char	*lists[] = { "only_from", "no_access" };
+	static const char	*bufs[] = { "sndbuf", "rcvbuf" };
 	struct acl_list		*acls[2];
 	char			**v, **pass;
 	const char		*value, *cert, *key;
@@ -368,6 +371,12 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 	    NULL && xinetd_limit(file, line, "per_source", value,
 	    &se->se_per_source) != 0)
 		bad++;
+	for (k = 0; k < 2; k++) {
+		if ((value = xattr_one(&file, def, svc, bufs[k], &line,
+		    &bad)) != NULL && conf_bufsize(file, line, bufs[k], value,
+		    k == 0 ? &se->se_sndbuf : &se->se_rcvbuf) != 0)
+			bad++;
+	}
 	if ((n = xattr_values(def, svc, "cps", &v, &file, &line)) != -1) {
 		if (n != 2 || (se->se_cps = (int)conf_number(v[0], 1,
 		    1000000)) == -1 || (se->se_cps_pause = (int)conf_number(

@@ -121,6 +121,12 @@ listen_open(struct service *se)
 	    IPV6_V6ONLY, &se->se_v6only, sizeof se->se_v6only) == -1)
 		goto fail;
 #endif
+	if (se->se_sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF,
+	    &se->se_sndbuf, sizeof se->se_sndbuf) == -1)
+		goto fail;
+	if (se->se_rcvbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF,
+	    &se->se_rcvbuf, sizeof se->se_rcvbuf) == -1)
+		goto fail;
 	se->se_openstep = "bind";
 	if (bind(fd, (struct sockaddr *)&se->se_addr, se->se_addrlen) == -1)
 		goto fail;

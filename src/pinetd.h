@@ -39,6 +39,7 @@ struct bufferevent;
 #define PINETD_ACCEPTS		16	/* accepts per wake-up at most */
 #define PINETD_FDSPARE		256	/* descriptors beyond one per service */
 #define PINETD_FDRESERVE	32	/* never taken by a listening socket */
+#define PINETD_MAXBUF		(1024 * 1024 * 1024) /* sndbuf, rcvbuf at most */
 
 /* Run-time options from the command line. */
 struct options {
@@ -169,6 +170,8 @@ struct service {
 	int		 se_log_failure;
 	int		 se_nodelay;	/* TCP_NODELAY on connections */
 	int		 se_keepalive;	/* SO_KEEPALIVE on connections */
+	int		 se_sndbuf;	/* SO_SNDBUF, SO_RCVBUF; 0: the system's */
+	int		 se_rcvbuf;
 	int		 se_cleanenv;	/* xinetd: only env, passenv, peer */
 	int		 se_handoff;	/* HANDOFF_* */
 	char		**se_envbase;	/* the child's environment, or NULL */
@@ -300,6 +303,8 @@ int		 conf_program(const char *, int, struct service *,
 		    const char *, char **, int);
 void		 conf_finish(const char *, int, struct service *);
 int		 conf_reuseport(const char *, int, struct service *);
+int		 conf_bufsize(const char *, int, const char *, const char *,
+		    int *);
 int		 conf_redirect(const char *, int, struct service *,
 		    const char *, const char *);
 

@@ -381,6 +381,7 @@ service_same(const struct service *a, const struct service *b)
 	    a->se_nogroups != b->se_nogroups ||
 	    a->se_max_load != b->se_max_load || a->se_ntimes != b->se_ntimes ||
 	    a->se_redirectlen != b->se_redirectlen ||
+	    a->se_sndbuf != b->se_sndbuf || a->se_rcvbuf != b->se_rcvbuf ||
 	    a->se_ncpus != b->se_ncpus || (a->se_ncpus > 0 &&
 	    memcmp(a->se_cpus, b->se_cpus, a->se_ncpus * sizeof *a->se_cpus)
 	    != 0) || !service_streq(a->se_console, b->se_console) ||
@@ -444,9 +445,9 @@ service_keep_state(struct service *se, const struct service *run)
  * Give a running service the configuration of its replacement from a reload:
  * every configuration field moves over (so a new field needs no code here),
  * the run-time state stays, and the socket is reopened only if its address,
- * its type (a unix path keeps its key), SO_REUSEPORT, whether a built-in
- * answers its datagrams (dgram_setup's options) or the daemon's use of it
- * changes.
+ * its type (a unix path keeps its key), SO_REUSEPORT, its buffer sizes,
+ * whether a built-in answers its datagrams (dgram_setup's options) or the
+ * daemon's use of it changes.
  * The replacement is left empty.
  */
 void
@@ -458,6 +459,7 @@ service_adopt(struct service *se, struct service *from)
 	reopen = strcmp(se->se_key, from->se_key) != 0 ||
 	    se->se_socktype != from->se_socktype ||
 	    se->se_reuseport != from->se_reuseport ||
+	    se->se_sndbuf != from->se_sndbuf || se->se_rcvbuf != from->se_rcvbuf ||
 	    ((service_nonblocking(se) != service_nonblocking(from) ||
 	    (se->se_socktype == SOCK_DGRAM &&
 	    (se->se_builtin != NULL) != (from->se_builtin != NULL))) &&

@@ -38,8 +38,8 @@ static void
 th_usage(void)
 {
 	fprintf(stderr, "usage: testhelper peer|id|env|echo-once|udpwait|"
-	    "streamwait|args|proc|stderr|limits|affinity|sockopts|fdtypes|"
-	    "flood|sleep N|exit N\n");
+	    "streamwait|args|proc|stderr|limits|affinity|sockopts|bufsizes|"
+	    "fdtypes|flood|sleep N|exit N\n");
 	exit(2);
 }
 
@@ -411,21 +411,42 @@ th_fdtypes(void)
 	return (th_write_all(1, buf, len) == 0 ? 0 : 1);
 }
 
+/* Read one int socket option of the connection on fd 0; -1 on failure. */
+static int
+th_getopt(int level, int name, int *value)
+{
+	socklen_t	sl = sizeof *value;
+
+	*value = 0;
+	return (getsockopt(0, level, name, value, &sl));
+}
+
 /* Print TCP_NODELAY and SO_KEEPALIVE of the connection on fd 0. */
 static int
 th_sockopts(void)
 {
-	char		buf[64];
-	int		nodelay = 0, keepalive = 0, len;
-	socklen_t	sl = sizeof nodelay;
+	char	buf[64];
+	int	nodelay, keepalive, len;
 
-	if (getsockopt(0, IPPROTO_TCP, TCP_NODELAY, &nodelay, &sl) == -1)
-		return (1);
-	sl = sizeof keepalive;
-	if (getsockopt(0, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &sl) == -1)
+	if (th_getopt(IPPROTO_TCP, TCP_NODELAY, &nodelay) == -1 ||
+	    th_getopt(SOL_SOCKET, SO_KEEPALIVE, &keepalive) == -1)
 		return (1);
 	len = snprintf(buf, sizeof buf, "nodelay=%d keepalive=%d\n",
 	    nodelay != 0, keepalive != 0);
+	return (th_write_all(1, buf, (size_t)len) == 0 ? 0 : 1);
+}
+
+/* Print SO_SNDBUF and SO_RCVBUF of the connection on fd 0. */
+static int
+th_bufsizes(void)
+{
+	char	buf[64];
+	int	snd, rcv, len;
+
+	if (th_getopt(SOL_SOCKET, SO_SNDBUF, &snd) == -1 ||
+	    th_getopt(SOL_SOCKET, SO_RCVBUF, &rcv) == -1)
+		return (1);
+	len = snprintf(buf, sizeof buf, "sndbuf=%d rcvbuf=%d\n", snd, rcv);
 	return (th_write_all(1, buf, (size_t)len) == 0 ? 0 : 1);
 }
 
@@ -506,6 +527,8 @@ main(int argc, char **argv)
 		return (th_affinity());
 	if (strcmp(mode, "sockopts") == 0)
 		return (th_sockopts());
+	if (strcmp(mode, "bufsizes") == 0)
+		return (th_bufsizes());
 	if (strcmp(mode, "fdtypes") == 0)
 		return (th_fdtypes());
 	if (strcmp(mode, "sleep") == 0 && argc == 3) {

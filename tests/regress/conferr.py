@@ -106,6 +106,33 @@ def err_host_list():
 
 
 @test
+def err_protocol_buffer_sizes():
+    """',sndbuf=' and ',rcvbuf=' want a size from 1 byte to 1 GB (k or m
+    allowed), each once; another option after the protocol is named"""
+    for proto, word, message in (
+            ("tcp,rcvbuf=", "", "bad rcvbuf size"),
+            ("tcp,rcvbuf=0", "0", "bad rcvbuf size"),
+            ("tcp,sndbuf=2g", "2g", "bad sndbuf size"),
+            ("tcp,sndbuf=1025m", "1025m", "want 1 to 1073741824 bytes"),
+            ("tcp,sndbuf=-1k", "-1k", "bad sndbuf size"),
+            ("tcp,rcvbuf=8k,rcvbuf=16k", "rcvbuf", "given twice"),
+            ("tcp,nodelay", "nodelay", "unknown protocol option"),
+            ("tcp,", "", "unknown protocol option"),
+            ("tcpx,sndbuf=8k", "tcpx", "unknown protocol")):
+        check_bad(svc("stream %s nowait %s internal echo" % (proto, ME),
+                      port=PORT + 1), word=word, message=message)
+    conf = write_conf(good_line() + svc("stream tcp,sndbuf=1m,rcvbuf=1024 "
+                                        "nowait %s internal echo\n" % ME,
+                                        port=PORT + 1)
+                      + svc("stream tcp,sndbuf=1m\n nowait %s internal "
+                            "echo\n" % ME, port=PORT + 2)
+                      + svc("dgram udp,rcvbuf=1024m wait %s internal "
+                            "echo\n" % ME, port=PORT + 3))
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq((rc, err), (0, ""), "good sizes")
+
+
+@test
 def good_builtin_spellings():
     """'internal internal' and an rp, prefix still choose the built-in by
     the service name; an IPv6 literal with a scope works with tcp and

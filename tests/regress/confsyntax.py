@@ -3,6 +3,7 @@
 host names, tabs and comments."""
 
 import os
+import re
 import socket
 import sys
 
@@ -85,6 +86,47 @@ def numeric_and_named_services_same_daemon():
     echo(p)
     r = udp_query(p, b"x")
     check(r is not None and len(r) == 4, "udp time answer %r" % r)
+
+
+def buffer_sizes(port):
+    """The SO_SNDBUF and SO_RCVBUF a server's connection on port has."""
+    out = answer(port)
+    m = re.match(r"sndbuf=(\d+) rcvbuf=(\d+)\n$", out)
+    check(m, "bufsizes output %r" % out)
+    return int(m.group(1)), int(m.group(2))
+
+
+def asked(size):
+    """What getsockopt reports for a buffer size asked of the system:
+    Linux doubles it (for its own bookkeeping), the BSDs do not."""
+    return 2 * size if IS_LINUX else size
+
+
+@test
+def protocol_buffer_sizes():
+    """NetBSD and FreeBSD's 'tcp,sndbuf=SIZE,rcvbuf=SIZE' set the listening
+    socket's buffers, which its connections inherit (k and m units, either
+    order, either alone); an entry without them keeps the system's; a
+    reload changing a size reopens the socket with the new one"""
+    p, q, r = free_port(), free_port(), free_port()
+    line = "127.0.0.1:%d stream %s nowait root %s testhelper bufsizes\n"
+    d = Daemon(line % (p, "tcp,sndbuf=48k,rcvbuf=96k", TESTHELPER)
+               + line % (q, "tcp4,rcvbuf=40960", TESTHELPER)
+               + line % (r, "tcp", TESTHELPER))
+    check_eq(buffer_sizes(p), (asked(48 * 1024), asked(96 * 1024)),
+             "sndbuf=48k,rcvbuf=96k")
+    plain = buffer_sizes(r)
+    check_eq(buffer_sizes(q), (plain[0], asked(40960)), "rcvbuf alone")
+    check(plain[1] != asked(40960) and plain[0] != asked(48 * 1024),
+          "the system's own sizes %r differ from those asked" % (plain,))
+    write_file(d.conf, line % (p, "tcp,rcvbuf=64k,sndbuf=32k", TESTHELPER)
+               + line % (q, "tcp4,rcvbuf=40960", TESTHELPER)
+               + line % (r, "tcp", TESTHELPER))
+    check_eq(d.hup().group(0), "reload: 3 services (0 added, 1 changed, 0 "
+             "removed)", "the reload line")
+    check_eq(buffer_sizes(p), (asked(32 * 1024), asked(64 * 1024)),
+             "sizes after the reload")
+    d.stop()
 
 
 if __name__ == "__main__":

@@ -90,9 +90,7 @@ def console_unwritable_refuses_cleanly():
     d.stop()
 
 def allowed_cpus(port):
-    s = connect(port)
-    out = recv_all(s).decode()
-    s.close()
+    out = answer(port)
     m = re.search(r"Cpus_allowed_list:\s*(\S+)", out)
     check(m, "Cpus_allowed_list in %r" % out)
     return m.group(1)

@@ -541,6 +541,16 @@ def recv_all(s, timeout=5, limit=64 * 1024 * 1024):
             raise Failure("no EOF within %gs" % timeout)
 
 
+def answer(port, host="127.0.0.1"):
+    """Connect, send nothing, and return what the server wrote before EOF,
+    as text."""
+    s = connect(port, host)
+    try:
+        return recv_all(s).decode()
+    finally:
+        s.close()
+
+
 def recv_exact(s, n, timeout=5):
     """Read exactly n bytes; fails on EOF or timeout."""
     s.settimeout(timeout)

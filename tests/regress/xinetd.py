@@ -1107,6 +1107,28 @@ def flags_id_interface_max_load():
 
 
 @test
+def socket_buffer_attributes():
+    """sndbuf and rcvbuf (from defaults or the service) size the listening
+    socket's buffers, which connections inherit; on a BSD entry, a size
+    given both as a protocol suffix and as an attribute is an error"""
+    p = free_port()
+    d = Daemon("defaults\n{\n\tsndbuf = 48k\n}\n"
+               + service_block("buf", p, "bufsizes", "\trcvbuf = 98304\n"))
+    got = answer(p)
+    k = 2 if IS_LINUX else 1	# Linux reports twice what was asked
+    check_eq(got, "sndbuf=%d rcvbuf=%d\n" % (k * 49152, k * 98304), "sizes")
+    d.stop()
+    check_load_errors(service_block("good", p, "env"), [
+        (service_block("bad", free_port(), "env", "\trcvbuf = 10x\n"),
+         r":20: bad rcvbuf size '10x'")])
+    check_load_errors("127.0.0.1:%d stream tcp nowait root %s\n"
+                      % (p, TESTHELPER), [
+        ("127.0.0.1:%d stream tcp,sndbuf=8k nowait root %s\n"
+         "\tsndbuf = 16k\n" % (free_port(), TESTHELPER),
+         r":3: 'sndbuf' given twice")])
+
+
+@test
 def reload_changes_attributes_in_place():
     """a reload that changes env, only_from, banner and log_type of a running
     service keeps its socket and applies every new value"""
