@@ -70,6 +70,26 @@ def socket_handoff_echo():
 
 
 @test
+def socket_buffer_sizes():
+    """sndbuf and rcvbuf set on a Windows listening socket (setsockopt with
+    Winsock's argument types) load and serve, for a program and a
+    built-in. That the sizes reach a child is not checked here: under
+    Wine a child cannot query a socket it inherited (WSAENOTSOCK)"""
+    p, q = free_port(), free_port()
+    d = WineDaemon(xservice("wbuf", p, winhelper("echo")
+                            + "\n\tsndbuf = 64k\n\trcvbuf = 1m")
+                   + xservice("echo", q, "type = INTERNAL\n\tsndbuf = 8k"))
+    for port, what in ((p, "program"), (q, "built-in")):
+        s = connect(port, timeout=30)
+        s.sendall(b"sized\n")
+        s.shutdown(socket.SHUT_WR)
+        check_eq(recv_all(s, timeout=30), b"sized\n", "the %s behind the "
+                 "sized socket" % what)
+        s.close()
+    d.stop()
+
+
+@test
 def stdio_child():
     """a C stdio child sees the socket as fds 0 and 1 (CRT fd block)"""
     port = free_port()
