@@ -40,6 +40,20 @@ static const int spawn_signals[] = {
  */
 static sigset_t		 spawn_sigdef;
 
+/*
+ * A forked child's report: a close-on-exec pipe on which the child writes
+ * errno if it cannot set itself up or exec, and which simply closes if the
+ * exec works. Read from the loop, so the daemon never waits for a child.
+ */
+struct spawn_report {
+	struct link	 sr_link;
+	struct service	*sr_se;
+	struct event	*sr_ev;
+	int		 sr_fd;
+};
+
+static struct link	*spawn_reports;
+
 /* Reap every child that has exited. */
 static void
 spawn_sigchld_cb(evutil_socket_t sig, short events, void *arg)
@@ -103,13 +117,77 @@ spawn_init(void)
 #endif
 }
 
+/* Forget a report: the child has exec'd or failed, or the daemon stops. */
+static void
+spawn_report_free(struct spawn_report *sr)
+{
+	link_del(&spawn_reports, &sr->sr_link);
+	event_free(sr->sr_ev);
+	close(sr->sr_fd);
+	service_unref(sr->sr_se);
+	free(sr);
+}
+
+/*
+ * A forked child wrote why it failed, or its report pipe closed at exec. A
+ * failure counts as the vfork path's does: failed, not accepted.
+ */
+static void
+spawn_report_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct spawn_report	*sr = arg;
+	struct service		*se = sr->sr_se;
+	int			 error;
+	ssize_t			 n;
+
+	if ((n = read(fd, &error, sizeof error)) == -1 && errno == EINTR)
+		return;		/* still readable: called again */
+	if (n == (ssize_t)sizeof error) {
+		se->se_failed++;
+		if (se->se_accepted > 0)
+			se->se_accepted--;
+	}
+	spawn_report_free(sr);
+}
+
+/* Watch a forked child's report pipe; without one, nothing is counted. */
+static void
+spawn_report_watch(struct service *se, int fd)
+{
+	struct spawn_report	*sr;
+
+	sr = xcalloc(1, sizeof *sr);
+	sr->sr_se = se;
+	sr->sr_fd = fd;
+	sr->sr_ev = event_new(ev_base, fd, EV_READ|EV_PERSIST,
+	    spawn_report_cb, sr);
+	if (sr->sr_ev == NULL)
+		fatalx("event_new failed");
+	service_ref(se);
+	link_add(&spawn_reports, &sr->sr_link);
+	event_add(sr->sr_ev, NULL);
+}
+
 /* Stop watching for children, at shutdown. */
 void
 spawn_done(void)
 {
+	while (spawn_reports != NULL)
+		spawn_report_free((struct spawn_report *)spawn_reports);
 	if (spawn_sigchld != NULL)
 		event_free(spawn_sigchld);
 	spawn_sigchld = NULL;
+}
+
+/* A forked child failed: say why on its report pipe, and exit. */
+static void
+spawn_child_exit(int report, int status)
+{
+	int	error = errno;
+
+	if (report != -1)
+		(void)write(report, &error, sizeof error);
+	_exit(status);
 }
 
 /* Give the child default signal handling and an empty signal mask. */
@@ -208,7 +286,8 @@ spawn_child_stdio(struct service *se, const int *fds, int *console)
  * then the user for good, and the server is executed.
  */
 static void
-spawn_child(struct service *se, const int *fds, char **argv, char **envp)
+spawn_child(struct service *se, const int *fds, char **argv, char **envp,
+    int report)
 {
 	int	console, user;
 
@@ -216,33 +295,33 @@ spawn_child(struct service *se, const int *fds, char **argv, char **envp)
 	spawn_child_signals();
 	setsid();
 	if (se->se_childsetup && conf_child_setup(se) != 0)
-		_exit(126);
+		spawn_child_exit(report, 126);
 	if (user && spawn_child_groups(se) != 0)
-		_exit(126);
+		spawn_child_exit(report, 126);
 	if (user && seteuid(se->se_uid) == -1) {
 		log_warn("%s: seteuid %ld", se->se_label, (long)se->se_uid);
-		_exit(126);
+		spawn_child_exit(report, 126);
 	}
 	if (spawn_child_stdio(se, fds, &console) == -1) {
 		if (console)
 			log_warn("%s: console %s", se->se_label, se->se_console);
 		else
 			log_warn("%s: dup2", se->se_label);
-		_exit(126);
+		spawn_child_exit(report, 126);
 	}
 	if (user && seteuid(0) == -1) {
 		log_warn("%s: seteuid 0", se->se_label);
-		_exit(126);
+		spawn_child_exit(report, 126);
 	}
 	if (se->se_childsetup && conf_child_limits(se) != 0)
-		_exit(126);
+		spawn_child_exit(report, 126);
 	if (user && setuid(se->se_uid) == -1) {
 		log_warn("%s: setuid %ld", se->se_label, (long)se->se_uid);
-		_exit(126);
+		spawn_child_exit(report, 126);
 	}
 	execve(se->se_server, argv, envp);
 	log_warn("%s: exec %s", se->se_label, se->se_server);
-	_exit(127);
+	spawn_child_exit(report, 127);
 }
 
 /*
@@ -366,6 +445,7 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
     pid_t *ret)
 {
 	pid_t	pid;
+	int	report[2];
 
 	if (!se->se_setuser && !se->se_childsetup && fds[0] > 2 && fds[1] > 2 &&
 	    fds[2] > 2) {
@@ -376,13 +456,25 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 		return (spawn_posix_spawn(se, fds, argv, envp, ret));
 	}
 
+	if (spawn_pipe(report, 0) == -1)
+		report[0] = report[1] = -1;	/* the count may miss a failure */
 	switch (pid = fork()) {
 	case -1:
 		log_warn("%s: fork", se->se_label);
+		if (report[0] != -1) {
+			close(report[0]);
+			close(report[1]);
+		}
 		return (-1);
 	case 0:
-		spawn_child(se, fds, argv, envp);
+		if (report[0] != -1)
+			close(report[0]);
+		spawn_child(se, fds, argv, envp, report[1]);
 		/* NOTREACHED */
+	}
+	if (report[0] != -1) {
+		close(report[1]);
+		spawn_report_watch(se, report[0]);
 	}
 	*ret = pid;
 	return (0);

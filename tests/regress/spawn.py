@@ -284,6 +284,34 @@ def missing_program():
     check(d.running(), "daemon exited")
 
 
+def dump_of(d, port):
+    """Ask for a dump; return the service's line."""
+    mark = d.pos()
+    d.send(signal.SIGUSR1)
+    return d.wait_log(r"^dump: %s: .*$" % label(port), pos=mark).group(0)
+
+
+@test
+def missing_program_counted_on_fork_path():
+    """a server that cannot be run is counted 'failed', not 'accepted', in
+    the dump also when it is started by fork (umask, a user switch): the
+    forked child reports through a close-on-exec pipe (it was counted
+    accepted, as if it had run); a server that runs is still accepted"""
+    p, q = free_port(), free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root /nonexistent/pinetd-test-"
+               "prog prog\n\tumask = 022\n"
+               "127.0.0.1:%d stream tcp nowait root %s\n\tumask = 022\n"
+               % (p, q, helper("peer")))
+    check_missing(d, p)
+    check_missing(d, p)
+    wait_until(lambda: "accepted 0, refused 0, failed 2," in dump_of(d, p),
+               what="'failed 2' in the dump")
+    check(PEER_RE.match(answer(q)), "the good service's answer")
+    wait_until(lambda: "accepted 1, refused 0, failed 0," in dump_of(d, q),
+               what="'accepted 1' in the dump")
+    d.stop()
+
+
 @test
 def missing_program_warned_at_load():
     """each line whose program cannot be run is warned about at load, also
