@@ -439,7 +439,8 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 		n = dgram_recv(se->se_fd, buf, sizeof buf, &ss, &len, &dst);
 		if (n == -1)
 			return;
-		if (!acl_allowed(se, (void *)&ss)) {
+		if (!acl_allowed(se, (void *)&ss) ||
+		    conf_child_refuse(se) != NULL) {
 			se->se_refused++;
 			continue;
 		}

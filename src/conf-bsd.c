@@ -521,7 +521,9 @@ conf_bsd_entry(struct conf_bsd *cb, struct conf_out *co, int line,
     char *text, struct xattr *attrs, int attrbad)
 {
 	struct service	*se;
-	int		 nerr = co->co_nerr;
+	const char	*file;
+	char		**v;
+	int		 nerr = co->co_nerr, vline;
 
 	if ((se = conf_bsd_line(cb, line, text, &co->co_nerr)) == NULL) {
 		if (co->co_nerr == nerr && attrs != NULL) {
@@ -532,7 +534,14 @@ conf_bsd_entry(struct conf_bsd *cb, struct conf_out *co, int line,
 		}
 		return;
 	}
-	if (attrbad || xattr_apply(cb->cb_file, se, NULL, attrs) != 0) {
+	/* A redirect replaces the program field, even "internal". */
+	if (se->se_builtin != NULL && attrs != NULL && xattr_values(NULL,
+	    attrs, "redirect", &v, &file, &vline) != -1) {
+		free(v);
+		se->se_builtin = NULL;
+	}
+	if (attrbad || xattr_apply(cb->cb_file, se, NULL, attrs) != 0 ||
+	    xattr_bsd_flags(cb->cb_file, se, attrs) != 0) {
 		service_free(se);
 		if (!attrbad)
 			co->co_nerr++;

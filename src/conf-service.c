@@ -668,6 +668,12 @@ conf_redirect(const char *file, int line, struct service *se,
 		    "service");
 		return (-1);
 	}
+	if (se->se_builtin != NULL) {
+		conf_error(file, line, "redirect on the built-in '%s': a "
+		    "service either relays or answers itself",
+		    se->se_builtin->bi_name);
+		return (-1);
+	}
 	if (conf_number(port, 1, 65535) == -1) {
 		conf_error(file, line, "bad redirect port '%s'", port);
 		return (-1);

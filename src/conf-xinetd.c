@@ -455,6 +455,35 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 	return (bad == 0 ? 0 : -1);
 }
 
+/*
+ * flags on a BSD entry, after xattr_apply set NODELAY and KEEPALIVE:
+ * REUSEPORT is the "rp," prefix written another way; REUSE is always in
+ * effect; the others have no meaning there (the protocol field chooses the
+ * family, the program field argv[0]) and are ignored with a warning.
+ */
+int
+xattr_bsd_flags(const char *file, struct service *se, const struct xattr *svc)
+{
+	char	**v;
+	int	  n, i, line = se->se_line, bad = 0;
+
+	if ((n = xattr_values(NULL, svc, "flags", &v, &file, &line)) == -1)
+		return (0);
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i], "REUSEPORT") == 0 &&
+		    se->se_family != AF_UNIX) {
+			if (conf_reuseport(file, line, se) != 0)
+				bad++;
+		} else if (strcmp(v[i], "NODELAY") != 0 &&
+		    strcmp(v[i], "KEEPALIVE") != 0 &&
+		    strcmp(v[i], "REUSE") != 0)
+			log_warnx("%s:%d: flag '%s' does not apply to this "
+			    "entry; ignored", file, line, v[i]);
+	}
+	free(v);
+	return (bad == 0 ? 0 : -1);
+}
+
 /* The socket, program and identity of an xinetd service. */
 static int
 xinetd_core(const char *file, struct service *se, const char *name,

@@ -341,6 +341,8 @@ const char	*xattr_one(const char **, const struct xattr *,
 		    const struct xattr *, const char *, int *, int *);
 int		 xattr_apply(const char *, struct service *,
 		    const struct xattr *, const struct xattr *);
+int		 xattr_bsd_flags(const char *, struct service *,
+		    const struct xattr *);
 void		 conf_xinetd_file(struct xinetd_parse *, const char *, int);
 void		 conf_xinetd_load(const char *, struct conf_out *);
 int		 conf_xinetd_detect(FILE *);

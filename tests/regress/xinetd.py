@@ -326,6 +326,9 @@ def errors_name_file_line_attribute():
          r":20: bad umask '999'"),
         (service_block("bad", q, "env", "\taccess_times = 25:00-26:00\n"),
          r":20: bad access_times '25:00-26:00'"),
+        (service_block("echo", q, "", "\ttype = INTERNAL\n"
+                       "\tredirect = 127.0.0.1 1\n"),
+         r":21: redirect on the built-in 'echo'"),
     ]
     err = check_load_errors(good, cases)
     d = Daemon(good + cases[0][0])
@@ -796,6 +799,37 @@ def banners_and_times():
     d.stop()
 
 
+def udp_echo_block(name, port, extra=""):
+    return ("service %s\n{\n\ttype = INTERNAL UNLISTED\n\tid = %s\n"
+            "\tsocket_type = dgram\n\tprotocol = udp\n\twait = yes\n"
+            "\tuser = root\n\tport = %d\n\tbind = 127.0.0.1\n%s}\n"
+            % ("echo", name, port, extra))
+
+
+@test
+def udp_builtin_access_times():
+    """access_times applies to a datagram built-in too (it answered at any
+    hour): a datagram outside them is counted refused, not answered"""
+    p, q = free_port(), free_port()
+    later = (time.localtime().tm_hour + 2) % 24
+    d = Daemon(udp_echo_block("late", p, "\taccess_times = %02d:00-%02d:30\n"
+                              % (later, later))
+               + udp_echo_block("always", q, "\taccess_times = 00:00-23:59\n"))
+    check_eq(udp_query(q, b"in\n"), b"in\n", "inside access_times")
+    u = udp_socket("127.0.0.1")
+    u.sendto(b"out\n", ("127.0.0.1", p))
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: late/udp: .*accepted 0, refused 1, ")
+    u.settimeout(0)
+    try:
+        got = u.recv(100)
+    except (BlockingIOError, socket.timeout):
+        got = None
+    check_eq(got, None, "answer outside access_times")
+    u.close()
+    d.stop()
+
+
 def redirect_block(name, port, target_port, extra=""):
     return ("service %s\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n"
             "\twait = no\n\tport = %d\n\tbind = 127.0.0.1\n"
@@ -1012,7 +1046,8 @@ def rename_on_same_port():
 def bsd_attributes_all():
     """the same attributes on BSD entries: no_access, per_source, instances,
     passenv, log_on_success, banner, umask/nice/rlimits, access_times,
-    log_type, cps and redirect"""
+    log_type, cps and redirect (which an 'internal' program field does not
+    override)"""
     top = tmpdir()
     ban = write_file(os.path.join(top, "b"), "hi\n")
     logf = os.path.join(top, "l.log")
@@ -1028,7 +1063,7 @@ def bsd_attributes_all():
             + "127.0.0.1:%d stream tcp nowait root %s\n" % (c, helper("exit", 0))
             + "\tcps = 1 1\n"
             + "127.0.0.1:%d stream tcp nowait root internal echo\n" % r
-            + "\tredirect = 127.0.0.1 %d\n" % e)
+            + "\tredirect = 127.0.0.1 %d\n" % a)
     env = dict(os.environ, KEEPME="kept")
     d = Daemon(conf, env=env, dlflags=("-d",))
     s = connect_from(a, "127.0.0.2")
@@ -1054,10 +1089,40 @@ def bsd_attributes_all():
     for s in held:
         s.close()
     d.wait_log(r"more than 1 connections per second; paused for 1 s$")
+    # "internal" is only the program field's filler: the relay reaches the
+    # env server (it was the echo built-in answering, and no relay).
     s = connect(r)
-    s.sendall(b"via relay\n")
-    check_eq(recv_line(s), b"via relay\n", "redirect to the echo")
+    out = recv_all(s).decode()
     s.close()
+    check(out.startswith("hi\n") and "PROTO=TCP" in out.split("\n"),
+          "redirect to the env server: %r" % out[:80])
+    d.stop()
+
+
+@test
+def bsd_entry_flags():
+    """flags on a BSD entry: REUSEPORT sets SO_REUSEPORT as 'rp,' does (it
+    was ignored), NODELAY applies, and a flag with no meaning there is
+    named in a FILE:LINE warning (they were all silently ignored)"""
+    p = free_port()
+    conf = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
+                      "\tflags = REUSEPORT IPv6 NOSUCH NODELAY\n"
+                      % (p, helper("sockopts")))
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 0, "-n exit status (%r)" % err)
+    for flag in ("IPv6", "NOSUCH"):
+        check("%s:2: flag '%s' does not apply to this entry; ignored"
+              % (conf, flag) in err, "warning for %s in %r" % (flag, err))
+    check("REUSEPORT'" not in err and "NODELAY'" not in err,
+          "no warning for flags that apply: %r" % err)
+    d = Daemon(open(conf).read())
+    check_eq(answer(p), "nodelay=1 keepalive=0\n", "NODELAY applied")
+    other = socket.socket()
+    try:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", p))	# EADDRINUSE without SO_REUSEPORT
+    finally:
+        other.close()
     d.stop()
 
 
