@@ -163,9 +163,10 @@ acl_longest(const struct acl_list *al, int family, const unsigned char *a)
 }
 
 /*
- * Whether a peer may connect: with an only_from list it must match it; a
- * no_access match refuses it unless an only_from match is more specific (as
- * xinetd decides). Unix-domain peers have no address and are not checked.
+ * Whether a peer may connect: with an only_from list it must match it, and
+ * it must match no entry of no_access, even if it matches only_from more
+ * closely: xinetd (2.3.15) refuses a peer both lists match. Unix-domain
+ * peers have no address and are not checked.
  */
 int
 acl_allowed(const struct service *se, const struct sockaddr *sa)
@@ -193,5 +194,5 @@ acl_allowed(const struct service *se, const struct sockaddr *sa)
 	deny = acl_longest(&se->se_no_access, family, a);
 	if (se->se_only_from.al_set && allow == -1)
 		return (0);
-	return (deny == -1 || allow > deny);
+	return (deny == -1);
 }

@@ -137,11 +137,23 @@ static const struct {
 } conf_child_facilities[] = {
 	{ "daemon", LOG_DAEMON }, { "auth", LOG_AUTH }, { "user", LOG_USER },
 	{ "mail", LOG_MAIL }, { "lpr", LOG_LPR }, { "news", LOG_NEWS },
-	{ "uucp", LOG_UUCP }, { "local0", LOG_LOCAL0 },
+	{ "uucp", LOG_UUCP }, { "authpriv", LOG_AUTHPRIV },
+	{ "ftp", LOG_FTP }, { "local0", LOG_LOCAL0 },
 	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
 	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
 	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
 	{ "local7", LOG_LOCAL7 }, { NULL, 0 }
+};
+
+/* syslog level names log_type SYSLOG accepts after the facility. */
+static const struct {
+	const char	*name;
+	int		 level;
+} conf_child_levels[] = {
+	{ "emerg", LOG_EMERG }, { "alert", LOG_ALERT }, { "crit", LOG_CRIT },
+	{ "err", LOG_ERR }, { "warning", LOG_WARNING },
+	{ "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
+	{ NULL, 0 }
 };
 
 /*
@@ -199,14 +211,27 @@ conf_child_logtype(const char *file, int line, struct service *se, char **v,
 
 	if (n >= 2 && strcmp(v[0], "SYSLOG") == 0 && n <= 3) {
 		for (i = 0; conf_child_facilities[i].name != NULL; i++) {
-			if (strcmp(conf_child_facilities[i].name, v[1]) == 0) {
-				se->se_logfacility =
-				    conf_child_facilities[i].facility;
-				return (0);
-			}
+			if (strcmp(conf_child_facilities[i].name, v[1]) == 0)
+				break;
 		}
-		conf_error(file, line, "unknown syslog facility '%s'", v[1]);
-		return (-1);
+		if (conf_child_facilities[i].name == NULL) {
+			conf_error(file, line, "unknown syslog facility '%s'",
+			    v[1]);
+			return (-1);
+		}
+		se->se_logfacility = conf_child_facilities[i].facility;
+		for (i = 0; n == 3 && conf_child_levels[i].name != NULL; i++) {
+			if (strcmp(conf_child_levels[i].name, v[2]) == 0)
+				break;
+		}
+		if (n == 3 && conf_child_levels[i].name == NULL) {
+			conf_error(file, line, "unknown syslog level '%s'",
+			    v[2]);
+			return (-1);
+		}
+		se->se_logfacility |= n == 3 ? conf_child_levels[i].level :
+		    LOG_INFO;
+		return (0);
 	}
 	if (n >= 2 && n <= 4 && strcmp(v[0], "FILE") == 0) {
 		for (i = 2; i < n; i++) {

@@ -91,10 +91,35 @@ static const char *xinetd_ignored[] = {
 	"rpc_number", "redirect_hostname", "include", NULL
 };
 
-/* Flags pinetd uses, and flags it accepts but has no use for. */
+/*
+ * Lists that add up in defaults, as in xinetd: there '=' does what '+='
+ * does, so two defaults blocks (or two lines of one) both count.
+ */
+static const char *xinetd_cumulative[] = {
+	"only_from", "no_access", "log_on_success", "log_on_failure",
+	"passenv", "disabled", "enabled", NULL
+};
+
+/* Attributes with one value (or one group of values): set once a block. */
+static const char *xinetd_single[] = {
+	"socket_type", "protocol", "wait", "user", "group", "server", "port",
+	"bind", "interface", "disable", "id", "instances", "per_source", "cps",
+	"log_type", "redirect", "tls_cert", "tls_key", "console", "handoff",
+	"umask", "nice", "groups", "banner", "banner_success", "banner_fail",
+	"rlimit_as", "rlimit_cpu", "rlimit_data", "rlimit_rss", "rlimit_stack",
+	"rlimit_files", "max_load", "sndbuf", "rcvbuf", NULL
+};
+
+/* Flags pinetd uses. */
 static const char *xinetd_flags_used[] = {
 	"REUSE", "IPv4", "IPv6", "NODELAY", "KEEPALIVE", "NAMEINARGS",
 	"REUSEPORT", NULL
+};
+
+/* xinetd's other flags: accepted, with a warning, as pinetd has no use. */
+static const char *xinetd_flags_other[] = {
+	"INTERCEPT", "NORETRY", "IDONLY", "NOLIBWRAP", "SENSOR", "LABELED",
+	NULL
 };
 
 /* Whether a word is in a NULL-terminated list. */
@@ -221,6 +246,27 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 }
 
 /*
+ * A second line setting a single-valued attribute in one block: xinetd
+ * keeps the first and warns; here it is an error naming both lines.
+ */
+static int
+xattr_twice(const char *file, const struct xattr *block,
+    const struct xattr *xa)
+{
+	if (xa->xa_op != XOP_SET || !xinetd_in(xa->xa_name, xinetd_single))
+		return (0);
+	for (; block != NULL; block = block->xa_next) {
+		if (strcmp(block->xa_name, xa->xa_name) == 0) {
+			conf_error(file, xa->xa_line, "attribute '%s' given "
+			    "twice (first at line %d)", xa->xa_name,
+			    block->xa_line);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
  * The values an attribute ends up with, folding defaults then the service;
  * *file and *line are set to where the last line setting it is, so errors
  * about a value from defaults name the defaults' file.
@@ -240,7 +286,8 @@ xattr_values(const struct xattr *def, const struct xattr *svc,
 			found = 1;
 			*file = xa->xa_file;
 			*line = xa->xa_line;
-			if (xa->xa_op == XOP_SET)
+			if (xa->xa_op == XOP_SET && (k == 1 ||
+			    !xinetd_in(name, xinetd_cumulative)))
 				n = 0;
 			for (i = 0; i < xa->xa_n; i++) {
 				if (xa->xa_op == XOP_DEL) {
@@ -301,15 +348,39 @@ xinetd_limit(const char *file, int line, const char *name, const char *value,
 	return (0);
 }
 
+/* The flags each of log_on_success and log_on_failure takes in xinetd. */
+static const char *xinetd_success_flags[] = {
+	"PID", "HOST", "USERID", "EXIT", "DURATION", "TRAFFIC", NULL
+};
+static const char *xinetd_failure_flags[] = {
+	"HOST", "USERID", "ATTEMPT", "RECORD", NULL
+};
+
 /* log_on_success / log_on_failure flags into bits. */
 static int
 xinetd_logflags(const char *file, int line, const char *name, char **v, int n,
     int *out)
 {
-	int	i;
+	const char	**mine = xinetd_success_flags;
+	const char	 *other = "log_on_failure";
+	int		  i;
 
+	if (strcmp(name, "log_on_failure") == 0) {
+		mine = xinetd_failure_flags;
+		other = "log_on_success";
+	}
 	*out = 0;
 	for (i = 0; i < n; i++) {
+		if (!xinetd_in(v[i], mine)) {
+			if (xinetd_in(v[i], xinetd_success_flags) ||
+			    xinetd_in(v[i], xinetd_failure_flags))
+				conf_error(file, line, "'%s' is a flag of %s, "
+				    "not of %s", v[i], other, name);
+			else
+				conf_error(file, line, "unknown %s flag '%s'",
+				    name, v[i]);
+			return (-1);
+		}
 		if (strcmp(v[i], "PID") == 0)
 			*out |= LOGF_PID;
 		else if (strcmp(v[i], "HOST") == 0)
@@ -320,16 +391,9 @@ xinetd_logflags(const char *file, int line, const char *name, char **v, int n,
 			*out |= LOGF_DURATION;
 		else if (strcmp(v[i], "ATTEMPT") == 0)
 			*out |= LOGF_ATTEMPT;
-		else if (strcmp(v[i], "USERID") == 0 ||
-		    strcmp(v[i], "TRAFFIC") == 0 ||
-		    strcmp(v[i], "RECORD") == 0)
+		else
 			log_warnx("%s:%d: %s flag '%s' is not supported; "
 			    "ignored", file, line, name, v[i]);
-		else {
-			conf_error(file, line, "unknown %s flag '%s'", name,
-			    v[i]);
-			return (-1);
-		}
 	}
 	return (0);
 }
@@ -527,9 +591,14 @@ xinetd_core(const char *file, struct service *se, const char *name,
 				nameinargs = 1;
 			else if (strcmp(flags[i], "REUSEPORT") == 0)
 				reuseport = 1;
-			else if (!xinetd_in(flags[i], xinetd_flags_used))
+			else if (xinetd_in(flags[i], xinetd_flags_other))
 				log_warnx("%s:%d: flag '%s' does not apply to "
 				    "pinetd; ignored", fflags, line, flags[i]);
+			else if (!xinetd_in(flags[i], xinetd_flags_used)) {
+				conf_error(fflags, line, "unknown flag '%s'",
+				    flags[i]);
+				bad++;
+			}
 		}
 	}
 	free(flags);
@@ -547,8 +616,14 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	server = xattr_one(&at, NULL, svc, "server", &lserver, &bad);
 	port = xattr_one(&at, NULL, svc, "port", &lport, &bad);
 	id = xattr_one(&at, NULL, svc, "id", &lid, &bad);
-	if ((bind = xattr_one(&fbind, def, svc, "bind", &lbind, &bad)) == NULL)
-		bind = xattr_one(&fbind, def, svc, "interface", &lbind, &bad);
+	/* The service's own bind or interface first, then the defaults'. */
+	if ((bind = xattr_one(&fbind, NULL, svc, "bind", &lbind,
+	    &bad)) == NULL &&
+	    (bind = xattr_one(&fbind, NULL, svc, "interface", &lbind,
+	    &bad)) == NULL &&
+	    (bind = xattr_one(&fbind, def, NULL, "bind", &lbind,
+	    &bad)) == NULL)
+		bind = xattr_one(&fbind, def, NULL, "interface", &lbind, &bad);
 	if (bad)
 		return (-1);
 
@@ -608,6 +683,12 @@ xinetd_core(const char *file, struct service *se, const char *name,
 			nargs = 0;
 		argv = xcalloc(nargs + 2, sizeof *argv);
 		i = 0;
+		if (nameinargs && nargs == 0) {
+			conf_error(file, lserver, "NAMEINARGS needs "
+			    "server_args, whose first word is argv[0]");
+			free(argv);
+			return (-1);
+		}
 		if (!nameinargs) {
 			argv[i++] = (char *)conf_basename(server);
 		}
@@ -658,19 +739,22 @@ xinetd_core(const char *file, struct service *se, const char *name,
 }
 
 /*
- * Whether a service is disabled: by its own disable = yes, or by name in the
- * defaults' disabled / enabled lists. -1 (reported) for a disable value
+ * Whether a service is disabled: by its own disable = yes, or by its id (its
+ * name if it has none), as xinetd does, in the defaults' disabled / enabled
+ * lists. -1 (reported) for a disable value
  * other than yes or no, so that a typo never turns a service on.
  */
 static int
 xinetd_disabled(const char *file, const struct xattr *def,
     const struct xattr *svc, const char *name)
 {
-	const char	*disable;
+	const char	*disable, *id, *idfile = file;
 	char		**v;
-	int		  n, i, line, bad = 0, off = 0;
+	int		  n, i, line, idline, bad = 0, off = 0;
 
 	disable = xattr_one(&file, NULL, svc, "disable", &line, &bad);
+	if ((id = xattr_one(&idfile, NULL, svc, "id", &idline, &bad)) != NULL)
+		name = id;
 	if (bad)
 		return (-1);
 	if (disable != NULL && strcmp(disable, "yes") == 0)
@@ -853,7 +937,7 @@ xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 void
 conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 {
-	struct xattr	 *attrs = NULL, **tail = &attrs, *xa;
+	struct xattr	 *attrs = NULL, **tail = &attrs, **dtail, *xa;
 	const char	 *saved = xp->xp_file, *why;
 	FILE		 *f;
 	char		 *buf = NULL, *p, *name = NULL, word[32];
@@ -891,9 +975,14 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			continue;
 		if (state == 2) {
 			if (strcmp(p, "}") == 0) {
-				if (name == NULL)
-					xp->xp_defaults = attrs;
-				else {
+				if (name == NULL) {
+					/* Added to earlier defaults. */
+					for (dtail = &xp->xp_defaults;
+					    *dtail != NULL;
+					    dtail = &(*dtail)->xa_next)
+						;
+					*dtail = attrs;
+				} else {
 					if (!blockbad)
 						xinetd_service(xp, name, bline,
 						    attrs);
@@ -926,7 +1015,12 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			} else {
 				xa = xattr_parse(path, line, p, name == NULL ?
 				    XA_DEF : XA_SVC, &ignored);
-				if (xa != NULL) {
+				if (xa != NULL && xattr_twice(path, attrs,
+				    xa) != 0) {
+					xattr_free(xa);
+					xp->xp_out->co_nerr++;
+					blockbad = 1;
+				} else if (xa != NULL) {
 					*tail = xa;
 					tail = &xa->xa_next;
 				} else if (!ignored) {
@@ -968,10 +1062,6 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			    "not '%s'", p + 8 + strspn(p + 8, " \t"));
 			xp->xp_out->co_nerr++;
 		} else if (strncmp(p, "defaults", 8) == 0) {
-			if (xp->xp_defaults != NULL) {
-				xattr_free(xp->xp_defaults);
-				xp->xp_defaults = NULL;
-			}
 			name = NULL;
 			bline = line;
 			state = strchr(p, '{') != NULL ? 2 : 1;

@@ -118,14 +118,17 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Log an ordinary event under another syslog facility (log_type SYSLOG). */
+/*
+ * Log a service's event at its own syslog facility and level (log_type
+ * SYSLOG), given together as one priority.
+ */
 void
-log_info_facility(int facility, const char *fmt, ...)
+log_info_facility(int pri, const char *fmt, ...)
 {
 	va_list	ap;
 
 	va_start(ap, fmt);
-	log_vwrite(facility | LOG_INFO, fmt, ap);
+	log_vwrite(pri, fmt, ap);
 	va_end(ap);
 }
 

@@ -199,7 +199,8 @@ struct service {
 	long		 se_logsoft;	/* bytes; 0: none */
 	long		 se_loghard;
 	int		 se_logwarned;
-	int		 se_logfacility; /* log_type SYSLOG, 0: the daemon's */
+	int		 se_logfacility; /* log_type SYSLOG: facility | level;
+					   0: the daemon's */
 
 	enum se_state	 se_state;
 	int		 se_fd;

@@ -210,6 +210,67 @@ def internal_and_disabled():
 
 
 @test
+def defaults_add_up_as_in_xinetd():
+    """as in xinetd: a second defaults block (here in an included file) adds
+    to the first instead of replacing it (its only_from was lost), and
+    '=' on a list in defaults adds (the last line replaced the others);
+    disabled and enabled name the service's id, not its name; a service's
+    interface beats a bind from defaults"""
+    top = tmpdir()
+    inc = os.path.join(top, "d")
+    os.mkdir(inc)
+    p, q, r, t = (free_port() for _ in range(4))
+    write_conf("defaults\n{\n\tonly_from = 127.0.0.2\n"
+               "\tonly_from = 127.0.0.3\n\tdisabled = e1\n"
+               "\tdisabled = off2\n\tbind = 127.0.0.9\n}\n"
+               "includedir %s\n" % inc, top, "xinetd.conf")
+    write_conf("defaults\n{\n\tinstances = 5\n}\n"
+               + service_block("one", p, "env").replace(
+                   "\tbind = 127.0.0.1\n", "\tinterface = 127.0.0.1\n"),
+               inc, "a")
+    write_conf(service_block("e", q, "env", "\tid = e1\n")
+               + service_block("e", r, "env", "\tid = e2\n")
+               + service_block("off2", t, "env"), inc, "b")
+    d = Daemon(os.path.join(top, "xinetd.conf"))
+    check_eq(d.services, 2, "services (e1 and off2 disabled)")
+    for src in ("127.0.0.2", "127.0.0.3"):
+        check_eq(env_of(p, src).get("REMOTE_ADDR"), src, "%s allowed" % src)
+    s = connect(p)
+    check_eq(recv_all(s), b"", "127.0.0.1 refused by the defaults' only_from")
+    s.close()
+    check_eq(env_of(r, "127.0.0.2").get("REMOTE_ADDR"), "127.0.0.2",
+             "e2 runs")
+    expect_refused(q, "127.0.0.1")
+    expect_refused(t, "127.0.0.1")
+    d.stop()
+    # enabled, by id too: only e2 (its name 'e' is not an id here).
+    write_file(os.path.join(top, "xinetd.conf"),
+               "defaults\n{\n\tenabled = e2\n}\nincludedir %s\n" % inc)
+    os.unlink(os.path.join(inc, "a"))
+    d = Daemon(os.path.join(top, "xinetd.conf"))
+    check_eq(d.services, 1, "only e2 enabled")
+    check_eq(env_of(r).get("REMOTE_ADDR"), "127.0.0.1", "e2 runs")
+    d.stop()
+
+
+@test
+def single_attribute_given_twice():
+    """a single-valued attribute set twice in one block is an error naming
+    both lines (the last value was taken without a word; xinetd keeps the
+    first and warns); a list attribute set twice takes the last, and += adds"""
+    p, q = free_port(), free_port()
+    err = check_load_errors(service_block("good", p, "env"), [
+        (service_block("bad", q, "env", "\tport = %d\n" % free_port()),
+         r":20: attribute 'port' given twice \(first at line 16\)"),
+        ("defaults\n{\n\tinstances = 1\n\tinstances = 2\n}\n",
+         r":14: attribute 'instances' given twice \(first at line 13\)")])
+    conf = write_conf(service_block("good", p, "env", "\tonly_from = 10.0.0.1"
+                                    "\n\tonly_from = 127.0.0.1\n"))
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq((rc, err), (0, ""), "a list set twice in a service")
+
+
+@test
 def passenv_and_nameinargs():
     """passenv passes named daemon variables only; NAMEINARGS takes argv[0]
     from server_args"""
@@ -232,7 +293,7 @@ def passenv_and_nameinargs():
 
 @test
 def access_lists():
-    """only_from with CIDR and a.b.c.0 nets, no_access more specific wins;
+    """only_from with CIDR and a.b.c.0 nets, no_access refuses inside it;
     a refused peer never starts a process"""
     p = free_port()
     d = Daemon(service_block("acl", p, "env",
@@ -247,6 +308,24 @@ def access_lists():
         d.wait_log(r"connection from %s:\d+ refused: access$"
                    % re.escape(src))
     check_eq(len(d.findall_log(r", pid \d+$", pos=0)), 1, "processes")
+    d.stop()
+
+
+@test
+def access_lists_both_match_refused():
+    """a peer both lists match is refused, as xinetd 2.3.15 refuses it,
+    even when its only_from entry is the more specific (it was let in);
+    only_from matching alone admits"""
+    p = free_port()
+    d = Daemon(service_block("both", p, "env",
+                             "\tonly_from = 127.0.0.2 127.0.1.0/24\n"
+                             "\tno_access = 127.0.0.0/24\n"))
+    s = connect_from(p, "127.0.0.2")
+    check_eq(recv_all(s), b"", "127.0.0.2, in both lists")
+    s.close()
+    d.wait_log(r"connection from 127\.0\.0\.2:\d+ refused: access$")
+    check_eq(env_of(p, "127.0.1.7").get("REMOTE_ADDR"), "127.0.1.7",
+             "127.0.1.7, in only_from alone")
     d.stop()
 
 
@@ -329,6 +408,18 @@ def errors_name_file_line_attribute():
         (service_block("echo", q, "", "\ttype = INTERNAL\n"
                        "\tredirect = 127.0.0.1 1\n"),
          r":21: redirect on the built-in 'echo'"),
+        (service_block("bad", q, "env", "\tflags = REUSE DISABLE\n"),
+         r":20: unknown flag 'DISABLE'"),
+        (service_block("bad", q, "env", "\tflags = NAMEINARGS\n")
+         .replace("\tserver_args = env\n", ""),
+         r":18: NAMEINARGS needs server_args"),
+        (service_block("bad", q, "env", "\tlog_on_success = PID ATTEMPT\n"),
+         r":20: 'ATTEMPT' is a flag of log_on_failure, not of "
+         r"log_on_success"),
+        (service_block("bad", q, "env", "\tlog_on_failure = EXIT\n"),
+         r":20: 'EXIT' is a flag of log_on_success, not of log_on_failure"),
+        (service_block("bad", q, "env", "\tlog_type = SYSLOG daemon bogus\n"),
+         r":20: unknown syslog level 'bogus'"),
     ]
     err = check_load_errors(good, cases)
     d = Daemon(good + cases[0][0])
