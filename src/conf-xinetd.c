@@ -466,9 +466,12 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 			bad++;
 		free(v);
 	}
+	/* As in xinetd, passenv (even empty) is what leaves the rest out. */
 	if ((npass = xattr_values(def, svc, "passenv", &pass, &file,
 	    &line)) == -1)
 		npass = 0;
+	else
+		se->se_cleanenv = 1;
 	if ((n = xattr_values(def, svc, "env", &v, &file, &line)) == -1)
 		n = 0;
 	for (i = 0; i < n; i++) {
@@ -799,7 +802,6 @@ xinetd_service(struct xinetd_parse *xp, const char *name, int line,
 	se = service_new();
 	se->se_file = intern(xp->xp_file);
 	se->se_line = line;
-	se->se_cleanenv = 1;
 	if (xinetd_core(xp->xp_file, se, name, xp->xp_defaults, svc) != 0 ||
 	    xattr_apply(xp->xp_file, se, xp->xp_defaults, svc) != 0) {
 		service_free(se);

@@ -21,9 +21,9 @@ extern char	**environ;
 static const char *env_names[] = {
 	"PROTO", "TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP", "TCPLOCALPORT",
 	"REMOTE_ADDR", "REMOTE_PORT", "TCP6REMOTEIP", "TCP6REMOTEPORT",
-	"TCP6LOCALIP", "TCP6LOCALPORT", NULL
+	"TCP6LOCALIP", "TCP6LOCALPORT", "REMOTE_HOST", NULL
 };
-#define ENV_NPEER	11
+#define ENV_NPEER	12
 
 /*
  * What a service manager gave pinetd itself: a server handed NOTIFY_SOCKET
@@ -111,9 +111,9 @@ env_set(char **list, size_t *n, const char *var)
 }
 
 /*
- * Build a service's environment once, at load: for the xinetd dialect only
- * env and passenv (as xinetd does), otherwise the daemon's environment with
- * env added. Without either, the service shares the daemon's.
+ * Build a service's environment once, at load: with passenv only those
+ * variables and env (as xinetd does), otherwise the daemon's environment
+ * with env added. Without either, the service shares the daemon's.
  */
 void
 env_service(struct service *se, char **env, int nenv, char **pass, int npass)
@@ -258,6 +258,9 @@ env_connection(struct service *se, const struct sockaddr *peer,
 		snprintf(env_buf[i], sizeof env_buf[i], "REMOTE_ADDR=%s", host);
 		env_out[n++] = env_buf[i++];
 		snprintf(env_buf[i], sizeof env_buf[i], "REMOTE_PORT=%u", port);
+		env_out[n++] = env_buf[i++];
+		/* xinetd's name for it (an address: no name is looked up) */
+		snprintf(env_buf[i], sizeof env_buf[i], "REMOTE_HOST=%s", host);
 		env_out[n++] = env_buf[i++];
 	}
 	if (local != NULL && env_addr(local, host, sizeof host, &port) == 0)

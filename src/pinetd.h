@@ -172,7 +172,7 @@ struct service {
 	int		 se_keepalive;	/* SO_KEEPALIVE on connections */
 	int		 se_sndbuf;	/* SO_SNDBUF, SO_RCVBUF; 0: the system's */
 	int		 se_rcvbuf;
-	int		 se_cleanenv;	/* xinetd: only env, passenv, peer */
+	int		 se_cleanenv;	/* passenv given: only it, env, peer */
 	int		 se_handoff;	/* HANDOFF_* */
 	char		**se_envbase;	/* the child's environment, or NULL */
 	size_t		 se_nenv;	/* entries in se_envbase */

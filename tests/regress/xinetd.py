@@ -33,8 +33,9 @@ def service_block(name, port, server_args, extra="", server=None):
 
 @test
 def kdbtaq_example():
-    """the kdb+ kdbtaq block, commented lines on, paths changed: env, clean
-    environment, server_args, bind, only_from, instances, per_source"""
+    """the kdb+ kdbtaq block, commented lines on, paths changed: env added
+    to the daemon's environment (no passenv: xinetd passes it all; it was
+    left out), server_args, bind, only_from, instances, per_source"""
     if not FAKEQ:
         skip("FAKEQ not set")
     p = free_port()
@@ -56,16 +57,17 @@ service kdbtaq
     per_source  = 2
 }
 """ % (FAKEQ, p)
-    env = dict(os.environ, PINETD_SHOULD_NOT_PASS="1")
+    env = dict(os.environ, PINETD_PASSES="1")
     d = Daemon(conf, env=env)
     a = kdbclient.Client()
     a.hopen(p)
     check_eq(a.sync("1+1"), 2, "1+1")
     check_eq(a.sync("getenv`QHOME"), "/home/kdb/q", "QHOME from env")
     check_eq(a.sync("getenv`QLIC"), "/home/kdb/q", "QLIC from env")
-    check_eq(a.sync("getenv`PINETD_SHOULD_NOT_PASS"), "",
-             "daemon's environment not passed (xinetd's clean env)")
+    check_eq(a.sync("getenv`PINETD_PASSES"), "1",
+             "the daemon's environment, as xinetd passes it without passenv")
     check_eq(a.sync("getenv`REMOTE_ADDR"), "127.0.0.1", "REMOTE_ADDR")
+    check_eq(a.sync("getenv`REMOTE_HOST"), "127.0.0.1", "xinetd's REMOTE_HOST")
     b = kdbclient.Client()
     b.hopen(p)
     check(a.sync(".z.i") != b.sync(".z.i"), "one process per connection")

@@ -38,12 +38,12 @@ def hopen(port, user="", password=""):
 def socket_handoff_queries():
     """socket hand-off (xinetd block): 1+1, .z.i = logged pid, env, exit 0
 
-    QHOME/QLIC come from env; SystemRoot is added by pinetd although the
-    xinetd dialect gives the child a clean environment."""
+    QHOME/QLIC come from env; SystemRoot is added by pinetd although an
+    empty passenv gives the child a clean environment."""
     port = free_port()
     d = WineDaemon(xservice("kdbtaq", port, fakeq_body(
         ("C:\\q\\taq", "-s", 4, "-q", "-g", 1),
-        "env = QHOME=C:\\q QLIC=C:\\q")))
+        "env = QHOME=C:\\q QLIC=C:\\q\n\tpassenv =")))
     c = hopen(port, "kdbuser", "pw")
     check_eq(c.sync("1+1"), 2, "1+1")
     check_eq(c.sync("40 + 2"), 42, "40 + 2")
