@@ -122,6 +122,34 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 	tls_accept(se, fd, spawn_tls_cb, sp);
 }
 
+/*
+ * A wait datagram service's next datagram, looked at without taking it: as
+ * xinetd does, one from an address the lists refuse, or outside
+ * access_times, or over max_load, is read and dropped, counted, and starts
+ * no server. A stream server accepts for itself, so it cannot be checked.
+ * Returns 1 if the datagram was dropped.
+ */
+static int
+spawn_wait_refused(struct service *se)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof ss;
+	char			 buf[65536];	/* Winsock fails a short peek */
+
+	if (se->se_socktype != SOCK_DGRAM || (!se->se_only_from.al_set &&
+	    se->se_no_access.al_n == 0 && se->se_ntimes == 0 &&
+	    se->se_max_load == 0))
+		return (0);
+	if (recvfrom(se->se_fd, buf, sizeof buf, MSG_PEEK, (void *)&ss,
+	    &len) == -1)
+		return (0);	/* the server will see what is wrong */
+	if (acl_allowed(se, (void *)&ss) && conf_child_refuse(se) == NULL)
+		return (0);
+	(void)recv(se->se_fd, buf, sizeof buf, 0);
+	se->se_refused++;
+	return (1);
+}
+
 /* A wait service's socket is readable: hand the socket itself to a server. */
 void
 spawn_wait(struct service *se)
@@ -130,7 +158,7 @@ spawn_wait(struct service *se)
 	int	  fds[3];
 	pid_t	  pid;
 
-	if (!service_may_start(se))
+	if (spawn_wait_refused(se) || !service_may_start(se))
 		return;
 	envp = env_connection(se, NULL, listen_wildcard(se) ? NULL :
 	    (const void *)&se->se_addr);

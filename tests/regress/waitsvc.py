@@ -69,6 +69,31 @@ def wait_dgram_one_child_then_next():
 
 
 @test
+def wait_dgram_access_list():
+    """wait dgram program with only_from: as in xinetd, a datagram from
+    another address is dropped and counted, and starts no server (it was
+    handed to one, which answered); an allowed one starts the server"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d dgram udp wait root %s\n"
+               "\tonly_from = 127.0.0.2\n" % (p, helper("udpwait")),
+               dlflags=("-d", "-l"))
+    bad = udp_socket("127.0.0.1")
+    bad.sendto(b"refused", ("127.0.0.1", p))
+    mark = d.pos()
+    d.send(signal.SIGUSR1)
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/udp: .*accepted 0, refused 1, "
+               r"failed 0, running 0$" % p, pos=mark)
+    check(d.find_log(r"started pid", pos=0) is None, "a server started")
+    good = udp_socket("127.0.0.2")
+    pid = udp_ask(good, p, b"allowed")
+    d.wait_log(r"^127\.0\.0\.1:%d/udp: started pid %d$" % (p, pid))
+    check(udp_recv(bad, 0.01) is None, "the refused client got an answer")
+    bad.close()
+    good.close()
+    d.stop()
+
+
+@test
 def wait_dgram_datagram_queued_while_child_runs():
     """wait dgram: a datagram from another client is answered by the same child"""
     p = free_port()
