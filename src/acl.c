@@ -50,6 +50,50 @@ acl_implicit_bits(const unsigned char *a)
 	return (bits);
 }
 
+/*
+ * xinetd's factorized IPv4 form, "10.0.1.{2,3}" or "10.{1,2}": one entry
+ * per number in braces; with fewer than four parts the missing octets are
+ * zero, which makes each entry a network, as xinetd reads it.
+ */
+static int
+acl_factorized(const char *file, int line, struct acl_list *al,
+    const char *word)
+{
+	const char	*open = strchr(word, '{'), *p, *q;
+	char		 one[64];
+	unsigned char	 probe[4];
+	int		 dots = 0, n, i;
+	size_t		 len = strlen(word);
+
+	for (p = word; p < open; p++)
+		dots += *p == '.';
+	if (open == word || open[-1] != '.' || word[len - 1] != '}' ||
+	    dots > 3 || open[1] == '}' || strchr(open + 1, '{') != NULL ||
+	    len >= sizeof one - 8) {
+		conf_error(file, line, "bad factorized address '%s' (want "
+		    "a.b.c.{d,e} or a.b.{c,d})", word);
+		return (-1);
+	}
+	for (p = open + 1; p < word + len - 1; p = q + 1) {
+		if ((q = strchr(p, ',')) == NULL || q > word + len - 1)
+			q = word + len - 1;
+		n = snprintf(one, sizeof one, "%.*s%.*s", (int)(open - word),
+		    word, (int)(q - p), p);
+		for (i = dots; i < 3 && n > 0; i++)
+			n += snprintf(one + n, sizeof one - n, ".0");
+		if (q == p || q - p > 3 ||
+		    strspn(p, "0123456789") < (size_t)(q - p) ||
+		    inet_pton(AF_INET, one, probe) != 1) {
+			conf_error(file, line, "bad factorized address '%s'",
+			    word);
+			return (-1);
+		}
+		if (acl_parse(file, line, al, one) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 /* Resolve a host name now, adding every address it has. */
 static int
 acl_host(const char *file, int line, struct acl_list *al, const char *name)
@@ -89,6 +133,13 @@ acl_parse(const char *file, int line, struct acl_list *al, const char *word)
 	long		 bits = -1;
 	int		 family;
 
+	if (strchr(word, '{') != NULL)
+		return (acl_factorized(file, line, al, word));
+	if (word[0] == '.') {
+		conf_error(file, line, "domain '%s': pinetd looks up no names "
+		    "per connection; list addresses or networks", word);
+		return (-1);
+	}
 	copy = xstrdup(word);
 	if ((slash = strchr(copy, '/')) != NULL) {
 		*slash++ = '\0';

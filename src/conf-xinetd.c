@@ -812,14 +812,22 @@ xinetd_service(struct xinetd_parse *xp, const char *name, int line,
 	conf_add(xp->xp_out, se);
 }
 
-/* Strip a comment and trailing blanks; returns the first non-blank. */
+/*
+ * Strip a comment and trailing blanks; returns the first non-blank. A
+ * comment is a '#' starting a word: inside one ("a#b", "Z=#3") it is part
+ * of the value, as xinetd reads it.
+ */
 static char *
 xinetd_trim(char *buf)
 {
 	char	*p, *end;
 
-	if ((p = strchr(buf, '#')) != NULL)
-		*p = '\0';
+	for (p = buf; (p = strchr(p, '#')) != NULL; p++) {
+		if (p == buf || p[-1] == ' ' || p[-1] == '\t') {
+			*p = '\0';
+			break;
+		}
+	}
 	end = buf + strlen(buf);
 	while (end > buf && (end[-1] == ' ' || end[-1] == '\t' ||
 	    end[-1] == '\n' || end[-1] == '\r'))

@@ -275,18 +275,21 @@ def single_attribute_given_twice():
 @test
 def passenv_and_nameinargs():
     """passenv passes named daemon variables only; NAMEINARGS takes argv[0]
-    from server_args"""
+    from server_args; a '#' inside a word is kept (it cut the line), one
+    starting a word is a comment"""
     p, q = free_port(), free_port()
-    conf = (service_block("pe", p, "env", "\tpassenv = KEEPME\n")
-            + service_block("nia", q, "myname args one",
+    conf = (service_block("pe", p, "env", "\tpassenv = KEEPME\n"
+                          "\tenv = Z=#3 # a comment\n")
+            + service_block("nia", q, "myname args a#b # comment",
                             "\tflags = NAMEINARGS NOLIBWRAP\n"))
     env = dict(os.environ, KEEPME="kept", DROPME="dropped")
     d = Daemon(conf, env=env)
     e = env_of(p)
     check_eq(e.get("KEEPME"), "kept", "passenv")
     check(e.get("DROPME") is None, "other variables dropped")
+    check_eq(e.get("Z"), "#3", "a '#' inside an env value")
     s = connect(q)
-    check_eq(recv_all(s).decode(), "argc=3 argv=myname|args|one\n", "argv")
+    check_eq(recv_all(s).decode(), "argc=3 argv=myname|args|a#b\n", "argv")
     s.close()
     check(d.find_log(r"flag 'NOLIBWRAP' does not apply to pinetd; ignored",
                      pos=0), "warning names the ignored flag")
@@ -329,6 +332,29 @@ def access_lists_both_match_refused():
     check_eq(env_of(p, "127.0.1.7").get("REMOTE_ADDR"), "127.0.1.7",
              "127.0.1.7, in only_from alone")
     d.stop()
+
+
+@test
+def access_lists_factorized():
+    """xinetd's factorized addresses: 127.0.0.{2,3} admits .2 and .3 only,
+    127.{9,8} is two /16 networks (both were 'cannot resolve'); bad forms
+    and '.domain' names are FILE:LINE errors naming the word"""
+    p = free_port()
+    d = Daemon(service_block("fac", p, "env",
+                             "\tonly_from = 127.0.0.{2,3} 127.{9,8}\n"))
+    for src in ("127.0.0.2", "127.0.0.3", "127.8.1.1"):
+        check_eq(env_of(p, src).get("REMOTE_ADDR"), src, "%s admitted" % src)
+    s = connect_from(p, "127.0.0.4")
+    check_eq(recv_all(s), b"", "127.0.0.4 refused")
+    s.close()
+    d.stop()
+    check_load_errors(service_block("good", p, "env"), [
+        (service_block("bad", free_port(), "env", "\tonly_from = %s\n" % w),
+         r":20: %s '%s'" % (what, re.escape(w)))
+        for w, what in (("127.0.0.{2,x}", "bad factorized address"),
+                        ("127.0.0.{256}", "bad factorized address"),
+                        ("127.0.0.{2,3", "bad factorized address"),
+                        (".example.com", "domain"))])
 
 
 @test
