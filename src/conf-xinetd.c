@@ -445,8 +445,10 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		if (n != 2 || (se->se_cps = (int)conf_number(v[0], 1,
 		    1000000)) == -1 || (se->se_cps_pause = (int)conf_number(
 		    v[1], 1, 86400)) == -1) {
-			conf_error(file, line, "cps wants a rate and a pause in "
-			    "seconds");
+			conf_error(file, line, "cps wants a rate (1 to "
+			    "1000000) and a pause in seconds (1 to 86400), not "
+			    "'%s%s%s'", n > 0 ? v[0] : "", n > 1 ? " " : "",
+			    n > 1 ? v[1] : "");
 			se->se_cps = 0;
 			bad++;
 		}
@@ -928,7 +930,10 @@ xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 	for (i = 0; i < n; i++) {
 		if (xinetd_wanted(names[i]->d_name)) {
 			xasprintf(&path, "%s/%s", dir, names[i]->d_name);
-			if ((why = conf_regular(path)) != NULL)
+			if ((why = conf_regular(path)) != NULL && line == 0)
+				log_warnx("%s: skipped '%s': %s", dir, path,
+				    why);	/* the directory given to pinetd */
+			else if (why != NULL)
 				conf_error(xp->xp_file, line, "includedir "
 				    "'%s': skipped '%s': %s", dir, path, why);
 			else

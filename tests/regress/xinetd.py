@@ -178,10 +178,16 @@ def defaults_errors_name_defaults_file():
 
 @test
 def directory_given_directly():
-    """a directory of service files given as the configuration"""
+    """a directory of service files given as the configuration; a
+    subdirectory in it is named in a warning without a line number (it
+    said 'DIR:0: includedir ...')"""
     top = tmpdir()
     p = free_port()
     write_conf(service_block("dirsvc", p, "env"), top, "dirsvc")
+    os.mkdir(os.path.join(top, "sub"))
+    rc, out, err = run_pinetd(["-n", top])
+    check_eq((rc, err), (0, "%s: skipped '%s/sub': is a directory\n"
+                         % (top, top)), "-n on the directory")
     d = Daemon(top)
     check_eq(env_of(p).get("PROTO"), "TCP", "served")
     d.stop()
@@ -448,6 +454,9 @@ def errors_name_file_line_attribute():
          r":20: 'EXIT' is a flag of log_on_success, not of log_on_failure"),
         (service_block("bad", q, "env", "\tlog_type = SYSLOG daemon bogus\n"),
          r":20: unknown syslog level 'bogus'"),
+        (service_block("bad", q, "env", "\tcps = 0 5\n"),
+         r":20: cps wants a rate \(1 to 1000000\) and a pause in seconds "
+         r"\(1 to 86400\), not '0 5'"),
     ]
     err = check_load_errors(good, cases)
     d = Daemon(good + cases[0][0])
