@@ -105,8 +105,14 @@ main(void)
 		    se->se_cps == 10 && se->se_cps_pause == 5, "limits");
 		tap_ok(se->se_only_from.al_set && se->se_only_from.al_n == 2,
 		    "only_from entries");
-		tap_ok(se->se_cleanenv, "xinetd services get a clean env");
+		tap_ok(!se->se_cleanenv, "without passenv, the daemon's "
+		    "environment (as xinetd)");
 	}
+	conf_free_list(se);
+
+	se = load("defaults\n{\n\tpassenv =\n}\n" SVC(""), &nerr);
+	tap_ok(se != NULL && nerr == 0 && se->se_cleanenv,
+	    "an empty passenv in defaults: a clean environment");
 	conf_free_list(se);
 
 	se = load("defaults\n{\n\tonly_from = 10.0.0.1 10.0.0.2 10.0.0.3\n}\n"
@@ -135,7 +141,8 @@ main(void)
 	    "not allowed in defaults", "service-only attribute in defaults");
 	bad(SVC("\tper_source = x\n"), "bad value 'x' for 'per_source'",
 	    "bad per_source");
-	bad(SVC("\tcps = 5\n"), "cps wants a rate and a pause", "bad cps");
+	bad(SVC("\tcps = 5\n"), "cps wants a rate (1 to 1000000) and a pause "
+	    "in seconds (1 to 86400), not '5'", "bad cps");
 	bad(SVC("\tenv = NOEQUALS\n"), "env wants NAME=value, not 'NOEQUALS'",
 	    "bad env");
 	bad("service t\n{\n\tsocket_type = stream\n\twait = maybe\n}\n",
