@@ -48,6 +48,7 @@ conf_number(const char *s, long min, long max)
  */
 static struct {
 	char	*user;		/* last user name; NULL if none */
+	char	*user_name;	/* its passwd name (it may be a number) */
 	int	 user_ok;
 	uid_t	 uid;
 	gid_t	 gid;
@@ -71,6 +72,7 @@ void
 conf_cache_reset(void)
 {
 	free(conf_cache.user);
+	free(conf_cache.user_name);
 	free(conf_cache.group);
 	free(conf_cache.gl_user);
 	free(conf_cache.gl_groups);
@@ -79,20 +81,36 @@ conf_cache_reset(void)
 }
 
 #ifdef HAVE_GETPWNAM
-/* Whether a user exists (cached); its ids in *uid and *gid. */
+/* A user or group given by number, as xinetd allows: its id, or -1. */
+static long
+conf_numeric_id(const char *word)
+{
+	return (conf_number(word, 0, 2147483647L));
+}
+
+/*
+ * Whether a user exists (cached), by name or by number; its ids in *uid and
+ * *gid.
+ */
 int
 conf_user_known(const char *user, uid_t *uid, gid_t *gid)
 {
 	struct passwd	*pw;
+	long		 id;
 
 	if (conf_cache.user == NULL || strcmp(conf_cache.user, user) != 0) {
 		free(conf_cache.user);
+		free(conf_cache.user_name);
 		conf_cache.user = xstrdup(user);
+		conf_cache.user_name = NULL;
 		conf_cache.user_ok = *user != '\0' &&
-		    (pw = getpwnam(user)) != NULL;
+		    ((pw = getpwnam(user)) != NULL ||
+		    ((id = conf_numeric_id(user)) != -1 &&
+		    (pw = getpwuid((uid_t)id)) != NULL));
 		if (conf_cache.user_ok) {
 			conf_cache.uid = pw->pw_uid;
 			conf_cache.gid = pw->pw_gid;
+			conf_cache.user_name = xstrdup(pw->pw_name);
 		}
 	}
 	if (uid != NULL)
@@ -107,12 +125,15 @@ static int
 conf_group_known(const char *group, gid_t *gid)
 {
 	struct group	*gr;
+	long		 id;
 
 	if (conf_cache.group == NULL || strcmp(conf_cache.group, group) != 0) {
 		free(conf_cache.group);
 		conf_cache.group = xstrdup(group);
 		conf_cache.group_ok = *group != '\0' &&
-		    (gr = getgrnam(group)) != NULL;
+		    ((gr = getgrnam(group)) != NULL ||
+		    ((id = conf_numeric_id(group)) != -1 &&
+		    (gr = getgrgid((gid_t)id)) != NULL));
 		if (conf_cache.group_ok)
 			conf_cache.group_gid = gr->gr_gid;
 	}
@@ -153,7 +174,9 @@ conf_user(const char *file, int line, struct service *se, const char *user,
 		return (-1);
 	}
 	intern_drop(se->se_user);
-	se->se_user = intern(user);
+	/* A number becomes its name, which initgroups wants. */
+	se->se_user = intern(conf_cache.user_name != NULL ?
+	    conf_cache.user_name : user);
 	if (group != NULL) {
 		if (!conf_group_known(group, &se->se_gid)) {
 			conf_error(file, line, "unknown group '%s'", group);

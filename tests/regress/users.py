@@ -91,6 +91,36 @@ def user_dot_group():
     check_eq(gid, g.gr_gid, "gid")
 
 
+@test
+def user_and_group_by_number():
+    """a user and group given as numbers, as xinetd allows: the child runs
+    with those ids, and the user's supplementary groups (looked up by its
+    name) are still set (numbers were 'unknown user'); a number no user
+    has is still an error"""
+    if not IS_ROOT:
+        skip("switching users needs root (running as uid %d)" % os.getuid())
+    pw = nobody()
+    g = other_group(pw)
+    uid, gid, groups = run_id("%d:%d" % (pw.pw_uid, g.gr_gid))
+    check_eq((uid, gid), (pw.pw_uid, g.gr_gid), "uid and gid")
+    want = set(os.getgrouplist(pw.pw_name, g.gr_gid))
+    check(groups <= want | {g.gr_gid} and (0 not in groups or 0 in want),
+          "groups %r, want within %r" % (sorted(groups), sorted(want)))
+    free = next(n for n in range(4000000, 4100000) if not _has_uid(n))
+    rc, out, err = run_pinetd(["-n", write_conf(
+        "127.0.0.1:%d stream tcp nowait %d %s\n" % (free_port(), free,
+                                                    helper("id")))])
+    check(rc == 1 and "unknown user '%d'" % free in err, "%d %r" % (rc, err))
+
+
+def _has_uid(n):
+    try:
+        pwd.getpwuid(n)
+        return True
+    except KeyError:
+        return False
+
+
 def xblock(name, port, user, args, extra):
     return ("service %s\n{\n\tsocket_type = stream\n\twait = no\n"
             "\tuser = %s\n\tport = %d\n\tbind = 127.0.0.1\n"
