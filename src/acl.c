@@ -52,8 +52,8 @@ acl_implicit_bits(const unsigned char *a)
 
 /*
  * xinetd's factorized IPv4 form, "10.0.1.{2,3}" or "10.{1,2}": one entry
- * per number in braces; with fewer than four parts the missing octets are
- * zero, which makes each entry a network, as xinetd reads it.
+ * per number in braces, whose prefix ends with the braced octet (two
+ * addresses; two /16 networks), as xinetd reads it, even for a 0.
  */
 static int
 acl_factorized(const char *file, int line, struct acl_list *al,
@@ -88,8 +88,8 @@ acl_factorized(const char *file, int line, struct acl_list *al,
 			    word);
 			return (-1);
 		}
-		if (acl_parse(file, line, al, one) != 0)
-			return (-1);
+		/* The braces' place sets the length, not zero octets. */
+		acl_add(al, AF_INET, probe, (dots + 1) * 8);
 	}
 	return (0);
 }

@@ -590,7 +590,11 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 		if (entry != NULL && conf_bsd_is_continuation(buf) &&
 		    conf_bsd_is_attr(buf)) {
 			xa = xattr_parse(path, line, buf, XA_BSD, &ignored);
-			if (xa != NULL) {
+			if (xa != NULL && xattr_twice(path, attrs, xa) != 0) {
+				xattr_free(xa);
+				co->co_nerr++;
+				attrbad = 1;
+			} else if (xa != NULL) {
 				*tail = xa;
 				tail = &xa->xa_next;
 			} else if (!ignored) {

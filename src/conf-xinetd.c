@@ -107,7 +107,8 @@ static const char *xinetd_single[] = {
 	"log_type", "redirect", "tls_cert", "tls_key", "console", "handoff",
 	"umask", "nice", "groups", "banner", "banner_success", "banner_fail",
 	"rlimit_as", "rlimit_cpu", "rlimit_data", "rlimit_rss", "rlimit_stack",
-	"rlimit_files", "max_load", "sndbuf", "rcvbuf", NULL
+	"rlimit_files", "max_load", "sndbuf", "rcvbuf", "server_args",
+	"cpu_affinity", NULL
 };
 
 /* Flags pinetd uses. */
@@ -249,13 +250,25 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
  * A second line setting a single-valued attribute in one block: xinetd
  * keeps the first and warns; here it is an error naming both lines.
  */
-static int
+int
 xattr_twice(const char *file, const struct xattr *block,
     const struct xattr *xa)
 {
+	const char	*other = NULL;
+
 	if (xa->xa_op != XOP_SET || !xinetd_in(xa->xa_name, xinetd_single))
 		return (0);
+	if (strcmp(xa->xa_name, "bind") == 0)	/* one address, two names */
+		other = "interface";
+	else if (strcmp(xa->xa_name, "interface") == 0)
+		other = "bind";
 	for (; block != NULL; block = block->xa_next) {
+		if (other != NULL && strcmp(block->xa_name, other) == 0) {
+			conf_error(file, xa->xa_line, "'%s' and '%s' (line %d) "
+			    "name one address; give one", xa->xa_name, other,
+			    block->xa_line);
+			return (-1);
+		}
 		if (strcmp(block->xa_name, xa->xa_name) == 0) {
 			conf_error(file, xa->xa_line, "attribute '%s' given "
 			    "twice (first at line %d)", xa->xa_name,
@@ -527,8 +540,9 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 /*
  * flags on a BSD entry, after xattr_apply set NODELAY and KEEPALIVE:
  * REUSEPORT is the "rp," prefix written another way; REUSE is always in
- * effect; the others have no meaning there (the protocol field chooses the
- * family, the program field argv[0]) and are ignored with a warning.
+ * effect; xinetd's others have no meaning there (the protocol field
+ * chooses the family, the program field argv[0]) and are ignored with a
+ * warning; a word that is no flag is an error, as in a block.
  */
 int
 xattr_bsd_flags(const char *file, struct service *se, const struct xattr *svc)
@@ -543,6 +557,10 @@ xattr_bsd_flags(const char *file, struct service *se, const struct xattr *svc)
 		    se->se_family != AF_UNIX) {
 			if (conf_reuseport(file, line, se) != 0)
 				bad++;
+		} else if (!xinetd_in(v[i], xinetd_flags_used) &&
+		    !xinetd_in(v[i], xinetd_flags_other)) {
+			conf_error(file, line, "unknown flag '%s'", v[i]);
+			bad++;
 		} else if (strcmp(v[i], "NODELAY") != 0 &&
 		    strcmp(v[i], "KEEPALIVE") != 0 &&
 		    strcmp(v[i], "REUSE") != 0)

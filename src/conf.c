@@ -270,7 +270,8 @@ conf_reload(const char *path)
 	/* Last, by a name an earlier reload removed while its servers ran. */
 	for (se = list; se != NULL; se = se->se_next) {
 		if (se->se_seen ||
-		    (old = service_retired_find(se->se_label)) == NULL)
+		    (old = service_retired_find(se->se_label,
+		    se->se_key)) == NULL)
 			continue;
 		se->se_seen = 1;
 		se->se_match = old;

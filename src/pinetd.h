@@ -344,6 +344,8 @@ int		 xattr_apply(const char *, struct service *,
 		    const struct xattr *, const struct xattr *);
 int		 xattr_bsd_flags(const char *, struct service *,
 		    const struct xattr *);
+int		 xattr_twice(const char *, const struct xattr *,
+		    const struct xattr *);
 void		 conf_xinetd_file(struct xinetd_parse *, const char *, int);
 void		 conf_xinetd_load(const char *, struct conf_out *);
 int		 conf_xinetd_detect(FILE *);
@@ -411,7 +413,7 @@ void		 service_conn_end(struct service *, struct source *);
 void		 service_start(struct service *);
 void		 service_stop(struct service *);
 void		 service_remove(struct service *);
-struct service	*service_retired_find(const char *);
+struct service	*service_retired_find(const char *, const char *);
 void		 service_revive(struct service *);
 int		 service_same(const struct service *, const struct service *);
 void		 service_adopt(struct service *, struct service *);

@@ -39,8 +39,10 @@
 #define PLATFORM_PRINTF		gnu_printf	/* C99 printf, not msvcrt's */
 #define PLATFORM_PAIR_FAMILY	AF_INET	/* socket pairs: loopback TCP */
 #define PLATFORM_UTF8_ARGS	1	/* CreateProcessW: UTF-8 → UTF-16 */
+#define PLATFORM_SOCK_ERRNO()	(win_sock_errno(), errno) /* from Winsock's */
 #else
 #define PLATFORM_UTF8_ARGS	0	/* execve takes bytes as they are */
+#define PLATFORM_SOCK_ERRNO()	(errno)	/* a socket call's error */
 #define PLATFORM_X_OK		X_OK
 #define PLATFORM_PRINTF		printf
 #define PLATFORM_DRIVE_PATHS	0

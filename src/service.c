@@ -228,14 +228,19 @@ service_remove(struct service *se)
  * A reload adds an entry of the same name as one an earlier reload removed
  * while its servers ran: hand that service back (out of the table still),
  * so the entry takes it over and those servers count against its limits.
+ * Names repeat (one per address), so one at the same socket comes first.
  */
 struct service *
-service_retired_find(const char *label)
+service_retired_find(const char *label, const char *key)
 {
 	struct service	*se;
+	int		 pass;
 
-	for (se = service_retired; se != NULL; se = se->se_next) {
-		if (strcmp(se->se_label, label) == 0) {
+	for (pass = 0; pass < 2; pass++) {
+		for (se = service_retired; se != NULL; se = se->se_next) {
+			if (strcmp(se->se_label, label) != 0 ||
+			    (pass == 0 && strcmp(se->se_key, key) != 0))
+				continue;
 			service_unlink(&service_retired, se);
 			return (se);
 		}

@@ -7,6 +7,7 @@
 
 #include <event2/util.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -123,29 +124,72 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 }
 
 /*
+ * Whether a datagram waits on a wait service's socket, which is blocking
+ * (its server expects it so): without a per-call MSG_DONTWAIT (Winsock), a
+ * zero-timeout select says.
+ */
+static int
+spawn_wait_ready(struct service *se)
+{
+#ifdef MSG_DONTWAIT
+	(void)se;
+	return (1);
+#else
+	struct timeval	tv = { 0, 0 };
+	fd_set		rfds;
+
+	FD_ZERO(&rfds);
+	FD_SET(se->se_fd, &rfds);
+	return (select(se->se_fd + 1, &rfds, NULL, NULL, &tv) == 1);
+#endif
+}
+
+#ifndef MSG_DONTWAIT
+#define MSG_DONTWAIT	0	/* spawn_wait_ready asked first */
+#endif
+
+/*
  * A wait datagram service's next datagram, looked at without taking it: as
  * xinetd does, one from an address the lists refuse, or outside
  * access_times, or over max_load, is read and dropped, counted, and starts
  * no server. A stream server accepts for itself, so it cannot be checked.
- * Returns 1 if the datagram was dropped.
+ * The socket's other holders (a server's leftover child) may take the
+ * datagram first, so nothing here may block. Returns 1 if no server is to
+ * start.
  */
 static int
 spawn_wait_refused(struct service *se)
 {
 	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof ss;
+	socklen_t		 len;
 	char			 buf[65536];	/* Winsock fails a short peek */
+	int			 tries, error;
 
 	if (se->se_socktype != SOCK_DGRAM || (!se->se_only_from.al_set &&
 	    se->se_no_access.al_n == 0 && se->se_ntimes == 0 &&
 	    se->se_max_load == 0))
 		return (0);
-	if (recvfrom(se->se_fd, buf, sizeof buf, MSG_PEEK, (void *)&ss,
-	    &len) == -1)
-		return (0);	/* the server will see what is wrong */
-	if (acl_allowed(se, (void *)&ss) && conf_child_refuse(se) == NULL)
+	/* A reset a reply's ICMP error left (Winsock) is read, then again. */
+	for (tries = 0; tries < 2; tries++) {
+		if (!spawn_wait_ready(se))
+			return (1);
+		memset(&ss, 0, sizeof ss);
+		len = sizeof ss;
+		if (recvfrom(se->se_fd, buf, sizeof buf, MSG_PEEK |
+		    MSG_DONTWAIT, (void *)&ss, &len) != -1)
+			break;
+		error = PLATFORM_SOCK_ERRNO();
+		if (error == EAGAIN || error == EWOULDBLOCK)
+			return (1);	/* another holder took it */
+		if (error != ECONNRESET)
+			return (0);	/* the server will see what is wrong */
+	}
+	if (tries == 2)
 		return (0);
-	(void)recv(se->se_fd, buf, sizeof buf, 0);
+	if ((se->se_family == AF_UNIX || acl_allowed(se, (void *)&ss)) &&
+	    conf_child_refuse(se) == NULL)
+		return (0);
+	(void)recv(se->se_fd, buf, sizeof buf, MSG_DONTWAIT);
 	se->se_refused++;
 	return (1);
 }

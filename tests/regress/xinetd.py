@@ -276,6 +276,14 @@ def single_attribute_given_twice():
                                     "\n\tonly_from = 127.0.0.1\n"))
     rc, out, err = run_pinetd(["-n", conf])
     check_eq((rc, err), (0, ""), "a list set twice in a service")
+    check_load_errors(service_block("good", p, "env"), [
+        (service_block("bad", q, "env", "\tinterface = 127.0.0.1\n"),
+         r":20: 'interface' and 'bind' \(line 17\) name one address")])
+    check_load_errors("127.0.0.1:%d stream tcp nowait root %s\n"
+                      % (p, TESTHELPER), [
+        ("127.0.0.1:%d stream tcp nowait root %s\n\tinstances = 1\n"
+         "\tinstances = 5\n" % (q, TESTHELPER),
+         r":4: attribute 'instances' given twice \(first at line 3\)")])
 
 
 @test
@@ -343,16 +351,19 @@ def access_lists_both_match_refused():
 @test
 def access_lists_factorized():
     """xinetd's factorized addresses: 127.0.0.{2,3} admits .2 and .3 only,
-    127.{9,8} is two /16 networks (both were 'cannot resolve'); bad forms
-    and '.domain' names are FILE:LINE errors naming the word"""
+    127.{9,8} is two /16 networks (both were 'cannot resolve'), and
+    127.0.1.{0,5} two addresses, though one ends in 0 (a first version made
+    it 127.0.1.0/24); bad forms and '.domain' names are FILE:LINE errors
+    naming the word"""
     p = free_port()
-    d = Daemon(service_block("fac", p, "env",
-                             "\tonly_from = 127.0.0.{2,3} 127.{9,8}\n"))
-    for src in ("127.0.0.2", "127.0.0.3", "127.8.1.1"):
+    d = Daemon(service_block("fac", p, "env", "\tonly_from = 127.0.0.{2,3} "
+                             "127.{9,8} 127.0.1.{0,5}\n"))
+    for src in ("127.0.0.2", "127.0.0.3", "127.8.1.1", "127.0.1.5"):
         check_eq(env_of(p, src).get("REMOTE_ADDR"), src, "%s admitted" % src)
-    s = connect_from(p, "127.0.0.4")
-    check_eq(recv_all(s), b"", "127.0.0.4 refused")
-    s.close()
+    for src in ("127.0.0.4", "127.0.1.7"):
+        s = connect_from(p, src)
+        check_eq(recv_all(s), b"", "%s refused" % src)
+        s.close()
     d.stop()
     check_load_errors(service_block("good", p, "env"), [
         (service_block("bad", free_port(), "env", "\tonly_from = %s\n" % w),
@@ -746,6 +757,42 @@ def bound_block(name, host, port, args, wait="no"):
             "\tuser = root\n\tport = %d\n\tbind = %s\n\tserver = %s\n"
             "\tserver_args = %s\n}\n" % (name, wait, port, host, TESTHELPER,
                                           args))
+
+
+@test
+def reload_removed_then_added_same_names():
+    """two services of one name on two addresses, removed together while
+    their servers ran and added back: each takes back its own earlier
+    self, matched by address first (they swapped: the one with two
+    servers took a third past 'instances = 2', the other refused)"""
+    p = free_port()
+    lim = lambda host: bound_block("x", host, p, "sleep 30").replace(
+        "}\n", "\tinstances = 2\n}\n")
+    d = Daemon(lim("127.0.0.1") + lim("127.0.0.2"))
+    held = [connect_from(p, h, host=h) for h in ("127.0.0.1", "127.0.0.1",
+                                                  "127.0.0.2")]
+    wait_until(lambda: len(d.findall_log(r"^x/tcp: connection from "
+                                         r"127\.0\.0\.\d:\d+, pid \d+$",
+                                         pos=0)) == 3, what="3 servers")
+    other = service_block("other", free_port(), "env")
+    write_file(d.conf, other)
+    d.hup()
+    write_file(d.conf, other + lim("127.0.0.1") + lim("127.0.0.2"))
+    d.hup()
+    mark = d.pos()
+    s = connect_from(p, "127.0.0.1", host="127.0.0.1")
+    d.wait_log(r"^x/tcp: connection from 127\.0\.0\.1:\d+ refused: "
+               r"instances limit", pos=mark)
+    s.close()
+    s = connect_from(p, "127.0.0.2", host="127.0.0.2")
+    d.wait_log(r"^x/tcp: connection from 127\.0\.0\.2:\d+, pid \d+$",
+               pos=mark)
+    held.append(s)
+    d.stop()
+    for pid in [int(m) for m in re.findall(r"pid (\d+)$", d.log(), re.M)]:
+        kill_quietly(pid)
+    for s in held:
+        s.close()
 
 
 @test
@@ -1230,17 +1277,23 @@ def bsd_attributes_all():
 @test
 def bsd_entry_flags():
     """flags on a BSD entry: REUSEPORT sets SO_REUSEPORT as 'rp,' does (it
-    was ignored), NODELAY applies, and a flag with no meaning there is
-    named in a FILE:LINE warning (they were all silently ignored)"""
+    was ignored), NODELAY applies, an xinetd flag with no meaning there is
+    named in a FILE:LINE warning, and a word that is no flag is an error
+    (they were all silently ignored)"""
     p = free_port()
     conf = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
-                      "\tflags = REUSEPORT IPv6 NOSUCH NODELAY\n"
+                      "\tflags = REUSEPORT IPv6 NOLIBWRAP NODELAY\n"
                       % (p, helper("sockopts")))
     rc, out, err = run_pinetd(["-n", conf])
     check_eq(rc, 0, "-n exit status (%r)" % err)
-    for flag in ("IPv6", "NOSUCH"):
+    for flag in ("IPv6", "NOLIBWRAP"):
         check("%s:2: flag '%s' does not apply to this entry; ignored"
               % (conf, flag) in err, "warning for %s in %r" % (flag, err))
+    bad = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
+                     "\tflags = NODELAY NOSUCH\n" % (p, helper("sockopts")))
+    rc, out2, err2 = run_pinetd(["-n", bad])
+    check(rc == 1 and "%s:2: unknown flag 'NOSUCH'" % bad in err2,
+          "an unknown flag on a BSD entry: %d %r" % (rc, err2))
     check("REUSEPORT'" not in err and "NODELAY'" not in err,
           "no warning for flags that apply: %r" % err)
     d = Daemon(open(conf).read())
