@@ -22,6 +22,9 @@ struct child {
 	int		 ch_holds;	/* a wait service's: has its socket */
 	unsigned int	 ch_sockgen;	/* which one (se_sockgen then) */
 	int		 ch_relayed;	/* a hand-off server a relay feeds */
+	char		*ch_unlink;	/* a unix socket file to remove at exit */
+	dev_t		 ch_dev;	/* and its identity */
+	ino_t		 ch_ino;
 	struct child	*ch_next;
 };
 
@@ -53,6 +56,7 @@ child_add(pid_t pid, struct service *se, struct source *so, int holds)
 	ch->ch_holds = holds;
 	ch->ch_sockgen = se->se_sockgen;
 	ch->ch_relayed = se->se_handoff != HANDOFF_SOCKET;
+	ch->ch_unlink = NULL;
 	gettimeofday(&ch->ch_start, NULL);
 	limit_started(so);
 	ch->ch_next = *bucket;
@@ -93,6 +97,10 @@ child_exited(pid_t pid, int status)
 	start = ch->ch_start;
 	holds = ch->ch_holds;
 	gen = ch->ch_sockgen;
+	if (ch->ch_unlink != NULL) {
+		listen_unlink(ch->ch_unlink, ch->ch_dev, ch->ch_ino);
+		free(ch->ch_unlink);
+	}
 	free(ch);
 	if (se->se_log_success & LOGF_DURATION) {
 		gettimeofday(&now, NULL);
@@ -118,6 +126,32 @@ child_exited(pid_t pid, int status)
 	else if (holds)
 		service_retry_now();	/* the socket it held is closed now */
 	service_unref(se);
+}
+
+/*
+ * A wait service's unix socket is being closed while its server holds it:
+ * that server (the child holding this socket) removes the file when it
+ * exits. 0 if no child holds it, and the caller removes the file now.
+ */
+int
+child_unlink_later(struct service *se, const char *path, dev_t dev, ino_t ino)
+{
+	struct child	*ch;
+	int		 i;
+
+	for (i = 0; i < CHILD_HASHSIZE; i++) {
+		for (ch = child_table[i]; ch != NULL; ch = ch->ch_next) {
+			if (ch->ch_service != se || !ch->ch_holds ||
+			    ch->ch_sockgen != se->se_sockgen)
+				continue;
+			free(ch->ch_unlink);
+			ch->ch_unlink = xstrdup(path);
+			ch->ch_dev = dev;
+			ch->ch_ino = ino;
+			return (1);
+		}
+	}
+	return (0);
 }
 
 /* How many children are running. */

@@ -68,6 +68,21 @@ listen_unix_file(const struct service *se)
  */
 int	listen_fdcap = -1;
 
+/* Remember which file a unix socket was bound to, for listen_unlink. */
+static void
+listen_unix_identity(struct service *se)
+{
+	const struct sockaddr_un *sun = (const void *)&se->se_addr;
+	struct stat	sb;
+
+	se->se_unixdev = 0;
+	se->se_unixino = 0;
+	if (listen_unix_file(se) && stat(sun->sun_path, &sb) == 0) {
+		se->se_unixdev = sb.st_dev;
+		se->se_unixino = sb.st_ino;
+	}
+}
+
 /*
  * Create, bind and (for streams) listen on a service's socket; on failure
  * se_openstep names the call that failed. The daemon only
@@ -141,6 +156,7 @@ listen_open(struct service *se)
 		goto fail;
 	}
 	se->se_fd = fd;
+	listen_unix_identity(se);
 	return (0);
 
 fail:
@@ -150,7 +166,11 @@ fail:
 	return (-1);
 }
 
-/* Close a service's socket, removing a unix socket's file. */
+/*
+ * Close a service's socket, removing a unix socket's file. While a wait
+ * server holds the socket (it accepts on it) the file stays until that
+ * server exits, as a TCP port stays open to it.
+ */
 void
 listen_close(struct service *se)
 {
@@ -158,8 +178,29 @@ listen_close(struct service *se)
 
 	evutil_closesocket(se->se_fd);
 	se->se_fd = -1;
-	if (listen_unix_file(se))
-		unlink(sun->sun_path);
+	if (!listen_unix_file(se))
+		return;
+	if (se->se_state == SE_BUSY && se->se_unixino != 0 &&
+	    child_unlink_later(se, sun->sun_path, se->se_unixdev,
+	    se->se_unixino))
+		return;
+	listen_unlink(sun->sun_path, se->se_unixdev, se->se_unixino);
+}
+
+/*
+ * Remove a unix socket file the daemon bound, unless another has replaced
+ * it since (a service that took the path over): the identity must match
+ * where the system has one.
+ */
+void
+listen_unlink(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat	sb;
+
+	if (ino != 0 && (stat(path, &sb) == -1 || sb.st_dev != dev ||
+	    sb.st_ino != ino))
+		return;
+	unlink(path);
 }
 
 /* Format an address as "addr:port", "[v6]:port", a socket path or "unix". */

@@ -204,6 +204,8 @@ struct service {
 
 	enum se_state	 se_state;
 	int		 se_fd;
+	dev_t		 se_unixdev;	/* the unix socket file bound */
+	ino_t		 se_unixino;	/* (0: not known) */
 	int		 se_openerr;	/* listen_open_many failed: errno */
 	const char	*se_openstep;	/* listen_open: the call that failed */
 	struct event	*se_ev;
@@ -453,6 +455,7 @@ int		 listen_open(struct service *);
 /* listen-many.c */
 void		 listen_open_many(struct service *, int);
 void		 listen_close(struct service *);
+void		 listen_unlink(const char *, dev_t, ino_t);
 void		 listen_nonblocking(int);
 int		 listen_wildcard(const struct service *);
 void		 listen_refuse(struct service *, int, const struct sockaddr *,
@@ -496,6 +499,8 @@ void		 child_add(pid_t, struct service *, struct source *, int);
 void		 child_exited(pid_t, int);
 int		 child_count(void);
 int		 child_alive(pid_t);
+int		 child_unlink_later(struct service *, const char *, dev_t,
+		    ino_t);
 
 /* spawn.c */
 void		 spawn_connection(struct service *, int,
