@@ -210,7 +210,7 @@ int
 conf_reload(const char *path)
 {
 	struct service	 *list, *se, *next, *old, **table, **tail;
-	int		  nerr, added = 0, changed = 0, removed = 0, n;
+	int		  nerr, added = 0, changed = 0, removed = 0, n, pass;
 
 	list = conf_load(path, &nerr);
 	if (nerr != 0) {
@@ -267,14 +267,18 @@ conf_reload(const char *path)
 	}
 	free(table);
 
-	/* Last, by a name an earlier reload removed while its servers ran. */
-	for (se = list; se != NULL; se = se->se_next) {
-		if (se->se_seen ||
-		    (old = service_retired_find(se->se_label,
-		    se->se_key)) == NULL)
-			continue;
-		se->se_seen = 1;
-		se->se_match = old;
+	/*
+	 * Last, by a name an earlier reload removed while its servers ran: at
+	 * the same socket for every entry, then anywhere.
+	 */
+	for (pass = 0; pass < 2; pass++) {
+		for (se = list; se != NULL; se = se->se_next) {
+			if (se->se_seen || (old = service_retired_find(
+			    se->se_label, pass == 0 ? se->se_key : NULL)) == NULL)
+				continue;
+			se->se_seen = 1;
+			se->se_match = old;
+		}
 	}
 
 	/* Close what the file no longer has first, freeing its ports. */

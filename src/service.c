@@ -228,22 +228,20 @@ service_remove(struct service *se)
  * A reload adds an entry of the same name as one an earlier reload removed
  * while its servers ran: hand that service back (out of the table still),
  * so the entry takes it over and those servers count against its limits.
- * Names repeat (one per address), so one at the same socket comes first.
+ * Names repeat (one per address), so the caller asks with the socket's key
+ * for every entry first, then with NULL (the name alone).
  */
 struct service *
 service_retired_find(const char *label, const char *key)
 {
 	struct service	*se;
-	int		 pass;
 
-	for (pass = 0; pass < 2; pass++) {
-		for (se = service_retired; se != NULL; se = se->se_next) {
-			if (strcmp(se->se_label, label) != 0 ||
-			    (pass == 0 && strcmp(se->se_key, key) != 0))
-				continue;
-			service_unlink(&service_retired, se);
-			return (se);
-		}
+	for (se = service_retired; se != NULL; se = se->se_next) {
+		if (strcmp(se->se_label, label) != 0 ||
+		    (key != NULL && strcmp(se->se_key, key) != 0))
+			continue;
+		service_unlink(&service_retired, se);
+		return (se);
 	}
 	return (NULL);
 }

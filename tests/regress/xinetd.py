@@ -764,7 +764,9 @@ def reload_removed_then_added_same_names():
     """two services of one name on two addresses, removed together while
     their servers ran and added back: each takes back its own earlier
     self, matched by address first (they swapped: the one with two
-    servers took a third past 'instances = 2', the other refused)"""
+    servers took a third past 'instances = 2', the other refused), also
+    when a new entry of that name at another address comes first in the
+    file"""
     p = free_port()
     lim = lambda host: bound_block("x", host, p, "sleep 30").replace(
         "}\n", "\tinstances = 2\n}\n")
@@ -777,7 +779,9 @@ def reload_removed_then_added_same_names():
     other = service_block("other", free_port(), "env")
     write_file(d.conf, other)
     d.hup()
-    write_file(d.conf, other + lim("127.0.0.1") + lim("127.0.0.2"))
+    # A new x at 127.0.0.3, listed first, must not take either by name.
+    write_file(d.conf, other + lim("127.0.0.3") + lim("127.0.0.1")
+               + lim("127.0.0.2"))
     d.hup()
     mark = d.pos()
     s = connect_from(p, "127.0.0.1", host="127.0.0.1")
@@ -788,6 +792,12 @@ def reload_removed_then_added_same_names():
     d.wait_log(r"^x/tcp: connection from 127\.0\.0\.2:\d+, pid \d+$",
                pos=mark)
     held.append(s)
+    for _ in range(2):	# a fresh service: room for two
+        held.append(connect_from(p, "127.0.0.3", host="127.0.0.3"))
+    wait_until(lambda: len(d.findall_log(r"^x/tcp: connection from "
+                                         r"127\.0\.0\.3:\d+, pid \d+$",
+                                         pos=mark)) == 2,
+               what="two servers at 127.0.0.3")
     d.stop()
     for pid in [int(m) for m in re.findall(r"pid (\d+)$", d.log(), re.M)]:
         kill_quietly(pid)
