@@ -22,6 +22,7 @@ struct child {
 	int		 ch_holds;	/* a wait service's: has its socket */
 	unsigned int	 ch_sockgen;	/* which one (se_sockgen then) */
 	int		 ch_relayed;	/* a hand-off server a relay feeds */
+	int		 ch_failed;	/* it reported it could not start */
 	char		*ch_unlink;	/* a unix socket file to remove at exit */
 	dev_t		 ch_dev;	/* and its identity */
 	ino_t		 ch_ino;
@@ -57,6 +58,7 @@ child_add(pid_t pid, struct service *se, struct source *so, int holds)
 	ch->ch_sockgen = se->se_sockgen;
 	ch->ch_relayed = se->se_handoff != HANDOFF_SOCKET;
 	ch->ch_unlink = NULL;
+	ch->ch_failed = 0;
 	gettimeofday(&ch->ch_start, NULL);
 	limit_started(so);
 	ch->ch_next = *bucket;
@@ -80,7 +82,7 @@ child_exited(pid_t pid, int status)
 	struct service	*se;
 	struct timeval	 start, now;
 	char		 dur[64] = "";
-	int		 holds;
+	int		 holds, failed;
 	unsigned int	 gen;
 
 	for (pp = child_bucket(pid); (ch = *pp) != NULL; pp = &ch->ch_next) {
@@ -97,6 +99,7 @@ child_exited(pid_t pid, int status)
 	start = ch->ch_start;
 	holds = ch->ch_holds;
 	gen = ch->ch_sockgen;
+	failed = ch->ch_failed;
 	if (ch->ch_unlink != NULL) {
 		listen_unlink(ch->ch_unlink, ch->ch_dev, ch->ch_ino);
 		free(ch->ch_unlink);
@@ -121,9 +124,11 @@ child_exited(pid_t pid, int status)
 		log_warnx("%s: pid %ld killed by signal %d", se->se_label,
 		    (long)pid, WTERMSIG(status));
 	se->se_children--;
-	if (holds && gen == se->se_sockgen)
+	if (holds && gen == se->se_sockgen) {
 		service_idle(se);
-	else if (holds)
+		if (failed)
+			service_backoff(se);	/* not at once again */
+	} else if (holds)
 		service_retry_now();	/* the socket it held is closed now */
 	service_unref(se);
 }
@@ -152,6 +157,26 @@ child_unlink_later(struct service *se, const char *path, dev_t dev, ino_t ino)
 		}
 	}
 	return (0);
+}
+
+/*
+ * A forked child said it could not start its server. A wait server's
+ * socket is then watched again only after a pause, as when vfork fails:
+ * at the child's exit if it is still running, else now.
+ */
+void
+child_start_failed(pid_t pid, struct service *se)
+{
+	struct child	*ch;
+
+	for (ch = *child_bucket(pid); ch != NULL; ch = ch->ch_next) {
+		if (ch->ch_pid == pid) {
+			ch->ch_failed = 1;
+			return;
+		}
+	}
+	if (se->se_wait && se->se_state == SE_LISTEN)
+		service_backoff(se);
 }
 
 /* How many children are running. */

@@ -214,6 +214,7 @@ struct service {
 	int		 se_cps_count;	/* starts in the current second */
 	time_t		 se_cps_time;
 	time_t		 se_window;	/* when the window began */
+	time_t		 se_paused;	/* paused until then; 0: not paused */
 	int		 se_children;	/* running children */
 	int		 se_active;	/* open built-in stream connections */
 	void		*se_sources;	/* limit.c: per-address records */
@@ -499,6 +500,7 @@ void		 child_add(pid_t, struct service *, struct source *, int);
 void		 child_exited(pid_t, int);
 int		 child_count(void);
 int		 child_alive(pid_t);
+void		 child_start_failed(pid_t, struct service *);
 int		 child_unlink_later(struct service *, const char *, dev_t,
 		    ino_t);
 

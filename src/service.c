@@ -18,6 +18,7 @@
 
 struct service	*services;
 static struct service *service_retired;	/* removed, servers still running */
+static int		service_retrying;	/* a bind failed since the last retry */
 
 static void	service_timer_cb(evutil_socket_t, short, void *);
 static void	service_pause(struct service *, int);
@@ -164,6 +165,7 @@ service_start(struct service *se)
 		log_warnx("%s: %s %s: %s; retrying in %d s", se->se_label,
 		    se->se_openstep, addr, strerror(saved), opts.retry);
 		se->se_state = SE_RETRY;
+		service_retrying = 1;
 		service_timer(se, opts.retry);
 		return;
 	}
@@ -427,6 +429,7 @@ service_keep_state(struct service *se, const struct service *run)
 	se->se_timer = run->se_timer;
 	se->se_count = run->se_count;
 	se->se_window = run->se_window;
+	se->se_paused = run->se_paused;
 	se->se_cps_count = run->se_cps_count;
 	se->se_cps_time = run->se_cps_time;
 	se->se_children = run->se_children;
@@ -457,6 +460,7 @@ void
 service_adopt(struct service *se, struct service *from)
 {
 	struct service	run;
+	time_t		now = time(NULL);
 	int		reopen;
 
 	reopen = strcmp(se->se_key, from->se_key) != 0 ||
@@ -484,8 +488,13 @@ service_adopt(struct service *se, struct service *from)
 	from->se_seen = run.se_seen;
 	from->se_match = run.se_match;
 
-	if (reopen)
+	/* A service paused over its rate stays paused for the rest of it. */
+	if (reopen && se->se_paused > now)
+		service_pause(se, (int)(se->se_paused - now));
+	else if (reopen) {
+		se->se_paused = 0;
 		service_start(se);
+	}
 }
 
 /*
@@ -531,6 +540,7 @@ service_pause(struct service *se, int seconds)
 {
 	service_stop(se);
 	se->se_state = SE_PAUSED;
+	se->se_paused = time(NULL) + seconds;
 	service_timer(se, seconds);
 }
 
@@ -559,17 +569,22 @@ service_idle(struct service *se)
 }
 
 /*
- * A wait server that held a socket since closed by the daemon (a reload
- * reopened or removed its service) has exited, so that socket is gone: a
- * service whose bind failed on the address it held (SO_REUSEPORT turned on
- * at the same address, or a service moved onto it) binds now, not at the
- * end of its -T retry interval.
+ * A process that held sockets since closed by the daemon is gone, or has
+ * closed them: a wait server (a reload reopened or removed its service)
+ * has exited, or a forked child has executed its server (until then it
+ * held every listening socket). A service whose bind failed on an address
+ * such a socket held (SO_REUSEPORT turned on at the same address, a
+ * service moved onto it, buffer sizes changed) binds now, not at the end
+ * of its -T retry interval. Cheap when no bind has failed.
  */
 void
 service_retry_now(void)
 {
 	struct service	*se;
 
+	if (!service_retrying)
+		return;
+	service_retrying = 0;		/* set again by a bind that fails */
 	for (se = services; se != NULL; se = se->se_next) {
 		if (se->se_state != SE_RETRY)
 			continue;
@@ -596,6 +611,7 @@ service_timer_cb(evutil_socket_t fd, short events, void *arg)
 
 	switch (se->se_state) {
 	case SE_PAUSED:
+		se->se_paused = 0;
 		se->se_window = time(NULL);
 		se->se_count = 0;
 		se->se_cps_count = 0;

@@ -50,6 +50,7 @@ struct spawn_report {
 	struct service	*sr_se;
 	struct event	*sr_ev;
 	int		 sr_fd;
+	pid_t		 sr_pid;
 };
 
 static struct link	*spawn_reports;
@@ -130,7 +131,10 @@ spawn_report_free(struct spawn_report *sr)
 
 /*
  * A forked child wrote why it failed, or its report pipe closed at exec. A
- * failure counts as the vfork path's does: failed, not accepted.
+ * failure counts as the vfork path's does: failed, not accepted, and a
+ * wait service backs off before starting another. Either way the child no
+ * longer holds the daemon's listening sockets (they are close-on-exec),
+ * so a bind that failed on one of them is tried again.
  */
 static void
 spawn_report_cb(evutil_socket_t fd, short events, void *arg)
@@ -146,19 +150,22 @@ spawn_report_cb(evutil_socket_t fd, short events, void *arg)
 		se->se_failed++;
 		if (se->se_accepted > 0)
 			se->se_accepted--;
+		child_start_failed(sr->sr_pid, se);
 	}
 	spawn_report_free(sr);
+	service_retry_now();
 }
 
 /* Watch a forked child's report pipe; without one, nothing is counted. */
 static void
-spawn_report_watch(struct service *se, int fd)
+spawn_report_watch(struct service *se, int fd, pid_t pid)
 {
 	struct spawn_report	*sr;
 
 	sr = xcalloc(1, sizeof *sr);
 	sr->sr_se = se;
 	sr->sr_fd = fd;
+	sr->sr_pid = pid;
 	sr->sr_ev = event_new(ev_base, fd, EV_READ|EV_PERSIST,
 	    spawn_report_cb, sr);
 	if (sr->sr_ev == NULL)
@@ -261,9 +268,15 @@ spawn_child_stdio(struct service *se, const int *fds, int *console)
 	for (i = 0; i < 3; i++) {
 		if (i == 1 && se->se_console != NULL) {
 			*console = 1;
-			if ((out = open(se->se_console, O_WRONLY|O_CREAT|O_APPEND,
-			    0644)) == -1 || dup2(out, 1) == -1 ||
-			    dup2(out, 2) == -1)
+			/*
+			 * Never waiting in open: a FIFO with no reader fails
+			 * (ENXIO) instead of holding a vfork parent, and with
+			 * it the daemon. Writes block again afterwards.
+			 */
+			if ((out = open(se->se_console, O_WRONLY|O_CREAT|
+			    O_APPEND|O_NONBLOCK, 0644)) == -1 ||
+			    fcntl(out, F_SETFL, O_WRONLY|O_APPEND) == -1 ||
+			    dup2(out, 1) == -1 || dup2(out, 2) == -1)
 				return (-1);
 			if (out > 2)
 				close(out);
@@ -474,7 +487,7 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 	}
 	if (report[0] != -1) {
 		close(report[1]);
-		spawn_report_watch(se, report[0]);
+		spawn_report_watch(se, report[0], pid);
 	}
 	*ret = pid;
 	return (0);

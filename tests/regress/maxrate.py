@@ -68,6 +68,26 @@ def max3_pause_and_resume():
 
 
 @test
+def reload_reopening_keeps_the_pause():
+    """a reload that reopens a paused service's socket (its sndbuf changes)
+    keeps it paused for the rest of its pause: clients are still refused
+    (it listened again at once, took the next client, and paused anew)"""
+    p = free_port()
+    line = "127.0.0.1:%d stream tcp,sndbuf=%%d nowait.1 root %s\n" % (
+        p, helper("peer"))
+    d = Daemon(line % 65536, dlflags=("-d", "-l", "-P", "600"))
+    trip(d, p, 1, pause=600)
+    write_file(d.conf, line % 131072)
+    mark = d.pos()
+    check_eq(d.hup().group(0), "reload: 1 services (0 added, 1 changed, 0 "
+             "removed)", "the reload line")
+    expect_refused(p)
+    check(d.find_log(r"listening on", pos=mark) is None,
+          "listening again: %s" % d.log()[mark:])
+    d.stop()
+
+
+@test
 def max_default_is_40():
     """nowait without .max: 40 starts per minute, the 41st trips the limit"""
     p = free_port()

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import sys
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -310,6 +311,105 @@ def missing_program_counted_on_fork_path():
     wait_until(lambda: "accepted 1, refused 0, failed 0," in dump_of(d, q),
                what="'accepted 1' in the dump")
     d.stop()
+
+
+@test
+def console_fifo_without_reader():
+    """a console that is a FIFO with no reader fails that server's start at
+    once (ENXIO, logged, counted failed) instead of holding the vfork
+    parent in the child's open, and every service with it (an echo beside
+    it did not answer)"""
+    d0 = tmpdir()
+    fifo = os.path.join(d0, "fifo")
+    os.mkfifo(fifo)
+    p, q = free_port(), free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n\tconsole = %s\n"
+               "127.0.0.1:%d stream tcp nowait root internal echo\n"
+               % (p, helper("peer"), fifo, q))
+    s = connect(p)
+    check_eq(recv_all(s), b"", "the client of the failed start")
+    s.close()
+    check_echo(q, b"still here\n", "the echo beside it")
+    d.wait_log(r"^%s: console %s: No such device or address$"
+               % (label(p), re.escape(fifo)))
+    wait_until(lambda: "accepted 0, refused 0, failed 1," in dump_of(d, p),
+               what="'failed 1' in the dump")
+    d.stop()
+
+
+@test
+def wait_fork_path_failure_backs_off():
+    """a wait service on the fork path (umask) whose program cannot run
+    waits a second before it starts another server, as on the vfork path
+    (it restarted at once, forty times, then paused for 600 s): three
+    failures take two pauses"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d dgram udp wait root /nonexistent/pinetd-test-"
+               "prog prog\n\tumask = 022\n" % p)
+    u = udp_socket()
+    u.sendto(b"x", ("127.0.0.1", p))
+    rx = (r"^127\.0\.0\.1:%d/udp: exec /nonexistent/pinetd-test-prog: "
+          r"No such file or directory$" % p)
+    d.wait_log(rx)
+    t0 = time.monotonic()
+    wait_until(lambda: len(d.findall_log(rx, pos=0)) >= 3, timeout=15,
+               what="the third failure")
+    check(time.monotonic() - t0 >= 1.5, "three failures within %.3f s"
+          % (time.monotonic() - t0))
+    check(d.find_log(r"too many starts", pos=0) is None, "paused: %s"
+          % d.log())
+    u.close()
+    d.stop()
+
+
+@test
+def reload_rebind_while_forked_children_start():
+    """a reload that reopens a socket (its sndbuf changes) while forked
+    children (umask: the fork path) are starting elsewhere: a child holds
+    every listening socket until it executes its server, so the new bind
+    can fail; it is tried again as soon as such a child has executed (it
+    waited the whole -T interval, 60 s, refusing clients). Each of 60
+    reloads must leave the socket answering within seconds."""
+    import threading
+    p, q = free_port(), free_port()
+    conf = ("127.0.0.1:%d stream tcp,sndbuf=%%d nowait.0 root internal "
+            "echo\n127.0.0.1:%d stream tcp nowait.0 root %s\n"
+            "\tumask = 022\n" % (p, q, helper("peer")))
+    d = Daemon(conf % 65536)
+    stop = []
+
+    def hammer():
+        while not stop:
+            try:
+                c = connect(q)
+                recv_all(c)
+                c.close()
+            except OSError:
+                pass
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(60):
+            write_file(d.conf, conf % (65536 if i % 2 else 131072))
+            d.hup()
+            wait_until(lambda: _answers(p), timeout=5,
+                       what="the echo answering after reload %d" % i)
+    finally:
+        stop.append(1)
+        for t in threads:
+            t.join()
+    d.stop()
+
+
+def _answers(port):
+    """Whether an echo on port answers now."""
+    try:
+        check_echo(port, b"x\n")
+        return True
+    except (OSError, Failure):
+        return False
 
 
 @test
