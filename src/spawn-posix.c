@@ -262,7 +262,7 @@ spawn_child_groups(struct service *se)
 static int
 spawn_child_stdio(struct service *se, const int *fds, int *console)
 {
-	int	i, out;
+	int	i, out, flags;
 
 	*console = 0;
 	for (i = 0; i < 3; i++) {
@@ -275,7 +275,8 @@ spawn_child_stdio(struct service *se, const int *fds, int *console)
 			 */
 			if ((out = open(se->se_console, O_WRONLY|O_CREAT|
 			    O_APPEND|O_NONBLOCK, 0644)) == -1 ||
-			    fcntl(out, F_SETFL, O_WRONLY|O_APPEND) == -1 ||
+			    (flags = fcntl(out, F_GETFL)) == -1 ||
+			    fcntl(out, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
 			    dup2(out, 1) == -1 || dup2(out, 2) == -1)
 				return (-1);
 			if (out > 2)
