@@ -128,8 +128,8 @@ child_exited(pid_t pid, int status)
 		service_idle(se);
 		if (failed)
 			service_backoff(se);	/* not at once again */
-	} else if (holds)
-		service_retry_now();	/* the socket it held is closed now */
+	}
+	service_retry_now();	/* the sockets it held are closed now */
 	service_unref(se);
 }
 

@@ -207,6 +207,7 @@ struct service {
 	dev_t		 se_unixdev;	/* the unix socket file bound */
 	ino_t		 se_unixino;	/* (0: not known) */
 	int		 se_openerr;	/* listen_open_many failed: errno */
+	int		 se_inuse;	/* SE_RETRY: the address was in use */
 	const char	*se_openstep;	/* listen_open: the call that failed */
 	struct event	*se_ev;
 	struct event	*se_timer;
@@ -425,6 +426,7 @@ int		 service_nonblocking(const struct service *);
 void		 service_busy(struct service *);
 void		 service_idle(struct service *);
 void		 service_retry_now(void);
+void		 service_retry_soon(void);
 void		 service_backoff(struct service *);
 void		 service_stop_all(void);
 void		 service_dump(const char *);

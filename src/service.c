@@ -18,7 +18,9 @@
 
 struct service	*services;
 static struct service *service_retired;	/* removed, servers still running */
-static int		service_retrying;	/* a bind failed since the last retry */
+static int		service_retrying;	/* a bind failed: address in use */
+static int		service_early;		/* in service_retry_now */
+static struct event	*service_soon;		/* service_retry_soon's timer */
 
 static void	service_timer_cb(evutil_socket_t, short, void *);
 static void	service_pause(struct service *, int);
@@ -154,6 +156,7 @@ service_start(struct service *se)
 	char	addr[256];
 	int	saved;
 
+	se->se_paused = 0;	/* any pause is over when a service starts */
 	/* listen_open_many may have opened it, or failed to, at start-up. */
 	if ((saved = se->se_openerr) != 0)
 		se->se_openerr = 0;
@@ -162,10 +165,18 @@ service_start(struct service *se)
 	if (saved != 0) {
 		listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen,
 		    addr, sizeof addr);
-		log_warnx("%s: %s %s: %s; retrying in %d s", se->se_label,
-		    se->se_openstep, addr, strerror(saved), opts.retry);
+		/* An early retry that fails again was logged already. */
+		if (service_early && se->se_inuse && saved == EADDRINUSE)
+			log_debug("%s: %s %s: %s still", se->se_label,
+			    se->se_openstep, addr, strerror(saved));
+		else
+			log_warnx("%s: %s %s: %s; retrying in %d s",
+			    se->se_label, se->se_openstep, addr,
+			    strerror(saved), opts.retry);
 		se->se_state = SE_RETRY;
-		service_retrying = 1;
+		/* Only a socket some process still holds can free it. */
+		se->se_inuse = saved == EADDRINUSE;
+		service_retrying |= se->se_inuse;
 		service_timer(se, opts.retry);
 		return;
 	}
@@ -266,6 +277,9 @@ service_stop_all(void)
 		next = se->se_next;
 		service_remove(se);
 	}
+	if (service_soon != NULL)
+		event_free(service_soon);
+	service_soon = NULL;
 }
 
 /* How many services are in the table. */
@@ -585,13 +599,43 @@ service_retry_now(void)
 	if (!service_retrying)
 		return;
 	service_retrying = 0;		/* set again by a bind that fails */
+	service_early = 1;
 	for (se = services; se != NULL; se = se->se_next) {
-		if (se->se_state != SE_RETRY)
+		if (se->se_state != SE_RETRY || !se->se_inuse)
 			continue;
 		if (se->se_timer != NULL)
 			evtimer_del(se->se_timer);
 		service_start(se);
 	}
+	service_early = 0;
+}
+
+/* service_retry_soon's timer: retry now. */
+static void
+service_soon_cb(evutil_socket_t fd, short events, void *arg)
+{
+	service_retry_now();
+}
+
+/*
+ * A forked child has executed its server: its close-on-exec sockets are
+ * released as exec ends, which its report pipe's end does not wait for
+ * (both are let go at the end of the system call, in no fixed order), so
+ * retry a moment later rather than at once.
+ */
+void
+service_retry_soon(void)
+{
+	struct timeval	tv = { 0, 50000 };
+
+	if (!service_retrying)
+		return;
+	if (service_soon == NULL &&
+	    (service_soon = evtimer_new(ev_base, service_soon_cb, NULL)) ==
+	    NULL)
+		fatalx("evtimer_new failed");
+	if (!evtimer_pending(service_soon, NULL))
+		evtimer_add(service_soon, &tv);
 }
 
 /* Accept errors such as a full descriptor table: stop watching for a while. */

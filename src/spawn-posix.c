@@ -5,6 +5,7 @@
 
 #include "pinetd.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <event2/event.h>
@@ -153,7 +154,7 @@ spawn_report_cb(evutil_socket_t fd, short events, void *arg)
 		child_start_failed(sr->sr_pid, se);
 	}
 	spawn_report_free(sr);
-	service_retry_now();
+	service_retry_soon();
 }
 
 /* Watch a forked child's report pipe; without one, nothing is counted. */
@@ -453,6 +454,21 @@ spawn_vfork(struct service *se, const int *fds, char **argv, char **envp,
 }
 #endif
 
+/*
+ * Whether a service's console is a FIFO: posix_spawn opens it without
+ * O_NONBLOCK and waits for the child's exec, so with no reader it would
+ * hold the daemon. Such a service is forked instead, whose child opens it
+ * without waiting.
+ */
+static int
+spawn_console_fifo(struct service *se)
+{
+	struct stat	sb;
+
+	return (se->se_console != NULL && stat(se->se_console, &sb) == 0 &&
+	    S_ISFIFO(sb.st_mode));
+}
+
 /* Start a server for a service with fds[0..2] as its stdin, stdout, stderr. */
 int
 spawn_start(struct service *se, const int *fds, char **argv, char **envp,
@@ -467,7 +483,8 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 		if (spawn_use_vfork)
 			return (spawn_vfork(se, fds, argv, envp, ret));
 #endif
-		return (spawn_posix_spawn(se, fds, argv, envp, ret));
+		if (!spawn_console_fifo(se))
+			return (spawn_posix_spawn(se, fds, argv, envp, ret));
 	}
 
 	if (spawn_pipe(report, 0) == -1)

@@ -88,6 +88,33 @@ def reload_reopening_keeps_the_pause():
 
 
 @test
+def revived_service_not_paused_again():
+    """a service paused over its rate, removed while its server runs and
+    added back (it listens again), is not paused anew by a later reload
+    that reopens its socket (a stale pause end brought it back silently)"""
+    p = free_port()
+    line = "127.0.0.1:%d stream tcp,sndbuf=%%d nowait.1 root %s\n" % (
+        p, helper("sleep", 30))
+    other = "127.0.0.1:%d stream tcp nowait root internal echo\n" % (
+        free_port())
+    d = Daemon(line % 65536, dlflags=("-d", "-l", "-P", "600"))
+    held = connect(p)
+    m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from \S+, pid (\d+)$"
+                   % p)
+    expect_closed_without_data(p)
+    d.wait_log(r"too many starts \(2 in 60 s\); paused for 600 s$")
+    for conf in (other, other + line % 65536, other + line % 131072):
+        write_file(d.conf, conf)
+        d.hup()
+    mark = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: listening on " % p, pos=mark)
+    kill_quietly(int(m.group(1)))
+    held.close()
+    d.stop()
+
+
+@test
 def max_default_is_40():
     """nowait without .max: 40 starts per minute, the 41st trips the limit"""
     p = free_port()

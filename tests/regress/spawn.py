@@ -4,6 +4,7 @@
 import os
 import re
 import signal
+import socket
 import sys
 import time
 
@@ -322,19 +323,52 @@ def console_fifo_without_reader():
     d0 = tmpdir()
     fifo = os.path.join(d0, "fifo")
     os.mkfifo(fifo)
+    # vfork, and posix_spawn (which cannot open without waiting: forked)
+    for how in ("vfork", "posix_spawn"):
+        p, q = free_port(), free_port()
+        d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
+                   "\tconsole = %s\n"
+                   "127.0.0.1:%d stream tcp nowait root internal echo\n"
+                   % (p, helper("peer"), fifo, q),
+                   env=dict(os.environ, PINETD_SPAWN=how))
+        s = connect(p)
+        check_eq(recv_all(s), b"", "the client of the failed start (%s)"
+                 % how)
+        s.close()
+        check_echo(q, b"still here\n", "the echo beside it (%s)" % how)
+        d.wait_log(r"^%s: console %s: No such device or address$"
+                   % (label(p), re.escape(fifo)))
+        wait_until(lambda: "accepted 0, refused 0, failed 1," in
+                   dump_of(d, p), what="'failed 1' in the dump")
+        d.stop()
+
+
+@test
+def early_retries_log_once():
+    """a bind that fails because another program holds the address is
+    logged once, not again at every early retry (each forked child's exec
+    and each child's exit tries it again: it was logged each time)"""
     p, q = free_port(), free_port()
-    d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n\tconsole = %s\n"
-               "127.0.0.1:%d stream tcp nowait root internal echo\n"
-               % (p, helper("peer"), fifo, q))
-    s = connect(p)
-    check_eq(recv_all(s), b"", "the client of the failed start")
-    s.close()
-    check_echo(q, b"still here\n", "the echo beside it")
-    d.wait_log(r"^%s: console %s: No such device or address$"
-               % (label(p), re.escape(fifo)))
-    wait_until(lambda: "accepted 0, refused 0, failed 1," in dump_of(d, p),
-               what="'failed 1' in the dump")
-    d.stop()
+    holder = socket.socket()
+    holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    holder.bind(("127.0.0.1", p))
+    holder.listen(1)
+    try:
+        d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n"
+                   "127.0.0.1:%d stream tcp nowait root %s\n\tumask = 022\n"
+                   % (p, q, helper("peer")), ready=False)
+        d.wait_log(r"^ready: ")
+        for i in range(10):
+            check(PEER_RE.match(answer(q)), "a forked server's answer")
+        wait_until(lambda: len(d.findall_log(r"^%s: pid \d+ exited"
+                                             % label(q), pos=0)) == 10,
+                   what="ten exits")
+        rx = r"^%s: bind 127\.0\.0\.1:%d: Address already in use; " \
+             r"retrying in 60 s$" % (label(p), p)
+        check_eq(len(d.findall_log(rx, pos=0)), 1, "bind warnings")
+        d.stop()
+    finally:
+        holder.close()
 
 
 @test
