@@ -363,7 +363,8 @@ def early_retries_log_once():
         wait_until(lambda: len(d.findall_log(r"^%s: pid \d+ exited"
                                              % label(q), pos=0)) == 10,
                    what="ten exits")
-        rx = r"^%s: bind 127\.0\.0\.1:%d: Address already in use; " \
+        # "Address already in use" (glibc), "Address in use" (musl)
+        rx = r"^%s: bind 127\.0\.0\.1:%d: Address (already )?in use; " \
              r"retrying in 60 s$" % (label(p), p)
         check_eq(len(d.findall_log(rx, pos=0)), 1, "bind warnings")
         d.stop()
