@@ -190,16 +190,19 @@ acl_same(const struct acl_list *a, const struct acl_list *b)
 	    memcmp(a->al_v, b->al_v, a->al_n * sizeof *a->al_v) == 0));
 }
 
-/* The longest prefix of a list matching an address; -1 if none does. */
+/*
+ * Whether any entry of a list matches an address. Which one does not
+ * matter: both lists matching refuses, so the first match is enough.
+ */
 static int
-acl_longest(const struct acl_list *al, int family, const unsigned char *a)
+acl_match(const struct acl_list *al, int family, const unsigned char *a)
 {
 	const struct acl	*ac;
-	int			 i, best = -1, full, rest;
+	int			 i, full, rest;
 
 	for (i = 0; i < al->al_n; i++) {
 		ac = &al->al_v[i];
-		if (ac->ac_family != family || ac->ac_bits <= best)
+		if (ac->ac_family != family)
 			continue;
 		full = ac->ac_bits / 8;
 		rest = ac->ac_bits % 8;
@@ -208,9 +211,9 @@ acl_longest(const struct acl_list *al, int family, const unsigned char *a)
 		if (rest != 0 && ((ac->ac_addr[full] ^ a[full]) &
 		    (0xff << (8 - rest)) & 0xff) != 0)
 			continue;
-		best = ac->ac_bits;
+		return (1);
 	}
-	return (best);
+	return (0);
 }
 
 /*
@@ -225,7 +228,7 @@ acl_allowed(const struct service *se, const struct sockaddr *sa)
 	const struct sockaddr_in	*sin = (const void *)sa;
 	const struct sockaddr_in6	*sin6 = (const void *)sa;
 	const unsigned char		*a;
-	int				 family, allow, deny;
+	int				 family;
 
 	if (!se->se_only_from.al_set && se->se_no_access.al_n == 0)
 		return (1);
@@ -241,9 +244,7 @@ acl_allowed(const struct service *se, const struct sockaddr *sa)
 		}
 	} else
 		return (1);
-	allow = acl_longest(&se->se_only_from, family, a);
-	deny = acl_longest(&se->se_no_access, family, a);
-	if (se->se_only_from.al_set && allow == -1)
+	if (se->se_only_from.al_set && !acl_match(&se->se_only_from, family, a))
 		return (0);
-	return (deny == -1);
+	return (!acl_match(&se->se_no_access, family, a));
 }

@@ -44,7 +44,7 @@ static const struct {
  * kept to LLONG_MAX after the suffix, so they fit rlim_t whether it is signed
  * or not and never wrap to a small limit.
  */
-static int
+int
 conf_child_size(const char *value, rlim_t *out)
 {
 	char			*end;

@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #ifdef HAVE_GETPWNAM
 #include <grp.h>
 #include <pwd.h>
@@ -81,13 +82,6 @@ conf_cache_reset(void)
 }
 
 #ifdef HAVE_GETPWNAM
-/* A user or group given by number, as xinetd allows: its id, or -1. */
-static long
-conf_numeric_id(const char *word)
-{
-	return (conf_number(word, 0, 2147483647L));
-}
-
 /*
  * Whether a user exists (cached), by name or by number; its ids in *uid and
  * *gid.
@@ -105,7 +99,7 @@ conf_user_known(const char *user, uid_t *uid, gid_t *gid)
 		conf_cache.user_name = NULL;
 		conf_cache.user_ok = *user != '\0' &&
 		    ((pw = getpwnam(user)) != NULL ||
-		    ((id = conf_numeric_id(user)) != -1 &&
+		    ((id = conf_number(user, 0, INT_MAX)) != -1 &&
 		    (pw = getpwuid((uid_t)id)) != NULL));
 		if (conf_cache.user_ok) {
 			conf_cache.uid = pw->pw_uid;
@@ -132,7 +126,7 @@ conf_group_known(const char *group, gid_t *gid)
 		conf_cache.group = xstrdup(group);
 		conf_cache.group_ok = *group != '\0' &&
 		    ((gr = getgrnam(group)) != NULL ||
-		    ((id = conf_numeric_id(group)) != -1 &&
+		    ((id = conf_number(group, 0, INT_MAX)) != -1 &&
 		    (gr = getgrgid((gid_t)id)) != NULL));
 		if (conf_cache.group_ok)
 			conf_cache.group_gid = gr->gr_gid;
@@ -726,32 +720,20 @@ int
 conf_bufsize(const char *file, int line, const char *name, const char *value,
     int *size)
 {
-	char	 num[16];
-	size_t	 len = strlen(value);
-	long	 unit = 1, v;
+	rlim_t	v;
 
 	if (*size != 0) {
 		conf_error(file, line, "'%s' given twice", name);
 		return (-1);
 	}
-	if (len > 0 && strchr("kK", value[len - 1]) != NULL)
-		unit = 1024;
-	else if (len > 0 && strchr("mM", value[len - 1]) != NULL)
-		unit = 1024 * 1024;
-	if (unit != 1)
-		len--;
-	v = -1;
-	if (len < sizeof num) {
-		memcpy(num, value, len);
-		num[len] = '\0';
-		v = conf_number(num, 1, PINETD_MAXBUF / unit);
-	}
-	if (v == -1) {
+	/* rlimit_* sizes take the same form (and UNLIMITED, refused here). */
+	if (conf_child_size(value, &v) != 0 || v == RLIM_INFINITY || v < 1 ||
+	    v > PINETD_MAXBUF) {
 		conf_error(file, line, "bad %s size '%s' (want 1 to %d bytes, "
 		    "or with k or m)", name, value, PINETD_MAXBUF);
 		return (-1);
 	}
-	*size = (int)(v * unit);
+	*size = (int)v;
 	return (0);
 }
 

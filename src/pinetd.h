@@ -310,6 +310,7 @@ void		 conf_finish(const char *, int, struct service *);
 int		 conf_reuseport(const char *, int, struct service *);
 int		 conf_bufsize(const char *, int, const char *, const char *,
 		    int *);
+int		 conf_child_size(const char *, rlim_t *);
 int		 conf_redirect(const char *, int, struct service *,
 		    const char *, const char *);
 

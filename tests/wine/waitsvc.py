@@ -9,6 +9,19 @@ import os
 from winlib import *  # noqa: F401,F403
 
 
+def child_ran(d, name, pos=None):
+    """Wait for a child of the UDP service name to start and exit; its
+    start match and exit match. Skips where this Wine cannot ReadFile the
+    inherited UDP socket (winhelper dgram exits with status 2)."""
+    m = d.wait_log(r"^%s/udp: started pid (\d+)$" % name, pos=pos)
+    e = d.wait_log(r"^%s/udp: pid %s exited, status (\d+)$"
+                   % (name, m.group(1)), pos=m.end())
+    if e.group(1) == "2" and UNDER_WINE:
+        skip("ReadFile on the inherited UDP socket fails under this Wine "
+             "(winhelper dgram exited with status 2)")
+    return m, e
+
+
 @test
 def udp_wait_rearms():
     """UDP wait service: one datagram per child, re-armed after each exit
@@ -22,21 +35,15 @@ def udp_wait_rearms():
     u = udp_socket()
     try:
         u.sendto(b"first datagram", ("127.0.0.1", port))
-        m = d.wait_log(r"^wdgram/udp: started pid (\d+)$")
-        e = d.wait_log(r"^wdgram/udp: pid %s exited, status (\d+)$"
-                       % m.group(1))
-        if e.group(1) == "2" and UNDER_WINE:
-            skip("ReadFile on the inherited UDP socket fails under this "
-                 "Wine (winhelper dgram exited with status 2)")
+        m, e = child_ran(d, "wdgram")
         check_eq(e.group(1), "0", "first child's exit status")
         with open(out, "rb") as f:
             check_eq(f.read(), b"first datagram\n", "file after one")
 
         u.sendto(b"second datagram", ("127.0.0.1", port))
-        m2 = d.wait_log(r"^wdgram/udp: started pid (\d+)$", pos=e.end())
+        m2, e2 = child_ran(d, "wdgram", pos=e.end())
         check(m2.group(1) != m.group(1), "the same pid twice")
-        d.wait_log(r"^wdgram/udp: pid %s exited, status 0$" % m2.group(1),
-                   pos=m2.end())
+        check_eq(e2.group(1), "0", "second child's exit status")
         with open(out, "rb") as f:
             check_eq(f.read(), b"first datagram\nsecond datagram\n",
                      "file after two")
@@ -67,12 +74,7 @@ def udp_wait_access_list():
         d.wait_log(r"^dump: wacl/udp: .*accepted 0, refused 1, failed 0, "
                    r"running 0$", pos=mark)
         good.sendto(b"allowed", ("127.0.0.1", port))
-        m = d.wait_log(r"^wacl/udp: started pid (\d+)$")
-        e = d.wait_log(r"^wacl/udp: pid %s exited, status (\d+)$"
-                       % m.group(1))
-        if e.group(1) == "2" and UNDER_WINE:
-            skip("ReadFile on the inherited UDP socket fails under this "
-                 "Wine (winhelper dgram exited with status 2)")
+        child_ran(d, "wacl")
         with open(out, "rb") as f:
             check_eq(f.read(), b"allowed\n", "what the child read")
         check_eq(len(d.findall_log(r"^wacl/udp: started pid", pos=0)), 1,
