@@ -276,6 +276,12 @@ def single_attribute_given_twice():
                                     "\n\tonly_from = 127.0.0.1\n"))
     rc, out, err = run_pinetd(["-n", conf])
     check_eq((rc, err), (0, ""), "a list set twice in a service")
+    conf = write_conf(service_block("good", p, "env", "\tlog_type = SYSLOG "
+                                    "authpriv notice\n")
+                      + service_block("ftp", q, "env", "\tlog_type = SYSLOG "
+                                      "ftp\n"))
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq((rc, err), (0, ""), "xinetd's authpriv and ftp, and a level")
     check_load_errors(service_block("good", p, "env"), [
         (service_block("bad", q, "env", "\tinterface = 127.0.0.1\n"),
          r":20: 'interface' and 'bind' \(line 17\) name one address")])
@@ -465,6 +471,8 @@ def errors_name_file_line_attribute():
          r":20: 'EXIT' is a flag of log_on_success, not of log_on_failure"),
         (service_block("bad", q, "env", "\tlog_type = SYSLOG daemon bogus\n"),
          r":20: unknown syslog level 'bogus'"),
+        (service_block("bad", q, "env", "\tlog_type = SYSLOG kern\n"),
+         r":20: unknown syslog facility 'kern'"),
         (service_block("bad", q, "env", "\tcps = 0 5\n"),
          r":20: cps wants a rate \(1 to 1000000\) and a pause in seconds "
          r"\(1 to 86400\), not '0 5'"),
