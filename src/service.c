@@ -439,6 +439,11 @@ service_keep_state(struct service *se, const struct service *run)
 {
 	se->se_state = run->se_state;
 	se->se_fd = run->se_fd;
+	se->se_unixdev = run->se_unixdev;
+	se->se_unixino = run->se_unixino;
+	se->se_openerr = run->se_openerr;
+	se->se_inuse = run->se_inuse;
+	se->se_openstep = run->se_openstep;
 	se->se_ev = run->se_ev;
 	se->se_timer = run->se_timer;
 	se->se_count = run->se_count;

@@ -197,6 +197,31 @@ def reuseport_while_wait_child_holds_socket():
 
 
 @test
+def inuse_survives_a_changing_reload():
+    """a socket whose bind waits for a wait server to let the address go
+    binds as soon as that server exits, also after a reload that changed
+    the service without reopening it (that reload dropped that the address
+    was in use, and the bind waited out the whole 60 s)"""
+    p = free_port()
+    line = "127.0.0.1:%d stream tcp wait root %s\n"
+    d = Daemon(line % (p, helper("sleep", 30)))
+    s = connect(p)
+    m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: started pid (\d+)$" % p)
+    write_file(d.conf, "rp," + line % (p, helper("sleep", 30)))
+    mark = d.pos()
+    d.hup()
+    d.wait_log(r"bind 127\.0\.0\.1:%d: .*in use; retrying in 60 s$" % p,
+               pos=mark)
+    write_file(d.conf, "rp," + line % (p, helper("sleep", 31)))
+    check(re.search(r"1 changed", d.hup().group(0)), "reload line")
+    kill_quietly(int(m.group(1)))
+    d.wait_log(r"pid %s killed by signal" % m.group(1), pos=mark)
+    s.close()
+    wait_connectable(p, timeout=20)
+    d.stop()
+
+
+@test
 def wait_to_nowait_while_child_runs():
     """a reload turns a wait service into nowait while its child holds the
     socket: when that child exits the daemon takes the socket back and
