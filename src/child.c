@@ -186,19 +186,6 @@ child_count(void)
 	return (child_running);
 }
 
-/* The service a running child was started for, or NULL. */
-struct service *
-child_service(pid_t pid)
-{
-	struct child	*ch;
-
-	for (ch = *child_bucket(pid); ch != NULL; ch = ch->ch_next) {
-		if (ch->ch_pid == pid)
-			return (ch->ch_service);
-	}
-	return (NULL);
-}
-
 /* Whether a child is still running (not yet reaped), so it may be killed. */
 int
 child_alive(pid_t pid)

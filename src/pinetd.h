@@ -17,7 +17,6 @@
 
 #include <netinet/in.h>
 
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -504,7 +503,6 @@ void		 child_add(pid_t, struct service *, struct source *, int);
 void		 child_exited(pid_t, int);
 int		 child_count(void);
 int		 child_alive(pid_t);
-struct service	*child_service(pid_t);
 void		 child_start_failed(pid_t, struct service *);
 int		 child_unlink_later(struct service *, const char *, dev_t,
 		    ino_t);
@@ -523,14 +521,5 @@ int		 spawn_null(void);
 int		 spawn_pipe(int [2], int);
 void		 spawn_close(int);
 void		 spawn_kill(pid_t);
-
-/* spawn-clone.c (Linux on the processors PLATFORM_CLONE names) */
-#if PLATFORM_CLONE
-void		 spawn_failed_late(pid_t, const char *, const char *, int);
-void		 spawn_clone_init(const sigset_t *);
-int		 spawn_clone(struct service *, const int *, char **, char **,
-		     pid_t *);
-void		 spawn_clone_reaped(pid_t);
-#endif
 
 #endif /* PINETD_H */

@@ -27,17 +27,6 @@
 #endif
 
 /*
- * clone(2) with the daemon's memory shared and no wait for the child's
- * execve (spawn-clone.c), where that file has raw system calls for the
- * processor; vfork remains the fallback.
- */
-#if defined(__linux__) && (defined(__x86_64__) || defined(__aarch64__))
-#define PLATFORM_CLONE	1
-#else
-#define PLATFORM_CLONE	0
-#endif
-
-/*
  * Native Windows: Winsock and the stand-ins for what it lacks (win/); paths
  * may start with a drive letter; the spawn layer itself pins a new process
  * to its CPUs (there is no child to run code in before the program).

@@ -23,9 +23,6 @@ static struct event	*spawn_sigchld;
 #if PLATFORM_VFORK
 static int		 spawn_use_vfork = 1;	/* PINETD_SPAWN=posix_spawn: 0 */
 #endif
-#if PLATFORM_CLONE
-static int		 spawn_use_clone = 1;	/* PINETD_SPAWN=vfork: 0 */
-#endif
 
 #ifndef NSIG
 #define NSIG	65	/* above every signal number of the systems we know */
@@ -66,12 +63,8 @@ spawn_sigchld_cb(evutil_socket_t sig, short events, void *arg)
 	pid_t	pid;
 	int	status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-#if PLATFORM_CLONE
-		spawn_clone_reaped(pid);
-#endif
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 		child_exited(pid, status);
-	}
 }
 
 /*
@@ -116,25 +109,12 @@ spawn_init(void)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	spawn_init_signals();
-#if PLATFORM_CLONE
-	spawn_clone_init(&spawn_sigdef);
-#endif
 #if PLATFORM_VFORK
-	/*
-	 * The posix_spawn path of macOS and Cygwin, and vfork where clone is
-	 * used, for testing them here.
-	 */
-	if ((how = getenv("PINETD_SPAWN")) != NULL) {
-		if (strcmp(how, "posix_spawn") == 0)
-			spawn_use_vfork = 0;
-		if (strcmp(how, "posix_spawn") == 0 ||
-		    strcmp(how, "vfork") == 0) {
-#if PLATFORM_CLONE
-			spawn_use_clone = 0;
-#endif
-			log_info("servers are started with %s (PINETD_SPAWN)",
-			    how);
-		}
+	/* The posix_spawn path of macOS and Cygwin, for testing it here. */
+	if ((how = getenv("PINETD_SPAWN")) != NULL &&
+	    strcmp(how, "posix_spawn") == 0) {
+		spawn_use_vfork = 0;
+		log_info("servers are started with posix_spawn (PINETD_SPAWN)");
 	}
 #endif
 }
@@ -148,19 +128,6 @@ spawn_report_free(struct spawn_report *sr)
 	close(sr->sr_fd);
 	service_unref(sr->sr_se);
 	free(sr);
-}
-
-/*
- * A child counted started could not run its server: it counts failed, not
- * accepted, and a wait service backs off before starting another.
- */
-static void
-spawn_count_failed(struct service *se, pid_t pid)
-{
-	se->se_failed++;
-	if (se->se_accepted > 0)
-		se->se_accepted--;
-	child_start_failed(pid, se);
 }
 
 /*
@@ -180,28 +147,15 @@ spawn_report_cb(evutil_socket_t fd, short events, void *arg)
 
 	if ((n = read(fd, &error, sizeof error)) == -1 && errno == EINTR)
 		return;		/* still readable: called again */
-	if (n == (ssize_t)sizeof error)
-		spawn_count_failed(se, sr->sr_pid);
+	if (n == (ssize_t)sizeof error) {
+		se->se_failed++;
+		if (se->se_accepted > 0)
+			se->se_accepted--;
+		child_start_failed(sr->sr_pid, se);
+	}
 	spawn_report_free(sr);
 	service_retry_soon();
 }
-
-#if PLATFORM_CLONE
-/*
- * A clone child was reaped after it failed to run its server, which it
- * could not log itself: say why, and count it as spawn_report_cb does.
- */
-void
-spawn_failed_late(pid_t pid, const char *what, const char *path, int error)
-{
-	struct service	*se;
-
-	if ((se = child_service(pid)) == NULL)
-		return;
-	log_warnx("%s: %s %s: %s", se->se_label, what, path, strerror(error));
-	spawn_count_failed(se, pid);
-}
-#endif
 
 /* Watch a forked child's report pipe; without one, nothing is counted. */
 static void
@@ -522,17 +476,9 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 {
 	pid_t	pid;
 	int	report[2];
-#if PLATFORM_CLONE
-	int	error;
-#endif
 
 	if (!se->se_setuser && !se->se_childsetup && fds[0] > 2 && fds[1] > 2 &&
 	    fds[2] > 2) {
-#if PLATFORM_CLONE
-		if (spawn_use_clone &&
-		    (error = spawn_clone(se, fds, argv, envp, ret)) != 1)
-			return (error);
-#endif
 #if PLATFORM_VFORK
 		if (spawn_use_vfork)
 			return (spawn_vfork(se, fds, argv, envp, ret));
