@@ -300,6 +300,25 @@ conf_same_user(const struct service *se)
 #endif /* HAVE_GETPWNAM */
 
 /*
+ * Whether the system can open IPv6 sockets, asked once: an xinetd service
+ * that names no family is IPv6 (with IPv4 beside it) only where it can.
+ */
+int
+conf_have_inet6(void)
+{
+	static int	have = -1;
+	int		fd;
+
+	if (have == -1) {
+		fd = socket(AF_INET6, SOCK_STREAM, 0);
+		have = fd != -1;
+		if (fd != -1)
+			evutil_closesocket(fd);
+	}
+	return (have);
+}
+
+/*
  * Whether a host is an IPv6 literal, with or without a scope (fe80::1%eth0,
  * which inet_pton does not take; getaddrinfo resolves it later).
  */

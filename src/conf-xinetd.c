@@ -75,6 +75,7 @@ static const struct xinetd_known xinetd_known[] = {
 	{ "access_times",	XA_ALL },
 	{ "sndbuf",		XA_ALL },
 	{ "rcvbuf",		XA_ALL },
+	{ "v6only",		XA_SVC|XA_DEF },
 	{ "disabled",		XA_DEF },
 	{ "enabled",		XA_DEF },
 	{ NULL,			0 }
@@ -87,7 +88,7 @@ static const char *xinetd_later[] = {
 
 /* Attributes that make no sense for pinetd: accepted with a warning. */
 static const char *xinetd_ignored[] = {
-	"mdns", "deny_time", "libwrap", "v6only", "rpc_version",
+	"mdns", "deny_time", "libwrap", "rpc_version",
 	"rpc_number", "redirect_hostname", "include", NULL
 };
 
@@ -108,7 +109,7 @@ static const char *xinetd_single[] = {
 	"umask", "nice", "groups", "banner", "banner_success", "banner_fail",
 	"rlimit_as", "rlimit_cpu", "rlimit_data", "rlimit_rss", "rlimit_stack",
 	"rlimit_files", "max_load", "sndbuf", "rcvbuf", "server_args",
-	"cpu_affinity", NULL
+	"cpu_affinity", "v6only", NULL
 };
 
 /* Flags pinetd uses. */
@@ -577,15 +578,15 @@ xinetd_core(const char *file, struct service *se, const char *name,
     const struct xattr *def, const struct xattr *svc)
 {
 	const char	*socktype, *wait, *proto, *user, *group, *server;
-	const char	*port, *bind, *id, *at = file, *fflags = file;
-	const char	*fbind = file;
+	const char	*port, *bind, *id, *v6only, *at = file, *fflags = file;
+	const char	*fbind = file, *fv6 = file;
 	char		**flags, **types, **args, **argv;
 	int		  nflags, ntypes, nargs, line = se->se_line, bad = 0;
 	int		  lsock, lwait, lproto, luser, lgroup, lserver, lport;
-	int		  lbind, lid;
+	int		  lbind, lid, lv6;
 	int		  internal = 0, unlisted = 0, nameinargs = 0, i;
-	int		  reuseport = 0;
-	int		  family = AF_UNSPEC;
+	int		  reuseport = 0, ipv4 = 0, ipv6 = 0;
+	int		  family;
 	struct in6_addr	  in6;
 
 	if ((ntypes = xattr_values(NULL, svc, "type", &types, &at,
@@ -607,9 +608,9 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	    &line)) > 0) {
 		for (i = 0; i < nflags; i++) {
 			if (strcmp(flags[i], "IPv4") == 0)
-				family = AF_INET;
+				ipv4 = 1;
 			else if (strcmp(flags[i], "IPv6") == 0)
-				family = AF_INET6;
+				ipv6 = 1;
 			else if (strcmp(flags[i], "NAMEINARGS") == 0)
 				nameinargs = 1;
 			else if (strcmp(flags[i], "REUSEPORT") == 0)
@@ -630,7 +631,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 
 	/* Each error below names the line of the attribute it is about. */
 	lsock = lwait = lproto = luser = lgroup = lserver = lport = lbind =
-	    lid = se->se_line;
+	    lid = lv6 = se->se_line;
 	socktype = xattr_one(&at, NULL, svc, "socket_type", &lsock, &bad);
 	wait = xattr_one(&at, NULL, svc, "wait", &lwait, &bad);
 	proto = xattr_one(&at, NULL, svc, "protocol", &lproto, &bad);
@@ -647,8 +648,15 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	    (bind = xattr_one(&fbind, def, NULL, "bind", &lbind,
 	    &bad)) == NULL)
 		bind = xattr_one(&fbind, def, NULL, "interface", &lbind, &bad);
+	v6only = xattr_one(&fv6, def, svc, "v6only", &lv6, &bad);
 	if (bad)
 		return (-1);
+	if (v6only != NULL && strcmp(v6only, "yes") != 0 &&
+	    strcmp(v6only, "no") != 0) {
+		conf_error(fv6, lv6, "v6only wants 'yes' or 'no', not '%s'",
+		    v6only);
+		return (-1);
+	}
 
 	line = se->se_line;
 	if (socktype == NULL || wait == NULL) {
@@ -747,13 +755,22 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		    "'port'", name);
 		return (-1);
 	}
-	if (family == AF_UNSPEC && bind != NULL &&
-	    conf_v6_literal(bind, &in6))
+	/*
+	 * As xinetd: IPv6 with IPv4 beside it (v6only = no) unless the flags
+	 * or a bind address say otherwise, and IPv4 where the system has no
+	 * IPv6, unless only IPv6 was asked for.
+	 */
+	if (ipv6 || (!ipv4 && (bind == NULL || conf_v6_literal(bind, &in6))))
 		family = AF_INET6;
-	se->se_family = family == AF_UNSPEC ? AF_INET : family;
-	se->se_v6only = se->se_family == AF_INET6 && bind != NULL &&
-	    conf_v6_literal(bind, &in6) &&
-	    !IN6_IS_ADDR_UNSPECIFIED(&in6);
+	else
+		family = AF_INET;
+	if (family == AF_INET6 && !(ipv6 && !ipv4) && bind == NULL &&
+	    !conf_have_inet6())
+		family = AF_INET;
+	se->se_family = family;
+	se->se_v6only = family == AF_INET6 && ((v6only != NULL &&
+	    strcmp(v6only, "yes") == 0) || (bind != NULL &&
+	    conf_v6_literal(bind, &in6) && !IN6_IS_ADDR_UNSPECIFIED(&in6)));
 	/* The port alone first, so that its error names its own line. */
 	if (port != NULL && conf_inet(file, lport, se, NULL, port) != 0)
 		return (-1);

@@ -300,6 +300,7 @@ void		 conf_cache_reset(void);
 int		 conf_user_known(const char *, uid_t *, gid_t *);
 int		 conf_user(const char *, int, struct service *, const char *,
 		    const char *);
+int		 conf_have_inet6(void);
 int		 conf_v6_literal(const char *, struct in6_addr *);
 int		 conf_inet(const char *, int, struct service *, const char *,
 		    const char *);

@@ -143,6 +143,53 @@ def tcp_any_is_v4_only():
     expect_refused(p, "::1")
 
 
+def xinetd_echo(port, extra="", defaults=""):
+    """An xinetd file with the built-in echo on port, and lines added."""
+    return ("%sservice echo\n{\n\ttype = INTERNAL UNLISTED\n"
+            "\tsocket_type = stream\n\twait = no\n\tport = %d\n%s}\n"
+            % (defaults, port, extra))
+
+
+@test
+def xinetd_family_as_xinetd():
+    """an xinetd service that names no family listens on IPv6 with IPv4
+    beside it, as xinetd does (it was IPv4 only); flags = IPv4 or a bind to
+    127.0.0.1 keeps it to IPv4, v6only = yes (in the service or in
+    defaults) to IPv6; flags = IPv6, with or without IPv4, is both; an
+    only_from of 127.0.0.1 lets the IPv4 client in and not ::1; a v6only
+    other than yes or no is an error naming it"""
+    v4, v6 = "127.0.0.1", "::1"
+    cases = (("", "", (v4, v6), ()),
+             ("\tflags = IPv4\n", "", (v4,), (v6,)),
+             ("\tbind = 127.0.0.1\n", "", (v4,), (v6,)),
+             ("\tflags = IPv6\n", "", (v4, v6), ()),
+             ("\tflags = IPv6 IPv4\n", "", (v4, v6), ()),
+             ("\tv6only = yes\n", "", (v6,), (v4,)),
+             ("\tv6only = no\n", "defaults\n{\n\tv6only = yes\n}\n",
+              (v4, v6), ()),
+             ("", "defaults\n{\n\tv6only = yes\n}\n", (v6,), (v4,)))
+    for extra, defaults, served, refused in cases:
+        p = free_port()
+        d = Daemon(xinetd_echo(p, extra, defaults))
+        for host in served:
+            echo(p, host)
+        for host in refused:
+            expect_refused(p, host)
+        d.stop()
+    p = free_port()
+    d = Daemon(xinetd_echo(p, "\tonly_from = 127.0.0.1\n"))
+    echo(p, v4)
+    s = connect(p, v6)
+    check_eq(recv_all(s), b"", "::1 outside only_from = 127.0.0.1")
+    s.close()
+    d.stop()
+    conf = write_conf(xinetd_echo(7000, "\tv6only = maybe\n"))
+    rc, out, err = run_pinetd(["-n", conf])
+    check(rc == 1 and re.search(re.escape(conf) + r":7: v6only wants 'yes' "
+                                r"or 'no', not 'maybe'", err),
+          "rc %d, %r" % (rc, err))
+
+
 @test
 def udp6_echo():
     """udp6 on [::1]: built-in echo datagram"""
