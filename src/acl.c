@@ -94,9 +94,16 @@ acl_factorized(const char *file, int line, struct acl_list *al,
 	return (0);
 }
 
-/* Resolve a host name now, adding every address it has. */
+/*
+ * Resolve a host name now, adding every address it has. A name that does
+ * not resolve is an error in no_access (leaving it out would let that host
+ * in); in only_from, as in xinetd, it is left out with a warning, so that
+ * a name the DNS cannot answer at boot does not take the service down
+ * (leaving it out only keeps that host out).
+ */
 static int
-acl_host(const char *file, int line, struct acl_list *al, const char *name)
+acl_host(const char *file, int line, struct acl_list *al, const char *name,
+    int allow)
 {
 	struct addrinfo	 hints, *res, *ai;
 	int		 error;
@@ -104,6 +111,11 @@ acl_host(const char *file, int line, struct acl_list *al, const char *name)
 	memset(&hints, 0, sizeof hints);
 	hints.ai_socktype = SOCK_STREAM;
 	if ((error = getaddrinfo(name, NULL, &hints, &res)) != 0) {
+		if (allow) {
+			log_warnx("%s:%d: cannot resolve '%s': %s; left out of "
+			    "only_from", file, line, name, gai_strerror(error));
+			return (0);
+		}
 		conf_error(file, line, "cannot resolve '%s': %s", name,
 		    gai_strerror(error));
 		return (-1);
@@ -121,12 +133,13 @@ acl_host(const char *file, int line, struct acl_list *al, const char *name)
 }
 
 /*
- * Parse one only_from/no_access word: an IPv4 or IPv6 address, either with
- * /bits, an IPv4 address ending in .0 (a network, as xinetd reads it), or a
- * host name resolved now.
+ * Parse one only_from (allow set) or no_access word: an IPv4 or IPv6
+ * address, either with /bits, an IPv4 address ending in .0 (a network, as
+ * xinetd reads it), or a host name resolved now.
  */
 int
-acl_parse(const char *file, int line, struct acl_list *al, const char *word)
+acl_parse(const char *file, int line, struct acl_list *al, const char *word,
+    int allow)
 {
 	unsigned char	 addr[16];
 	char		*copy, *slash;
@@ -155,7 +168,7 @@ acl_parse(const char *file, int line, struct acl_list *al, const char *word)
 		family = AF_INET6;
 	else if (slash == NULL) {
 		free(copy);
-		return (acl_host(file, line, al, word));
+		return (acl_host(file, line, al, word, allow));
 	} else {
 		conf_error(file, line, "bad network '%s'", word);
 		free(copy);

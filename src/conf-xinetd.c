@@ -436,7 +436,7 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 			continue;
 		acls[k]->al_set = 1;
 		for (i = 0; i < n; i++) {
-			if (acl_parse(file, line, acls[k], v[i]) != 0)
+			if (acl_parse(file, line, acls[k], v[i], k == 0) != 0)
 				bad++;
 		}
 		free(v);

@@ -471,7 +471,8 @@ const char	*listen_ntop(const struct sockaddr *, socklen_t, char *, size_t);
 void		 listen_ready_cb(evutil_socket_t, short, void *);
 
 /* acl.c */
-int		 acl_parse(const char *, int, struct acl_list *, const char *);
+int		 acl_parse(const char *, int, struct acl_list *, const char *,
+		     int);
 void		 acl_free(struct acl_list *);
 int		 acl_same(const struct acl_list *, const struct acl_list *);
 int		 acl_allowed(const struct service *, const struct sockaddr *);

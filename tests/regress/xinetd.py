@@ -421,6 +421,34 @@ def bsd_attribute_lines():
     d.stop()
 
 
+@test
+def access_list_names_that_do_not_resolve():
+    """a host name in only_from that does not resolve is left out with a
+    FILE:LINE warning naming it, and the service runs for the rest of the
+    list, as in xinetd (the whole service was left out, so a DNS not yet
+    up at boot took a monitoring agent down); alone, it lets no client in;
+    in no_access it stays an error, as leaving it out would let that host
+    in"""
+    bad = "pinetd-test-no-such-host.invalid"
+    p, q = free_port(), free_port()
+    d = Daemon(service_block("named", p, "env", "\tonly_from = %s "
+                             "127.0.0.2\n" % bad) +
+               service_block("nameonly", q, "env", "\tonly_from = %s\n"
+                             % bad))
+    d.wait_log(r"^%s:10: cannot resolve '%s': .*; left out of only_from$"
+               % (re.escape(d.conf), re.escape(bad)), pos=0)
+    check_eq(env_of(p, "127.0.0.2").get("REMOTE_ADDR"), "127.0.0.2",
+             "127.0.0.2, in only_from beside the name")
+    for port, src in ((p, "127.0.0.3"), (q, "127.0.0.2")):
+        s = connect_from(port, src)
+        check_eq(recv_all(s), b"", "%s refused on %d" % (src, port))
+        s.close()
+    d.stop()
+    check_load_errors(service_block("good", p, "env"), [
+        (service_block("bad", q, "env", "\tno_access = %s\n" % bad),
+         r":20: cannot resolve '%s'" % re.escape(bad))])
+
+
 def check_load_errors(good, cases):
     """Each (text, regex): good + text fails pinetd -n with an error
     matching FILE + regex. Returns the last run's stderr."""
