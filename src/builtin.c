@@ -431,6 +431,7 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 	struct dgram_dst	 dst;
 	socklen_t		 len;
 	char			 buf[65536];
+	const char		*why;
 	ssize_t			 n;
 	int			 i;
 
@@ -439,9 +440,12 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 		n = dgram_recv(se->se_fd, buf, sizeof buf, &ss, &len, &dst);
 		if (n == -1)
 			return;
-		if (!acl_allowed(se, (void *)&ss) ||
-		    conf_child_refuse(se) != NULL) {
-			se->se_refused++;
+		if (!acl_allowed(se, (void *)&ss)) {
+			listen_refuse_dgram(se, (void *)&ss, len, "access");
+			continue;
+		}
+		if ((why = conf_child_refuse(se)) != NULL) {
+			listen_refuse_dgram(se, (void *)&ss, len, why);
 			continue;
 		}
 		if (!builtin_dgram_ok(&ss, len)) {

@@ -246,6 +246,21 @@ listen_ntop(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 	return (buf);
 }
 
+/* Log a refused connection or datagram, with -l or log_on_failure. */
+static void
+listen_refused_log(struct service *se, const char *what,
+    const struct sockaddr *sa, socklen_t len, const char *why)
+{
+	char	addr[256];
+
+	if (opts.log_conns ||
+	    (se->se_log_failure & (LOGF_HOST | LOGF_ATTEMPT)))
+		service_log(se, "%s: %s from %s refused: %s%s", se->se_label,
+		    what, listen_ntop(sa, len, addr, sizeof addr), why,
+		    strcmp(why, "access") == 0 ||
+		    strcmp(why, "access_times") == 0 ? "" : " limit");
+}
+
 /*
  * A connection refused by the access lists or a limit: closed at once,
  * counted, and logged with -l or log_on_failure.
@@ -254,17 +269,29 @@ void
 listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
     socklen_t len, const char *why)
 {
-	char	addr[256];
-
 	conf_child_banner_send(se, BANNER_FAIL, fd);
 	evutil_closesocket(fd);
 	se->se_refused++;
-	if (opts.log_conns ||
-	    (se->se_log_failure & (LOGF_HOST | LOGF_ATTEMPT)))
-		service_log(se, "%s: connection from %s refused: %s%s", se->se_label,
-		    listen_ntop(sa, len, addr, sizeof addr), why,
-		    strcmp(why, "access") == 0 ||
-		    strcmp(why, "access_times") == 0 ? "" : " limit");
+	listen_refused_log(se, "connection", sa, len, why);
+}
+
+/*
+ * A datagram refused by the access lists, access_times or max_load: it
+ * was read and dropped; counted, and logged as a refused connection is,
+ * but at most once a second for a service, as a client repeats itself
+ * and a flood of refused datagrams would fill the log.
+ */
+void
+listen_refuse_dgram(struct service *se, const struct sockaddr *sa,
+    socklen_t len, const char *why)
+{
+	time_t	now = time(NULL);
+
+	se->se_refused++;
+	if (now == se->se_refusedlog)
+		return;
+	se->se_refusedlog = now;
+	listen_refused_log(se, "datagram", sa, len, why);
 }
 
 /*

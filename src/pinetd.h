@@ -222,6 +222,7 @@ struct service {
 	unsigned long	 se_accepted;	/* counters */
 	unsigned long	 se_refused;
 	unsigned long	 se_failed;
+	time_t		 se_refusedlog;	/* when a refused datagram was logged */
 	int		 se_refs;	/* children and connections holding it */
 	int		 se_removed;	/* no longer in the table */
 	int		 se_seen;	/* reload: matched by the new file */
@@ -463,6 +464,8 @@ void		 listen_close(struct service *);
 void		 listen_unlink(const char *, dev_t, ino_t);
 void		 listen_nonblocking(int);
 int		 listen_wildcard(const struct service *);
+void		 listen_refuse_dgram(struct service *, const struct sockaddr *,
+		     socklen_t, const char *);
 void		 listen_refuse(struct service *, int, const struct sockaddr *,
 		    socklen_t, const char *);
 int		 listen_admit(struct service *, int, const struct sockaddr *,

@@ -163,6 +163,7 @@ spawn_wait_refused(struct service *se)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len;
 	char			 buf[65536];	/* Winsock fails a short peek */
+	const char		*why;
 	int			 tries, error;
 
 	if (se->se_socktype != SOCK_DGRAM || (!se->se_only_from.al_set &&
@@ -186,11 +187,12 @@ spawn_wait_refused(struct service *se)
 	}
 	if (tries == 2)
 		return (0);
-	if ((se->se_family == AF_UNIX || acl_allowed(se, (void *)&ss)) &&
-	    conf_child_refuse(se) == NULL)
+	if (se->se_family != AF_UNIX && !acl_allowed(se, (void *)&ss))
+		why = "access";
+	else if ((why = conf_child_refuse(se)) == NULL)
 		return (0);
 	(void)recv(se->se_fd, buf, sizeof buf, MSG_DONTWAIT);
-	se->se_refused++;
+	listen_refuse_dgram(se, (void *)&ss, len, why);
 	return (1);
 }
 
@@ -215,6 +217,6 @@ spawn_wait(struct service *se)
 	service_busy(se);
 	se->se_accepted++;
 	child_add(pid, se, NULL, 1);
-	if (opts.log_conns)
+	if (opts.log_conns || (se->se_log_success & (LOGF_HOST | LOGF_PID)))
 		service_log(se, "%s: started pid %ld", se->se_label, (long)pid);
 }

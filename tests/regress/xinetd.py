@@ -1051,6 +1051,46 @@ def udp_builtin_access_times():
     d.stop()
 
 
+@test
+def datagrams_logged_as_connections_are():
+    """log_on_failure HOST logs a refused datagram as it does a refused
+    connection (it logged nothing), for a built-in and a wait program,
+    at most once a second for a service (20 refused datagrams, all
+    counted, give one or two lines); log_on_success PID logs each server
+    a wait service starts (only -l did)"""
+    p, q = free_port(), free_port()
+    later = (time.localtime().tm_hour + 2) % 24
+    d = Daemon(udp_echo_block("late", p, "\taccess_times = %02d:00-%02d:30\n"
+                              "\tlog_on_failure = HOST\n" % (later, later))
+               + "service wd\n{\n\ttype = UNLISTED\n\tsocket_type = dgram\n"
+               "\tprotocol = udp\n\twait = yes\n\tuser = root\n"
+               "\tport = %d\n\tbind = 127.0.0.1\n\tserver = %s\n"
+               "\tserver_args = udpwait\n\tonly_from = 127.0.0.2\n"
+               "\tlog_on_success = PID\n\tlog_on_failure = HOST\n}\n"
+               % (q, TESTHELPER), dlflags=("-d",))
+    u = udp_socket("127.0.0.1")
+    for i in range(20):
+        u.sendto(b"out\n", ("127.0.0.1", p))
+    u.sendto(b"refused\n", ("127.0.0.1", q))
+    d.wait_log(r"^late/udp: datagram from 127\.0\.0\.1:%d refused: "
+               r"access_times$" % u.getsockname()[1], pos=0)
+    d.wait_log(r"^wd/udp: datagram from 127\.0\.0\.1:%d refused: access$"
+               % u.getsockname()[1], pos=0)
+    mark = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: late/udp: .*accepted 0, refused 20, ", pos=mark)
+    lines = len(d.findall_log(r"^late/udp: datagram from", pos=0))
+    check(1 <= lines <= 2, "%d lines for 20 refused datagrams" % lines)
+    u.close()
+    good = udp_socket("127.0.0.2")
+    r = udp_query(q, b"allowed", sock=good)
+    m = re.match(rb"^pid=(\d+) ", r or b"")
+    check(m, "answer %r" % r)
+    d.wait_log(r"^wd/udp: started pid %s$" % m.group(1).decode(), pos=0)
+    good.close()
+    d.stop()
+
+
 def redirect_block(name, port, target_port, extra=""):
     return ("service %s\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n"
             "\twait = no\n\tport = %d\n\tbind = 127.0.0.1\n"
