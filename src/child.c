@@ -92,8 +92,10 @@ child_exited(pid_t pid, int status)
 	if (ch == NULL)
 		return;
 	*pp = ch->ch_next;
-	if (ch->ch_relayed)		/* only those have relays to tell */
+	if (ch->ch_relayed) {		/* only those have relays to tell */
 		relay_forget(pid);
+		handoff_forget(pid);
+	}
 	se = ch->ch_service;
 	limit_exited(ch->ch_source);
 	start = ch->ch_start;

@@ -27,6 +27,7 @@ struct handoff {
 	struct link		 ho_link;	/* every waiting hand-off */
 	struct service		*ho_se;
 	pid_t			 ho_pid;
+	int			 ho_reaped;	/* ho_pid may be another's now */
 	struct sockaddr_in	 ho_addr;
 	struct bufferevent	*ho_client;
 	struct bufferevent	*ho_target;
@@ -150,7 +151,7 @@ handoff_free(struct handoff *ho, int fail)
 		if (ho->ho_target != NULL)
 			bufferevent_free(ho->ho_target);
 		bufferevent_free(ho->ho_client);
-		if (child_alive(ho->ho_pid))
+		if (!ho->ho_reaped && child_alive(ho->ho_pid))
 			spawn_kill(ho->ho_pid);
 	}
 	service_unref(ho->ho_se);
@@ -183,13 +184,15 @@ handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct timeval	 tv = { 0, HANDOFF_RETRY * 1000 };
 
 	if ((what & BEV_EVENT_CONNECTED) && !handoff_self(bev)) {
-		relay_server(ho->ho_se, ho->ho_client, bev, bev, ho->ho_pid);
+		relay_server(ho->ho_se, ho->ho_client, bev, bev,
+		    ho->ho_reaped ? -1 : ho->ho_pid);
 		handoff_free(ho, 0);
 		return;
 	}
 	bufferevent_free(bev);
 	ho->ho_target = NULL;
-	if (!child_alive(ho->ho_pid) || time(NULL) > ho->ho_deadline) {
+	if (ho->ho_reaped || !child_alive(ho->ho_pid) ||
+	    time(NULL) > ho->ho_deadline) {
 		log_warnx("%s: pid %ld never accepted on port %d",
 		    ho->ho_se->se_label, (long)ho->ho_pid,
 		    ntohs(ho->ho_addr.sin_port));
@@ -274,6 +277,24 @@ handoff_start(struct service *se, int fd, char **envp, pid_t *pid)
 	if (se->se_handoff == HANDOFF_PIPE)
 		return (handoff_pipe(se, fd, envp, pid));
 	return (handoff_port(se, fd, envp, pid));
+}
+
+/*
+ * A hand-off server was reaped: a port-mode hand-off still waiting for it
+ * must neither kill nor wait for that pid again, which the system may give
+ * to another process.
+ */
+void
+handoff_forget(pid_t pid)
+{
+	struct link	*l;
+	struct handoff	*ho;
+
+	for (l = handoffs; l != NULL; l = l->l_next) {
+		ho = (struct handoff *)l;
+		if (ho->ho_pid == pid)
+			ho->ho_reaped = 1;
+	}
 }
 
 /* Drop every client still waiting for its server, at shutdown. */

@@ -388,6 +388,7 @@ void		 notify_stopping(void);
 #define HANDOFF_PORT	2	/* the server listens on %PORT%; relayed */
 int		 handoff_start(struct service *, int, char **, pid_t *);
 void		 handoff_shutdown(void);
+void		 handoff_forget(pid_t);
 
 /* tls.c */
 int		 tls_load(const char *, int, struct service *, const char *,
