@@ -156,6 +156,10 @@ static const struct {
 	{ NULL, 0 }
 };
 
+/* The log files this load made, to remove if a reload is refused. */
+static char		**conf_child_made;
+static size_t		  conf_child_nmade;
+
 /*
  * Open a log_type FILE for appending, or say why not. A FIFO is refused:
  * with no reader the open (so the load, or a reload) would wait for one,
@@ -168,7 +172,7 @@ conf_child_logfile(const char *path, FILE **fp)
 	struct stat	 sb;
 	const char	*base;
 	char		*dir;
-	int		 ok;
+	int		 ok, made;
 
 	*fp = NULL;
 	if (stat(path, &sb) == 0) {
@@ -192,9 +196,37 @@ conf_child_logfile(const char *path, FILE **fp)
 		free(dir);
 		return (ok ? NULL : strerror(errno));
 	}
+	made = stat(path, &sb) == -1 && errno == ENOENT;
 	if ((*fp = fopen(path, "a")) == NULL)
 		return (strerror(errno));
+	if (made) {
+		conf_child_made = xreallocarray(conf_child_made,
+		    conf_child_nmade + 1, sizeof *conf_child_made);
+		conf_child_made[conf_child_nmade++] = xstrdup(path);
+	}
 	return (NULL);
+}
+
+/*
+ * A load is over: with undo (a refused reload, whose services are freed
+ * and their files closed), remove the log files it made that are still
+ * empty, so that a refused reload leaves nothing behind; then forget them.
+ */
+void
+conf_child_made_done(int undo)
+{
+	struct stat	sb;
+	size_t		i;
+
+	for (i = 0; i < conf_child_nmade; i++) {
+		if (undo && stat(conf_child_made[i], &sb) == 0 &&
+		    S_ISREG(sb.st_mode) && sb.st_size == 0)
+			(void)unlink(conf_child_made[i]);
+		free(conf_child_made[i]);
+	}
+	free(conf_child_made);
+	conf_child_made = NULL;
+	conf_child_nmade = 0;
 }
 
 /*

@@ -136,6 +136,7 @@ conf_load(const char *path, int *nerr)
 	FILE		*f = NULL;
 	int		 xinetd = opts.dialect == DIALECT_XINETD;
 
+	conf_child_made_done(0);	/* files an earlier load made stay */
 	memset(&co, 0, sizeof co);
 	co.co_tail = &co.co_list;
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
@@ -221,6 +222,7 @@ conf_reload(const char *path)
 			log_warnx("reload: cannot read %s; configuration "
 			    "unchanged", path);
 		conf_free_list(list);
+		conf_child_made_done(1);
 		return (-1);
 	}
 

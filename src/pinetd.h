@@ -364,6 +364,7 @@ const char	*conf_child_refuse(const struct service *);
 void		 conf_child_banner_send(const struct service *, int, int);
 int		 conf_child_setup(const struct service *);
 int		 conf_child_limits(const struct service *);
+void		 conf_child_made_done(int);
 
 /* conf-bsd.c */
 struct conf_bsd {

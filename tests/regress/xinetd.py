@@ -1246,6 +1246,29 @@ def log_type_file():
 
 
 @test
+def refused_reload_leaves_no_log_file():
+    """a reload refused for an error removes the log_type FILE files it
+    made (they were left behind, empty, by a reload that changed nothing);
+    a file the running services made stays, even while still empty"""
+    p, q = free_port(), free_port()
+    top = tmpdir()
+    kept, made = os.path.join(top, "kept.log"), os.path.join(top, "new.log")
+    good = service_block("lf", p, "env", "\tlog_type = FILE %s\n" % kept)
+    d = Daemon(good, dlflags=("-d",))
+    check(os.path.exists(kept), "the running service's log file")
+    write_file(d.conf, good + service_block(
+        "nf", q, "env", "\tlog_type = FILE %s\n" % made) +
+        service_block("bad", free_port(), "env", "\tinstances = lots\n"))
+    mark = d.pos()
+    d.send(__import__("signal").SIGHUP)
+    d.wait_log(r"^reload: 1 errors in .*; configuration unchanged$", pos=mark)
+    check(not os.path.exists(made), "the refused reload's log file")
+    check(os.path.exists(kept), "the running service's log file")
+    env_of(p)
+    d.stop()
+
+
+@test
 def duration_turned_on_by_reload():
     """log_on_success DURATION added by a reload while a server runs: its
     exit line gives its real run time (the start time was not taken then)"""
