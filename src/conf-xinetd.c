@@ -358,7 +358,7 @@ xinetd_limit(const char *file, int line, const char *name, const char *value,
 		conf_error(file, line, "bad value '%s' for '%s'", value, name);
 		return (-1);
 	}
-	*out = (int)v;
+	*out = v == 0 ? LIMIT_NONE : (int)v;	/* as xinetd: no client */
 	return (0);
 }
 

@@ -90,7 +90,7 @@ limit_source(struct service *se, const struct sockaddr *sa, int create)
 static int
 limit_per_address(const struct service *se)
 {
-	return (se->se_per_source > 0 || se->se_cpm_per_ip > 0);
+	return (se->se_per_source != 0 || se->se_cpm_per_ip > 0);
 }
 
 /*
@@ -105,14 +105,15 @@ limit_check(struct service *se, const struct sockaddr *sa, const char **why)
 	time_t		 now;
 
 	*why = NULL;
-	if (se->se_instances > 0 &&
-	    se->se_children + se->se_active >= se->se_instances) {
+	if (se->se_instances != 0 && se->se_children + se->se_active >=
+	    LIMIT_OF(se->se_instances)) {
 		*why = "instances";
 		return (NULL);
 	}
 	if (!limit_per_address(se) || (so = limit_source(se, sa, 1)) == NULL)
 		return (NULL);
-	if (se->se_per_source > 0 && so->so_children >= se->se_per_source) {
+	if (se->se_per_source != 0 &&
+	    so->so_children >= LIMIT_OF(se->se_per_source)) {
 		*why = "per_source";
 		return (NULL);
 	}

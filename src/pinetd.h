@@ -100,6 +100,10 @@ struct link {
 };
 
 /* log_on_success / log_on_failure flags. */
+/* instances or per_source of 0 in xinetd's sense: no client at all. */
+#define LIMIT_NONE	(-1)
+#define LIMIT_OF(v)	((v) == LIMIT_NONE ? 0 : (v))
+
 #define LOGF_PID	0x01
 #define LOGF_HOST	0x02
 #define LOGF_EXIT	0x04
@@ -150,6 +154,7 @@ struct service {
 	int		 se_max;	/* starts per window, 0 = no limit */
 	int		 se_instances;	/* servers at once, 0 = no limit */
 	int		 se_per_source;	/* servers at once per address */
+					/* (LIMIT_NONE: none at all) */
 	int		 se_cpm_per_ip;	/* connections per minute per address */
 	char		*se_user;
 	char		*se_group;

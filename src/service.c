@@ -699,11 +699,21 @@ service_state_name(enum se_state state)
 	}
 }
 
+/* A limit for the dump: its number (0, no limit) or "none". */
+static const char *
+service_dump_limit(int v, char *buf, size_t size)
+{
+	if (v == LIMIT_NONE)
+		return ("none");
+	snprintf(buf, size, "%d", v);
+	return (buf);
+}
+
 /* Write one line describing a service: settings and counters. */
 static void
 service_dump_one(struct service *se, FILE *f)
 {
-	char		 addr[256], target[256], *line;
+	char		 addr[256], target[256], inst[16], per[16], *line;
 	const char	*kind = "program", *what = se->se_server;
 
 	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
@@ -718,12 +728,13 @@ service_dump_one(struct service *se, FILE *f)
 		what = target;
 	}
 	xasprintf(&line, "dump: %s: %s on %s, %s, %s %s, max %d/min, "
-	    "instances %d, per_source %d, cps %d, only_from %d, no_access %d; "
+	    "instances %s, per_source %s, cps %d, only_from %d, no_access %d; "
 	    "accepted %lu, refused %lu, failed %lu, running %d",
 	    se->se_label, service_state_name(se->se_state), addr,
 	    se->se_wait ? "wait" : "nowait", kind, what != NULL ? what : "-",
 	    se->se_max,
-	    se->se_instances, se->se_per_source, se->se_cps,
+	    service_dump_limit(se->se_instances, inst, sizeof inst),
+	    service_dump_limit(se->se_per_source, per, sizeof per), se->se_cps,
 	    se->se_only_from.al_set ? se->se_only_from.al_n : -1,
 	    se->se_no_access.al_n, se->se_accepted, se->se_refused,
 	    se->se_failed, se->se_children + se->se_active);

@@ -1246,6 +1246,30 @@ def log_type_file():
 
 
 @test
+def zero_instances_lets_no_client_in():
+    """instances = 0 or per_source = 0 lets no client in, as in xinetd (it
+    meant no limit, so a service shut that way was open); UNLIMITED is no
+    limit; the dump says 'none' for such a limit"""
+    p, q, r = free_port(), free_port(), free_port()
+    d = Daemon(service_block("zi", p, "env", "\tinstances = 0\n") +
+               service_block("zp", q, "env", "\tper_source = 0\n") +
+               service_block("un", r, "env", "\tinstances = UNLIMITED\n"
+                             "\tper_source = UNLIMITED\n"))
+    for port, which in ((p, "instances"), (q, "per_source")):
+        s = connect(port)
+        check_eq(recv_all(s), b"", "a client of %s = 0" % which)
+        d.wait_log(r"connection from 127\.0\.0\.1:%d refused: %s limit$"
+                   % (s.getsockname()[1], which), pos=0)
+        s.close()
+    check_eq(env_of(r).get("REMOTE_ADDR"), "127.0.0.1", "UNLIMITED")
+    mark = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: zi/tcp: .*instances none, per_source 0,", pos=mark)
+    d.wait_log(r"^dump: zp/tcp: .*instances 0, per_source none,", pos=mark)
+    d.stop()
+
+
+@test
 def refused_reload_leaves_no_log_file():
     """a reload refused for an error removes the log_type FILE files it
     made (they were left behind, empty, by a reload that changed nothing);
