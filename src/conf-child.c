@@ -410,7 +410,9 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 	    &bad)) != NULL) {
 		if (strcmp(value, "no") == 0)
 			se->se_nogroups = 1;
-		else if (strcmp(value, "yes") != 0) {
+		else if (strcmp(value, "yes") == 0)
+			se->se_nogroups = 0;	/* xinetd's default is no */
+		else {
 			conf_error(file, line, "groups wants 'yes' or 'no', not "
 			    "'%s'", value);
 			bad++;
@@ -507,7 +509,8 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		free(v);
 	}
 	se->se_childsetup = se->se_umask != -1 || se->se_nice_set ||
-	    (se->se_nogroups && geteuid() == 0) || se->se_ncpus > 0;
+	    (se->se_nogroups && geteuid() == 0 &&
+	    !conf_self_groups_only(se->se_gid)) || se->se_ncpus > 0;
 	for (i = 0; se->se_rlimits != NULL && i < PINETD_NRLIMITS; i++)
 		se->se_childsetup |= se->se_rlimits[i].rl_set;
 #ifndef HAVE_FORK

@@ -268,9 +268,29 @@ conf_self(void)
 }
 
 /*
+ * Whether the daemon's supplementary groups are none or gid alone: then a
+ * service with groups = no running as the daemon's own user has nothing to
+ * drop, and needs no fork to drop it.
+ */
+int
+conf_self_groups_only(gid_t gid)
+{
+	int	i;
+
+	conf_self();
+	if (conf_cache.self_n == -1)
+		return (0);
+	for (i = 0; i < conf_cache.self_n; i++) {
+		if (conf_cache.self_groups[i] != gid)
+			return (0);
+	}
+	return (1);
+}
+
+/*
  * Whether the service runs as the daemon already does (same user, group and
- * supplementary groups), so the child needs no switch and can be started by
- * posix_spawn.
+ * supplementary groups: with groups = no, its group alone), so the child
+ * needs no switch and can be started by posix_spawn.
  */
 static int
 conf_same_user(const struct service *se)
@@ -280,7 +300,11 @@ conf_same_user(const struct service *se)
 
 	conf_self();
 	if (se->se_uid != conf_cache.self_uid ||
-	    se->se_gid != conf_cache.self_gid || se->se_groups == NULL)
+	    se->se_gid != conf_cache.self_gid)
+		return (0);
+	if (se->se_nogroups)
+		return (conf_self_groups_only(se->se_gid));
+	if (se->se_groups == NULL)
 		return (0);
 	if ((n = conf_cache.self_n) == -1)
 		return (0);
@@ -294,6 +318,16 @@ conf_same_user(const struct service *se)
 		    n))
 			return (0);
 	}
+	return (1);
+}
+
+#else /* HAVE_GETPWNAM */
+
+/* Without users and groups there is nothing to drop. */
+int
+conf_self_groups_only(gid_t gid)
+{
+	(void)gid;
 	return (1);
 }
 

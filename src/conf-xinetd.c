@@ -690,6 +690,9 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	}
 	se->se_proto = intern(proto);
 	se->se_service = xstrdup(id != NULL ? id : name);
+#ifdef HAVE_FORK
+	se->se_nogroups = 1;	/* xinetd's default: groups = no */
+#endif
 	se->se_max = 0;		/* xinetd limits with cps, not .max */
 	se->se_cps = 50;	/* xinetd's default; a cps line overrides it */
 	se->se_cps_pause = 10;

@@ -307,6 +307,7 @@ int		 conf_user_known(const char *, uid_t *, gid_t *);
 int		 conf_user(const char *, int, struct service *, const char *,
 		    const char *);
 int		 conf_have_inet6(void);
+int		 conf_self_groups_only(gid_t);
 int		 conf_v6_literal(const char *, struct in6_addr *);
 int		 conf_inet(const char *, int, struct service *, const char *,
 		    const char *);

@@ -37,17 +37,22 @@ def other_group(pw):
     skip("no group other than nobody's primary group")
 
 
-def run_id(spec, **kw):
-    p = free_port()
-    Daemon("127.0.0.1:%d stream tcp nowait %s %s\n" % (p, spec, helper("id")),
-           **kw)
-    s = connect(p)
+def ids_of(port):
+    """The uid, gid and set of groups an 'id' service's child has."""
+    s = connect(port)
     out = recv_all(s).decode()
     s.close()
     m = ID_RE.match(out)
     check(m, "unexpected id output %r" % out)
-    groups = set(int(g) for g in m.group(3).split(",") if g)
-    return int(m.group(1)), int(m.group(2)), groups
+    return (int(m.group(1)), int(m.group(2)),
+            set(int(g) for g in m.group(3).split(",") if g))
+
+
+def run_id(spec, **kw):
+    p = free_port()
+    Daemon("127.0.0.1:%d stream tcp nowait %s %s\n" % (p, spec, helper("id")),
+           **kw)
+    return ids_of(p)
 
 
 @test
@@ -201,6 +206,69 @@ def low_rlimit_files_with_console():
     text = wait_until(lambda: os.path.exists(out) and open(out).read(),
                       what="the server's output in %s" % out)
     check(re.search(r"nofile=8 ", text), "limits seen: %r" % text)
+    d.stop()
+
+
+def private_group_file(extra):
+    """A preexec_fn giving the daemon a private /etc/group with the line
+    extra added (a mount namespace, a bind mount), so that a test can make
+    a user a member of a group without touching the system's file; skips
+    where that cannot be done."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    path = os.path.join(tmpdir(), "group")
+    with open("/etc/group") as f:
+        write_file(path, f.read() + extra)
+    ms_bind, ms_rec, ms_private, clone_newns = 0x1000, 0x4000, 1 << 18, 0x20000
+
+    def preexec():
+        if (libc.unshare(clone_newns) != 0 or
+                libc.mount(b"none", b"/", None, ms_rec | ms_private,
+                           None) != 0 or
+                libc.mount(path.encode(), b"/etc/group", None, ms_bind,
+                           None) != 0):
+            os._exit(97)
+    r = subprocess.run(["grep", "-qxF", extra.strip(), "/etc/group"],
+                       preexec_fn=preexec)
+    if r.returncode != 0:
+        skip("no private /etc/group (mount namespace): status %d"
+             % r.returncode)
+    return preexec
+
+
+@test
+def xinetd_groups_default_is_no():
+    """in the xinetd dialect a server gets its user's supplementary groups
+    only with groups = yes, as in xinetd, whose default is no (pinetd gave
+    them always); a BSD entry gets them, as from inetd"""
+    if not IS_ROOT:
+        skip("switching users needs root (running as uid %d)" % os.getuid())
+    pw = nobody()
+    gid = 60000
+    while True:
+        try:
+            grp.getgrgid(gid)
+            gid += 1
+        except KeyError:
+            break
+    pre = private_group_file("pinetdtest:x:%d:%s\n" % (gid, pw.pw_name))
+    p, q, r = free_port(), free_port(), free_port()
+    block = ("service %s\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n"
+             "\twait = no\n\tuser = nobody\n\tport = %d\n"
+             "\tbind = 127.0.0.1\n\tserver = %s\n\tserver_args = id\n%s}\n")
+    d = Daemon(block % ("dflt", p, TESTHELPER, "") +
+               block % ("yes", q, TESTHELPER, "\tgroups = yes\n"),
+               preexec_fn=pre)
+    uid, g, groups = ids_of(p)
+    check_eq((uid, g), (pw.pw_uid, pw.pw_gid), "uid and gid, default")
+    check(gid not in groups, "groups %r with no groups line" % groups)
+    uid, g, groups = ids_of(q)
+    check(gid in groups, "groups %r with groups = yes" % groups)
+    d.stop()
+    d = Daemon("127.0.0.1:%d stream tcp nowait nobody %s\n"
+               % (r, helper("id")), preexec_fn=pre)
+    uid, g, groups = ids_of(r)
+    check(gid in groups, "groups %r of a BSD entry" % groups)
     d.stop()
 
 
