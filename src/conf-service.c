@@ -334,20 +334,26 @@ conf_self_groups_only(gid_t gid)
 #endif /* HAVE_GETPWNAM */
 
 /*
- * Whether the system can open IPv6 sockets, asked once: an xinetd service
- * that names no family is IPv6 (with IPv4 beside it) only where it can.
+ * Whether the system can open IPv6 sockets that take IPv4 clients too
+ * (not where IPv6 is missing, nor on OpenBSD, whose IPv6 sockets are IPv6
+ * only), asked once: an xinetd service that names no family is such a
+ * socket only where it can be.
  */
 int
 conf_have_inet6(void)
 {
 	static int	have = -1;
-	int		fd;
+	int		fd, off = 0;
 
 	if (have == -1) {
-		fd = socket(AF_INET6, SOCK_STREAM, 0);
-		have = fd != -1;
-		if (fd != -1)
+		have = 0;
+		if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) != -1) {
+#if HAVE_DECL_IPV6_V6ONLY
+			have = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+			    (void *)&off, sizeof off) == 0;
+#endif
 			evutil_closesocket(fd);
+		}
 	}
 	return (have);
 }
