@@ -42,12 +42,22 @@ int
 tls_load(const char *file, int line, struct service *se, const char *cert,
     const char *key)
 {
-	SSL_CTX	*ctx;
+	SSL_CTX		*ctx;
+	const char	*why;
 
 	if (se->se_socktype != SOCK_STREAM || se->se_wait ||
 	    se->se_builtin != NULL) {
 		conf_error(file, line, "TLS needs a nowait stream service that "
 		    "runs a program or a redirect");
+		return (-1);
+	}
+	/* A FIFO would hold the load, and with a reload every service. */
+	if ((why = conf_regular(cert)) != NULL) {
+		conf_error(file, line, "tls_cert '%s': %s", cert, why);
+		return (-1);
+	}
+	if ((why = conf_regular(key)) != NULL) {
+		conf_error(file, line, "tls_key '%s': %s", key, why);
 		return (-1);
 	}
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {

@@ -429,7 +429,8 @@ def renewed_certificate_served_after_hup():
 
 @test
 def bad_certificate_is_a_config_error():
-    """a missing certificate, a lone tls_cert, or a banner with TLS is a
+    """a missing certificate, a lone tls_cert, a banner with TLS, or a
+    certificate or key that is a FIFO (the load waited in its open) is a
     FILE:LINE error"""
     p = free_port()
     path = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
@@ -449,6 +450,18 @@ def bad_certificate_is_a_config_error():
     rc, out, err = run_pinetd(["-n", path])
     check(rc == 1 and re.search(re.escape(path) + r":\d+: a banner cannot "
                                 r"go with TLS", err), err)
+    # A FIFO held the load (with a reload, every service) in open.
+    fifo = os.path.join(tmpdir(), "fifo")
+    os.mkfifo(fifo)
+    c, k = cert()
+    for cf, kf, word in ((fifo, k, "tls_cert"), (c, fifo, "tls_key")):
+        path = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
+                          "\ttls_cert = %s\n\ttls_key = %s\n"
+                          % (p, helper("env"), cf, kf))
+        rc, out, err = run_pinetd(["-n", path])
+        check(rc == 1 and re.search(re.escape(path) + r":\d+: %s '%s': not "
+                                    r"a regular file" % (word, re.escape(fifo)),
+                                    err), "rc %d, %r" % (rc, err))
 
 
 if __name__ == "__main__":
