@@ -405,7 +405,9 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 			name += 3;
 		if (nw > 6 && strcmp(w[6], "internal") != 0)
 			name = w[6];
-		if ((se->se_builtin = builtin_find(name)) == NULL) {
+		/* A redirect replaces internal: no built-in is needed. */
+		if ((se->se_builtin = builtin_find(name)) == NULL &&
+		    !cb->cb_redirect) {
 			conf_error(cb->cb_file, name == w[6] ? wl[6] : wl[0],
 			    "unknown built-in service '%s'", name);
 			goto fail_se;
@@ -523,9 +525,16 @@ conf_bsd_entry(struct conf_bsd *cb, struct conf_out *co, int line,
 	struct service	*se;
 	const char	*file;
 	char		**v;
-	int		 nerr = co->co_nerr, vline;
+	int		 nerr = co->co_nerr, vline, redirect;
 
-	if ((se = conf_bsd_line(cb, line, text, &co->co_nerr)) == NULL) {
+	redirect = attrs != NULL && xattr_values(NULL, attrs, "redirect",
+	    &v, &file, &vline) != -1;
+	if (redirect)
+		free(v);
+	cb->cb_redirect = redirect;
+	se = conf_bsd_line(cb, line, text, &co->co_nerr);
+	cb->cb_redirect = 0;
+	if (se == NULL) {
 		if (co->co_nerr == nerr && attrs != NULL) {
 			conf_error(cb->cb_file, attrs->xa_line, "attribute "
 			    "'%s' under a host line; attributes belong to a "
@@ -535,11 +544,8 @@ conf_bsd_entry(struct conf_bsd *cb, struct conf_out *co, int line,
 		return;
 	}
 	/* A redirect replaces the program field, even "internal". */
-	if (se->se_builtin != NULL && attrs != NULL && xattr_values(NULL,
-	    attrs, "redirect", &v, &file, &vline) != -1) {
-		free(v);
+	if (redirect)
 		se->se_builtin = NULL;
-	}
 	if (attrbad || xattr_apply(cb->cb_file, se, NULL, attrs) != 0 ||
 	    xattr_bsd_flags(cb->cb_file, se, attrs) != 0) {
 		service_free(se);
@@ -570,12 +576,18 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 	struct xattr	 *attrs = NULL, **tail = &attrs, *xa;
 	char		 *buf = NULL, *entry = NULL;
 	size_t		  bufsize = 0, elen = 0, len;
-	int		  line = 0, eline = 0, ignored, attrbad = 0, cr;
+	ssize_t		  n;
+	int		  line = 0, eline = 0, ignored, attrbad = 0, cr, nul;
 
 	memset(&cb, 0, sizeof cb);
 	cb.cb_file = path;
-	while (getline(&buf, &bufsize, f) != -1) {
+	while ((n = getline(&buf, &bufsize, f)) != -1) {
 		line++;
+		/* What follows a NUL would be lost without a word. */
+		if ((nul = memchr(buf, '\0', (size_t)n) != NULL)) {
+			conf_error(path, line, "NUL byte in the line");
+			co->co_nerr++;
+		}
 		/* The line end (LF or CR LF) is no part of a word, even quoted. */
 		len = strcspn(buf, "\n");
 		if (len > 0 && buf[len - 1] == '\r')
@@ -587,6 +599,7 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 			    "(line ends must be LF or CR LF)");
 			co->co_nerr++;
 		}
+		cr |= nul;		/* either way, the line is refused */
 		if (entry != NULL && conf_bsd_is_continuation(buf) &&
 		    conf_bsd_is_attr(buf)) {
 			xa = xattr_parse(path, line, buf, XA_BSD, &ignored);

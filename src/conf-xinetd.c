@@ -995,6 +995,7 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 	FILE		 *f;
 	char		 *buf = NULL, *p, *name = NULL, word[32];
 	size_t		  bufsize = 0;
+	ssize_t		  n;
 	int		  line = 0, bline = 0, state = 0, ignored;
 	int		  blockbad = 0;
 
@@ -1021,8 +1022,15 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 	}
 	xp->xp_depth++;
 	xp->xp_file = path;
-	while (getline(&buf, &bufsize, f) != -1) {
+	while ((n = getline(&buf, &bufsize, f)) != -1) {
 		line++;
+		/* What follows a NUL would be lost without a word. */
+		if (memchr(buf, '\0', (size_t)n) != NULL) {
+			conf_error(path, line, "NUL byte in the line");
+			xp->xp_out->co_nerr++;
+			blockbad |= state == 2;
+			continue;
+		}
 		p = xinetd_trim(buf);
 		if (*p == '\0')
 			continue;

@@ -134,6 +134,7 @@ conf_load(const char *path, int *nerr)
 	struct conf_out	 co;
 	struct stat	 sb;
 	FILE		*f = NULL;
+	const char	*why;
 	int		 xinetd = opts.dialect == DIALECT_XINETD;
 
 	conf_child_made_done(0);	/* files an earlier load made stay */
@@ -141,7 +142,12 @@ conf_load(const char *path, int *nerr)
 	co.co_tail = &co.co_list;
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		xinetd = 1;
-	else if ((f = fopen(path, "r")) == NULL) {
+	else if ((why = conf_regular(path)) != NULL) {
+		/* A FIFO would hold the loop, /dev/zero fill the memory. */
+		log_warnx("%s: %s", path, why);
+		*nerr = -1;
+		return (NULL);
+	} else if ((f = fopen(path, "r")) == NULL) {
 		log_warn("%s", path);
 		*nerr = -1;
 		return (NULL);

@@ -379,6 +379,7 @@ struct conf_bsd {
 	size_t		*cb_contoff;	/* where each continuation line of */
 	int		*cb_contline;	/* the entry starts, and its number */
 	int		 cb_ncont;
+	int		 cb_redirect;	/* the entry has a redirect line */
 };
 struct service	*conf_bsd_line(struct conf_bsd *, int, char *, int *);
 void		 conf_bsd_load(const char *, FILE *, struct conf_out *);

@@ -75,6 +75,59 @@ def err_names_continuation_line():
 
 
 @test
+def err_nul_byte_in_line():
+    """a NUL byte in a line is an error naming the line, in both dialects
+    (what followed it was dropped without a word: a line starting with NULs
+    vanished, arguments after one were lost, and a reload removed the
+    service on that line)"""
+    for line in ("\0" * 8 + svc("stream tcp nowait %s internal echo" % ME,
+                                port=PORT + 1),
+                 svc("stream tcp nowait %s /bin/echo echo A\0 B" % ME,
+                     port=PORT + 1)):
+        check_bad(line, message="NUL byte in the line")
+    d = tmpdir()
+    inc = os.path.join(d, "xd")
+    os.mkdir(inc)
+    write_file(os.path.join(inc, "a"), "service echo\n{\n\ttype = INTERNAL "
+               "UNLISTED\n\tsocket_type = stream\n\twait = no\n"
+               "\tport = %d\n\tprotocol = tcp\0garbage\n}\n" % PORT)
+    write_file(os.path.join(inc, "b"), "\0" * 300)
+    conf = write_conf("includedir %s\n" % inc, d)
+    rc, out, err = run_pinetd(["-n", conf])
+    check(rc == 1 and re.search(re.escape(os.path.join(inc, "a")) +
+                                r":7: NUL byte in the line", err) and
+          re.search(re.escape(os.path.join(inc, "b")) +
+                    r":1: NUL byte in the line", err),
+          "rc %d, %r" % (rc, err))
+
+
+@test
+def config_that_is_no_regular_file():
+    """a configuration that is a FIFO or a device is refused, at start and
+    at a reload, which then changes nothing (a FIFO held the whole daemon
+    in open until a writer came; /dev/zero filled the memory until the
+    daemon died)"""
+    d = tmpdir()
+    fifo = os.path.join(d, "fifo")
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/zero"):
+        rc, out, err = run_pinetd(["-n", path])
+        check(rc != 0 and "%s: not a regular file" % path in err,
+              "rc %d, %r" % (rc, err))
+    p = free_port()
+    daemon = Daemon("127.0.0.1:%d stream tcp nowait %s internal echo\n"
+                    % (p, ME))
+    for target in (fifo, "/dev/zero"):
+        os.unlink(daemon.conf)
+        os.symlink(target, daemon.conf)
+        m = daemon.hup()
+        check(re.search(r"cannot read .*; configuration unchanged$",
+                        m.group(0)), m.group(0))
+        check_echo(p, b"still here\n")
+    daemon.stop()
+
+
+@test
 def err_carriage_return_inside_line():
     """a CR that is not part of the line end (a file with old Mac line
     ends, which would read as one long line) is an error naming the line;

@@ -1355,11 +1355,12 @@ def bsd_attributes_all():
     """the same attributes on BSD entries: no_access, per_source, instances,
     passenv, log_on_success, banner, umask/nice/rlimits, access_times,
     log_type, cps and redirect (which an 'internal' program field does not
-    override)"""
+    override, and which needs no built-in of the entry's name: 'internal'
+    on a numeric port was refused as an unknown built-in)"""
     top = tmpdir()
     ban = write_file(os.path.join(top, "b"), "hi\n")
     logf = os.path.join(top, "l.log")
-    e, a, b, c, r = (free_port() for _ in range(5))
+    e, a, b, c, r, r2 = (free_port() for _ in range(6))
     conf = ("127.0.0.1:%d stream tcp nowait root internal echo\n" % e
             + "*:%d stream tcp nowait root %s\n" % (a, helper("env"))
             + "\tno_access = 127.0.0.3\n\tper_source = 1\n"
@@ -1371,6 +1372,8 @@ def bsd_attributes_all():
             + "127.0.0.1:%d stream tcp nowait root %s\n" % (c, helper("exit", 0))
             + "\tcps = 1 1\n"
             + "127.0.0.1:%d stream tcp nowait root internal echo\n" % r
+            + "\tredirect = 127.0.0.1 %d\n" % a
+            + "127.0.0.1:%d stream tcp nowait root internal\n" % r2
             + "\tredirect = 127.0.0.1 %d\n" % a)
     env = dict(os.environ, KEEPME="kept")
     d = Daemon(conf, env=env, dlflags=("-d",))
@@ -1399,11 +1402,12 @@ def bsd_attributes_all():
     d.wait_log(r"more than 1 connections per second; paused for 1 s$")
     # "internal" is only the program field's filler: the relay reaches the
     # env server (it was the echo built-in answering, and no relay).
-    s = connect(r)
-    out = recv_all(s).decode()
-    s.close()
-    check(out.startswith("hi\n") and "PROTO=TCP" in out.split("\n"),
-          "redirect to the env server: %r" % out[:80])
+    for port in (r, r2):
+        s = connect(port)
+        out = recv_all(s).decode()
+        s.close()
+        check(out.startswith("hi\n") and "PROTO=TCP" in out.split("\n"),
+              "redirect to the env server from %d: %r" % (port, out[:80]))
     d.stop()
 
 
