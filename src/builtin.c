@@ -444,6 +444,10 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 			listen_refuse_dgram(se, (void *)&ss, len, "access");
 			continue;
 		}
+		if ((why = limit_none(se)) != NULL) {
+			listen_refuse_dgram(se, (void *)&ss, len, why);
+			continue;
+		}
 		if ((why = conf_child_refuse(se)) != NULL) {
 			listen_refuse_dgram(se, (void *)&ss, len, why);
 			continue;

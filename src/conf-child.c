@@ -196,7 +196,11 @@ conf_child_logfile(const char *path, FILE **fp)
 		free(dir);
 		return (ok ? NULL : strerror(errno));
 	}
-	made = stat(path, &sb) == -1 && errno == ENOENT;
+#ifdef S_ISLNK
+	made = lstat(path, &sb) == -1 && errno == ENOENT;	/* no link */
+#else
+	made = stat(path, &sb) == -1 && errno == ENOENT;	/* no links */
+#endif
 	if ((*fp = fopen(path, "a")) == NULL)
 		return (strerror(errno));
 	if (made) {

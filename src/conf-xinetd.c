@@ -449,6 +449,14 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 	    NULL && xinetd_limit(file, line, "per_source", value,
 	    &se->se_per_source) != 0)
 		bad++;
+	/* Its server accepts: nothing could refuse the clients. */
+	if (se->se_wait && se->se_socktype != SOCK_DGRAM &&
+	    se->se_builtin == NULL && limit_none(se) != NULL) {
+		conf_error(file, line, "%s = 0 (no client) cannot apply to a "
+		    "wait stream server, which accepts for itself",
+		    limit_none(se));
+		bad++;
+	}
 	for (k = 0; k < 2; k++) {
 		if ((value = xattr_one(&file, def, svc, bufs[k], &line,
 		    &bad)) != NULL && conf_bufsize(file, line, bufs[k], value,
@@ -768,6 +776,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	else
 		family = AF_INET;
 	if (family == AF_INET6 && !(ipv6 && !ipv4) && bind == NULL &&
+	    (v6only == NULL || strcmp(v6only, "yes") != 0) &&
 	    !conf_have_inet6())
 		family = AF_INET;
 	se->se_family = family;
@@ -1024,12 +1033,15 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 	xp->xp_file = path;
 	while ((n = getline(&buf, &bufsize, f)) != -1) {
 		line++;
-		/* What follows a NUL would be lost without a word. */
+		/*
+		 * What follows a NUL would be lost without a word: an error
+		 * (a service's block is not loaded); the line is still read
+		 * up to it, so that a defaults line still restricts.
+		 */
 		if (memchr(buf, '\0', (size_t)n) != NULL) {
 			conf_error(path, line, "NUL byte in the line");
 			xp->xp_out->co_nerr++;
-			blockbad |= state == 2;
-			continue;
+			blockbad |= state == 2 && name != NULL;
 		}
 		p = xinetd_trim(buf);
 		if (*p == '\0')

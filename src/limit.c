@@ -86,6 +86,20 @@ limit_source(struct service *se, const struct sockaddr *sa, int create)
 	return (so);
 }
 
+/*
+ * Which limit of 0 (in xinetd's sense: no client) a service has, or NULL:
+ * for what limit_check does not see, datagrams and wait servers.
+ */
+const char *
+limit_none(const struct service *se)
+{
+	if (se->se_instances == LIMIT_NONE)
+		return ("instances");
+	if (se->se_per_source == LIMIT_NONE)
+		return ("per_source");
+	return (NULL);
+}
+
 /* Whether a service has any per-address limit. */
 static int
 limit_per_address(const struct service *se)

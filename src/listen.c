@@ -132,9 +132,17 @@ listen_open(struct service *se)
 #endif
 	}
 #if HAVE_DECL_IPV6_V6ONLY
+	/*
+	 * Where IPv6 sockets cannot take IPv4 clients (OpenBSD refuses to
+	 * turn IPV6_V6ONLY off), the socket serves IPv6 alone.
+	 */
 	if (se->se_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &se->se_v6only, sizeof se->se_v6only) == -1)
-		goto fail;
+	    IPV6_V6ONLY, &se->se_v6only, sizeof se->se_v6only) == -1) {
+		if (se->se_v6only)
+			goto fail;
+		log_debug("%s: IPv4 clients cannot use this IPv6 socket here",
+		    se->se_label);
+	}
 #endif
 	if (se->se_sndbuf > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF,
 	    &se->se_sndbuf, sizeof se->se_sndbuf) == -1)
@@ -221,6 +229,14 @@ listen_ntop(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 		break;
 	case AF_INET6:
 		sin6 = (const void *)sa;
+		/* An IPv4 client of a dual-stack socket, shown as such. */
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
+			    sizeof host);
+			snprintf(buf, size, "%s:%u", host,
+			    ntohs(sin6->sin6_port));
+			break;
+		}
 		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
 		snprintf(buf, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
 		break;

@@ -457,6 +457,7 @@ char		**env_connection(struct service *, const struct sockaddr *,
 void		 env_done(void);
 
 /* limit.c */
+const char	*limit_none(const struct service *);
 struct source	*limit_check(struct service *, const struct sockaddr *,
 		    const char **);
 void		 limit_started(struct source *);

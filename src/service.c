@@ -458,6 +458,7 @@ service_keep_state(struct service *se, const struct service *run)
 	se->se_accepted = run->se_accepted;
 	se->se_refused = run->se_refused;
 	se->se_failed = run->se_failed;
+	se->se_refusedlog = run->se_refusedlog;
 	se->se_refs = run->se_refs;
 	se->se_removed = run->se_removed;
 	se->se_seen = run->se_seen;

@@ -168,7 +168,7 @@ spawn_wait_refused(struct service *se)
 
 	if (se->se_socktype != SOCK_DGRAM || (!se->se_only_from.al_set &&
 	    se->se_no_access.al_n == 0 && se->se_ntimes == 0 &&
-	    se->se_max_load == 0))
+	    se->se_max_load == 0 && limit_none(se) == NULL))
 		return (0);
 	/* A reset a reply's ICMP error left (Winsock) is read, then again. */
 	for (tries = 0; tries < 2; tries++) {
@@ -189,7 +189,8 @@ spawn_wait_refused(struct service *se)
 		return (0);
 	if (se->se_family != AF_UNIX && !acl_allowed(se, (void *)&ss))
 		why = "access";
-	else if ((why = conf_child_refuse(se)) == NULL)
+	else if ((why = limit_none(se)) == NULL &&
+	    (why = conf_child_refuse(se)) == NULL)
 		return (0);
 	(void)recv(se->se_fd, buf, sizeof buf, MSG_DONTWAIT);
 	listen_refuse_dgram(se, (void *)&ss, len, why);

@@ -156,8 +156,9 @@ def xinetd_family_as_xinetd():
     beside it, as xinetd does (it was IPv4 only); flags = IPv4 or a bind to
     127.0.0.1 keeps it to IPv4, v6only = yes (in the service or in
     defaults) to IPv6; flags = IPv6, with or without IPv4, is both; an
-    only_from of 127.0.0.1 lets the IPv4 client in and not ::1; a v6only
-    other than yes or no is an error naming it"""
+    only_from of 127.0.0.1 lets the IPv4 client in and not ::1, and the
+    log names an IPv4 client as such (it showed [::ffff:127.0.0.1]); a
+    v6only other than yes or no is an error naming it"""
     v4, v6 = "127.0.0.1", "::1"
     cases = (("", "", (v4, v6), ()),
              ("\tflags = IPv4\n", "", (v4,), (v6,)),
@@ -181,6 +182,15 @@ def xinetd_family_as_xinetd():
     echo(p, v4)
     s = connect(p, v6)
     check_eq(recv_all(s), b"", "::1 outside only_from = 127.0.0.1")
+    s.close()
+    d.stop()
+    # The log shows an IPv4 client of the dual-stack socket as IPv4.
+    p = free_port()
+    d = Daemon(xinetd_echo(p, "\tonly_from = ::1\n"))
+    s = connect(p, v4)
+    check_eq(recv_all(s), b"", "127.0.0.1 outside only_from = ::1")
+    d.wait_log(r"^echo/tcp: connection from 127\.0\.0\.1:%d refused: "
+               r"access$" % s.getsockname()[1])
     s.close()
     d.stop()
     conf = write_conf(xinetd_echo(7000, "\tv6only = maybe\n"))

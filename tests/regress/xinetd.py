@@ -1041,12 +1041,7 @@ def udp_builtin_access_times():
     u.sendto(b"out\n", ("127.0.0.1", p))
     d.send(__import__("signal").SIGUSR1)
     d.wait_log(r"^dump: late/udp: .*accepted 0, refused 1, ")
-    u.settimeout(0)
-    try:
-        got = u.recv(100)
-    except (BlockingIOError, socket.timeout):
-        got = None
-    check_eq(got, None, "answer outside access_times")
+    check_eq(udp_recv(u, 0.01), None, "answer outside access_times")
     u.close()
     d.stop()
 
@@ -1248,8 +1243,10 @@ def log_type_file():
 @test
 def zero_instances_lets_no_client_in():
     """instances = 0 or per_source = 0 lets no client in, as in xinetd (it
-    meant no limit, so a service shut that way was open); UNLIMITED is no
-    limit; the dump says 'none' for such a limit"""
+    meant no limit, so a service shut that way was open), nor a datagram
+    to a built-in or a wait program, whose limits are otherwise not
+    checked; UNLIMITED is no limit; the dump says 'none' for such a limit;
+    on a wait stream program, whose server accepts, it is a load error"""
     p, q, r = free_port(), free_port(), free_port()
     d = Daemon(service_block("zi", p, "env", "\tinstances = 0\n") +
                service_block("zp", q, "env", "\tper_source = 0\n") +
@@ -1267,6 +1264,31 @@ def zero_instances_lets_no_client_in():
     d.wait_log(r"^dump: zi/tcp: .*instances none, per_source 0,", pos=mark)
     d.wait_log(r"^dump: zp/tcp: .*instances 0, per_source none,", pos=mark)
     d.stop()
+    # Datagrams too, for a built-in and a wait program (both answered).
+    p, q = free_port(), free_port()
+    d = Daemon(udp_echo_block("ud", p, "\tinstances = 0\n") +
+               "service wd\n{\n\ttype = UNLISTED\n\tsocket_type = dgram\n"
+               "\tprotocol = udp\n\twait = yes\n\tuser = root\n"
+               "\tport = %d\n\tbind = 127.0.0.1\n\tserver = %s\n"
+               "\tserver_args = udpwait\n\tper_source = 0\n}\n"
+               % (q, TESTHELPER))
+    u = udp_socket("127.0.0.1")
+    u.sendto(b"one\n", ("127.0.0.1", p))
+    u.sendto(b"two\n", ("127.0.0.1", q))
+    d.wait_log(r"^ud/udp: datagram from 127\.0\.0\.1:\d+ refused: "
+               r"instances limit$")
+    d.wait_log(r"^wd/udp: datagram from 127\.0\.0\.1:\d+ refused: "
+               r"per_source limit$")
+    check_eq(udp_recv(u, 0.2), None, "an answer to a datagram")
+    check(d.find_log(r"started pid", pos=0) is None, "a server started")
+    u.close()
+    d.stop()
+    # A wait stream server accepts for itself: nothing could refuse.
+    check_load_errors(service_block("good", p, "env"), [
+        (service_block("bad", q, "env", "\tinstances = 0\n").replace(
+            "wait = no", "wait = yes"),
+         r":\d+: instances = 0 \(no client\) cannot apply to a wait "
+         r"stream server")])
 
 
 @test
@@ -1280,14 +1302,23 @@ def refused_reload_leaves_no_log_file():
     good = service_block("lf", p, "env", "\tlog_type = FILE %s\n" % kept)
     d = Daemon(good, dlflags=("-d",))
     check(os.path.exists(kept), "the running service's log file")
-    write_file(d.conf, good + service_block(
-        "nf", q, "env", "\tlog_type = FILE %s\n" % made) +
-        service_block("bad", free_port(), "env", "\tinstances = lots\n"))
-    mark = d.pos()
-    d.send(__import__("signal").SIGHUP)
-    d.wait_log(r"^reload: 1 errors in .*; configuration unchanged$", pos=mark)
+
+    def refused_reload_logging_to(path):
+        write_file(d.conf, good + service_block(
+            "nf", q, "env", "\tlog_type = FILE %s\n" % path) +
+            service_block("bad", free_port(), "env", "\tinstances = lots\n"))
+        mark = d.pos()
+        d.send(__import__("signal").SIGHUP)
+        d.wait_log(r"^reload: 1 errors in .*; configuration unchanged$",
+                   pos=mark)
+    refused_reload_logging_to(made)
     check(not os.path.exists(made), "the refused reload's log file")
     check(os.path.exists(kept), "the running service's log file")
+    # A link to a file not there yet is the admin's: it stays.
+    link = os.path.join(top, "link.log")
+    os.symlink(os.path.join(top, "target.log"), link)
+    refused_reload_logging_to(link)
+    check(os.path.islink(link), "the symbolic link was removed")
     env_of(p)
     d.stop()
 
@@ -1402,12 +1433,17 @@ def bsd_attributes_all():
     d.wait_log(r"more than 1 connections per second; paused for 1 s$")
     # "internal" is only the program field's filler: the relay reaches the
     # env server (it was the echo built-in answering, and no relay).
-    for port in (r, r2):
+    # The env server takes one client at a time (per_source = 1): the
+    # second relay may find the first one's server still running.
+    def relayed(port):
         s = connect(port)
         out = recv_all(s).decode()
         s.close()
-        check(out.startswith("hi\n") and "PROTO=TCP" in out.split("\n"),
-              "redirect to the env server from %d: %r" % (port, out[:80]))
+        return out if "PROTO=TCP" in out.split("\n") else None
+    for port in (r, r2):
+        out = wait_until(lambda: relayed(port),
+                         what="a relay from %d to the env server" % port)
+        check(out.startswith("hi\n"), "banner first: %r" % out[:80])
     d.stop()
 
 
