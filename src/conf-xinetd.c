@@ -830,6 +830,14 @@ xinetd_disabled(const char *file, const struct xattr *def,
 	return (off);
 }
 
+/* Remember the first defaults block with an error, for the services. */
+static void
+xinetd_defbad(struct xinetd_parse *xp, const char *path, int line)
+{
+	if (xp->xp_defbad == NULL)
+		xasprintf(&xp->xp_defbad, "%s:%d", path, line);
+}
+
 /* Build one service from its block and the defaults, and add it. */
 static void
 xinetd_service(struct xinetd_parse *xp, const char *name, int line,
@@ -838,6 +846,16 @@ xinetd_service(struct xinetd_parse *xp, const char *name, int line,
 	struct service	*se;
 	int		 off;
 
+	/*
+	 * Without the defaults it was written under, a service could run
+	 * open where they would restrict it: left out, as for its own error.
+	 */
+	if (xp->xp_defbad != NULL) {
+		conf_error(xp->xp_file, line, "service '%s' left out: the "
+		    "defaults at %s have errors", name, xp->xp_defbad);
+		xp->xp_out->co_nerr++;
+		return;
+	}
 	if ((off = xinetd_disabled(xp->xp_file, xp->xp_defaults, svc,
 	    name)) == -1) {
 		xp->xp_out->co_nerr++;
@@ -1041,7 +1059,7 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 		if (memchr(buf, '\0', (size_t)n) != NULL) {
 			conf_error(path, line, "NUL byte in the line");
 			xp->xp_out->co_nerr++;
-			blockbad |= state == 2 && name != NULL;
+			blockbad |= state == 2;
 		}
 		p = xinetd_trim(buf);
 		if (*p == '\0')
@@ -1055,6 +1073,8 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 					    dtail = &(*dtail)->xa_next)
 						;
 					*dtail = attrs;
+					if (blockbad)
+						xinetd_defbad(xp, path, bline);
 				} else {
 					if (!blockbad)
 						xinetd_service(xp, name, bline,
@@ -1077,6 +1097,8 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 				    "(found '%s' at line %d)", name != NULL ?
 				    name : "defaults", p, line);
 				xp->xp_out->co_nerr++;
+				if (name == NULL)
+					xinetd_defbad(xp, path, bline);
 				xattr_free(attrs);
 				free(name);
 				name = NULL;
@@ -1189,6 +1211,7 @@ conf_xinetd_load(const char *path, struct conf_out *co)
 	else
 		conf_xinetd_file(&xp, path, 0);
 	xattr_free(xp.xp_defaults);
+	free(xp.xp_defbad);
 	while (xp.xp_nseen > 0)
 		free(xp.xp_seen[--xp.xp_nseen].xs_path);
 	free(xp.xp_seen);

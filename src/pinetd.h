@@ -343,6 +343,7 @@ struct xinetd_parse {
 	struct conf_out		*xp_out;
 	const char		*xp_file;
 	struct xattr		*xp_defaults;
+	char			*xp_defbad;	/* "file:line" of broken defaults */
 	int			 xp_depth;
 	struct xinetd_seen	*xp_seen;	/* every file read in this load */
 	size_t			 xp_nseen;

@@ -461,6 +461,25 @@ def check_load_errors(good, cases):
 
 
 @test
+def broken_defaults_leave_services_out():
+    """an error in a defaults block (a bad line, a NUL byte, a missing '}')
+    leaves out the services after it, with an error naming both (they ran
+    without what the block said, so a no_access there was lost)"""
+    for bad in ("\tno_access = 127.0.0.1\n\tno_access 127.0.0.2\n",
+                "\tno_access = 127.0.0.1\0 127.0.0.2\n"):
+        p = free_port()
+        d = Daemon("defaults\n{\n%s}\n" % bad + service_block("after", p,
+                                                             "env"),
+                   ready=False)
+        d.wait_log(r"^%s:\d+: service 'after' left out: the defaults at "
+                   r"%s:1 have errors$" % (re.escape(d.conf),
+                                            re.escape(d.conf)), pos=0)
+        d.wait_log(r"^ready: 0 services$", pos=0)
+        expect_refused(p)
+        d.stop()
+
+
+@test
 def errors_name_file_line_attribute():
     """unknown attribute, bad value, missing brace, missing socket_type:
     FILE:LINE errors naming the word; the good service still runs; a bad
