@@ -343,7 +343,10 @@ int
 conf_have_inet6(void)
 {
 	static int	have = -1;
-	int		fd, off = 0;
+	int		fd;
+#if HAVE_DECL_IPV6_V6ONLY
+	int		off = 0;
+#endif
 
 	if (have == -1) {
 		have = 0;
