@@ -90,6 +90,32 @@ def socket_buffer_sizes():
 
 
 @test
+def dual_stack_sockets():
+    """tcp46 on * and an xinetd service with no family or bind answer an
+    IPv4 and an IPv6 client on one socket, tcp6 the IPv6 one alone: the
+    build had not seen IPV6_V6ONLY (configure's check failed on the
+    wrappers), so Windows' IPv6-only default stayed"""
+    if not have_ipv6():
+        skip("no IPv6 loopback")
+    p, q, r = free_port(), free_port(), free_port()
+    d = WineDaemon("*:%d stream tcp46 nowait root internal echo\n"
+                   "*:%d stream tcp6 nowait root internal echo\n" % (p, q))
+    e = WineDaemon("service echo\n{\n\ttype = INTERNAL\n\tport = %d\n"
+                   "\tsocket_type = stream\n\twait = no\n}\n" % r)
+    for port, hosts in ((p, ("127.0.0.1", "::1")), (q, ("::1",)),
+                        (r, ("127.0.0.1", "::1"))):
+        for host in hosts:
+            s = connect(port, host, timeout=30)
+            s.sendall(b"both\n")
+            check_eq(recv_exact(s, 5), b"both\n", "echo on %d via %s"
+                     % (port, host))
+            s.close()
+    expect_refused(q, "127.0.0.1")
+    d.stop()
+    e.stop()
+
+
+@test
 def stdio_child():
     """a C stdio child sees the socket as fds 0 and 1 (CRT fd block)"""
     port = free_port()
