@@ -95,40 +95,96 @@ acl_factorized(const char *file, int line, struct acl_list *al,
 }
 
 /*
- * Resolve a host name now, adding every address it has. A name that does
- * not resolve is an error in no_access (leaving it out would let that host
- * in); in only_from, as in xinetd, it is left out with a warning, so that
- * a name the DNS cannot answer at boot does not take the service down
- * (leaving it out only keeps that host out).
+ * A host name resolved during this load, with what it gave: a defaults
+ * block's names are read again for every service, and must be neither
+ * asked of the DNS nor warned about each time.
+ */
+struct acl_name {
+	struct acl_name	*an_next;
+	char		*an_name;
+	int		 an_error;	/* getaddrinfo's, or 0 */
+	struct acl_list	 an_addrs;
+};
+
+static struct acl_name	*acl_names;
+
+/* Forget the names resolved, at the end of a load. */
+void
+acl_names_reset(void)
+{
+	struct acl_name	*an;
+
+	while ((an = acl_names) != NULL) {
+		acl_names = an->an_next;
+		free(an->an_name);
+		acl_free(&an->an_addrs);
+		free(an);
+	}
+}
+
+/* Resolve a name once a load: its addresses, and whether it failed. */
+static struct acl_name *
+acl_resolve(const char *name, int *first)
+{
+	struct addrinfo	 hints, *res, *ai;
+	struct acl_name	*an;
+
+	*first = 0;
+	for (an = acl_names; an != NULL; an = an->an_next) {
+		if (strcmp(an->an_name, name) == 0)
+			return (an);
+	}
+	*first = 1;
+	an = xcalloc(1, sizeof *an);
+	an->an_name = xstrdup(name);
+	an->an_next = acl_names;
+	acl_names = an;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	if ((an->an_error = getaddrinfo(name, NULL, &hints, &res)) != 0)
+		return (an);
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET)
+			acl_add(&an->an_addrs, AF_INET, &((struct sockaddr_in *)
+			    (void *)ai->ai_addr)->sin_addr, 32);
+		else if (ai->ai_family == AF_INET6)
+			acl_add(&an->an_addrs, AF_INET6, &((struct
+			    sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr, 128);
+	}
+	freeaddrinfo(res);
+	return (an);
+}
+
+/*
+ * Add every address of a host name, resolved now. A name that does not
+ * resolve is an error in no_access (leaving it out would let that host
+ * in); in only_from, as in xinetd, it is left out with a warning (once a
+ * load), so that a name the DNS cannot answer at boot does not take the
+ * service down (leaving it out only keeps that host out).
  */
 static int
 acl_host(const char *file, int line, struct acl_list *al, const char *name,
     int allow)
 {
-	struct addrinfo	 hints, *res, *ai;
-	int		 error;
+	struct acl_name	*an;
+	int		 i, first;
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	if ((error = getaddrinfo(name, NULL, &hints, &res)) != 0) {
+	an = acl_resolve(name, &first);
+	if (an->an_error != 0) {
 		if (allow) {
-			log_warnx("%s:%d: cannot resolve '%s': %s; left out of "
-			    "only_from", file, line, name, gai_strerror(error));
+			if (first)
+				log_warnx("%s:%d: cannot resolve '%s': %s; "
+				    "left out of only_from", file, line, name,
+				    gai_strerror(an->an_error));
 			return (0);
 		}
 		conf_error(file, line, "cannot resolve '%s': %s", name,
-		    gai_strerror(error));
+		    gai_strerror(an->an_error));
 		return (-1);
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if (ai->ai_family == AF_INET)
-			acl_add(al, AF_INET, &((struct sockaddr_in *)
-			    (void *)ai->ai_addr)->sin_addr, 32);
-		else if (ai->ai_family == AF_INET6)
-			acl_add(al, AF_INET6, &((struct sockaddr_in6 *)
-			    (void *)ai->ai_addr)->sin6_addr, 128);
-	}
-	freeaddrinfo(res);
+	for (i = 0; i < an->an_addrs.al_n; i++)
+		acl_add(al, an->an_addrs.al_v[i].ac_family,
+		    an->an_addrs.al_v[i].ac_addr, an->an_addrs.al_v[i].ac_bits);
 	return (0);
 }
 

@@ -79,6 +79,7 @@ conf_cache_reset(void)
 	free(conf_cache.gl_groups);
 	free(conf_cache.program);
 	memset(&conf_cache, 0, sizeof conf_cache);
+	acl_names_reset();
 }
 
 #ifdef HAVE_GETPWNAM

@@ -488,6 +488,7 @@ void		 listen_ready_cb(evutil_socket_t, short, void *);
 int		 acl_parse(const char *, int, struct acl_list *, const char *,
 		     int);
 void		 acl_free(struct acl_list *);
+void		 acl_names_reset(void);
 int		 acl_same(const struct acl_list *, const struct acl_list *);
 int		 acl_allowed(const struct service *, const struct sockaddr *);
 

@@ -427,7 +427,8 @@ def access_list_names_that_do_not_resolve():
     FILE:LINE warning naming it, and the service runs for the rest of the
     list, as in xinetd (the whole service was left out, so a DNS not yet
     up at boot took a monitoring agent down); alone, it lets no client in;
-    in no_access it stays an error, as leaving it out would let that host
+    a name is looked up and warned about once a load, not per service; in
+    no_access it stays an error, as leaving it out would let that host
     in"""
     bad = "pinetd-test-no-such-host.invalid"
     p, q = free_port(), free_port()
@@ -437,6 +438,8 @@ def access_list_names_that_do_not_resolve():
                              % bad))
     d.wait_log(r"^%s:10: cannot resolve '%s': .*; left out of only_from$"
                % (re.escape(d.conf), re.escape(bad)), pos=0)
+    check_eq(len(d.findall_log(r"cannot resolve", pos=0)), 1,
+             "warnings for one name in two services (looked up once)")
     check_eq(env_of(p, "127.0.0.2").get("REMOTE_ADDR"), "127.0.0.2",
              "127.0.0.2, in only_from beside the name")
     for port, src in ((p, "127.0.0.3"), (q, "127.0.0.2")):
