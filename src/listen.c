@@ -153,6 +153,13 @@ listen_open(struct service *se)
 	se->se_openstep = "bind";
 	if (bind(fd, (struct sockaddr *)&se->se_addr, se->se_addrlen) == -1)
 		goto fail;
+	/*
+	 * Any local user may connect, as with openbsd-inetd and systemd's
+	 * sockets (0666, not the daemon's umask, which left only root able
+	 * to connect); a directory's permissions can narrow that.
+	 */
+	if (listen_unix_file(se) && chmod(sun->sun_path, 0666) == -1)
+		log_warn("%s: chmod %s", se->se_label, sun->sun_path);
 	if (se->se_socktype == SOCK_DGRAM && se->se_builtin != NULL)
 		dgram_setup(se, fd);
 	se->se_openstep = "listen";
