@@ -600,6 +600,13 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 			co->co_nerr++;
 		}
 		cr |= nul;		/* either way, the line is refused */
+		/*
+		 * An indented comment inside an entry (an argument line
+		 * commented out) is skipped; the entry goes on after it.
+		 */
+		if (entry != NULL && (*buf == ' ' || *buf == '\t') &&
+		    buf[strspn(buf, " \t")] == '#')
+			continue;
 		if (entry != NULL && conf_bsd_is_continuation(buf) &&
 		    conf_bsd_is_attr(buf)) {
 			xa = xattr_parse(path, line, buf, XA_BSD, &ignored);

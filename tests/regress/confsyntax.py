@@ -32,12 +32,16 @@ def echo(port, host="127.0.0.1"):
 
 @test
 def continuation_line():
-    """a line starting with blanks continues the previous entry"""
+    """a line starting with blanks continues the previous entry; an
+    indented comment among its lines (an argument line commented out) is
+    skipped and the entry goes on after it (it ended the entry, and the
+    next line was refused as an entry with missing fields)"""
     p = free_port()
     Daemon("# comment\n"
            "\n"
            "127.0.0.1:%d\tstream\ttcp\tnowait\troot\t%s\n"
            "   \tcustom args\n"
+           "  # dropped for now\n"
            "\t  first second\n"
            % (p, TESTHELPER))
     s = connect(p)
