@@ -473,7 +473,8 @@ service_keep_state(struct service *se, const struct service *run)
  * the run-time state stays, and the socket is reopened only if its address,
  * its type (a unix path keeps its key), SO_REUSEPORT, its buffer sizes,
  * whether a built-in answers its datagrams (dgram_setup's options) or the
- * daemon's use of it changes.
+ * daemon's use of it changes. A pause over a rate ends if the reload
+ * changed that rate (fix, then SIGHUP, as with inetd).
  * The replacement is left empty.
  */
 void
@@ -481,7 +482,11 @@ service_adopt(struct service *se, struct service *from)
 {
 	struct service	run;
 	time_t		now = time(NULL);
-	int		reopen;
+	int		reopen, resume;
+
+	resume = se->se_state == SE_PAUSED && (se->se_max != from->se_max ||
+	    se->se_cps != from->se_cps ||
+	    se->se_cps_pause != from->se_cps_pause);
 
 	reopen = strcmp(se->se_key, from->se_key) != 0 ||
 	    se->se_socktype != from->se_socktype ||
@@ -509,7 +514,16 @@ service_adopt(struct service *se, struct service *from)
 	from->se_match = run.se_match;
 
 	/* A service paused over its rate stays paused for the rest of it. */
-	if (reopen && se->se_paused > now)
+	if (resume) {
+		se->se_paused = 0;
+		se->se_window = now;
+		se->se_count = 0;
+		se->se_cps_count = 0;
+		service_start(se);
+		if (se->se_state == SE_LISTEN)
+			service_log(se, "%s: resumed (its limit changed)",
+			    se->se_label);
+	} else if (reopen && se->se_paused > now)
 		service_pause(se, (int)(se->se_paused - now));
 	else if (reopen) {
 		se->se_paused = 0;

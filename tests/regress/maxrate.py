@@ -88,6 +88,26 @@ def reload_reopening_keeps_the_pause():
 
 
 @test
+def reload_raising_the_limit_ends_the_pause():
+    """a reload that changes the rate a service was paused over ends the
+    pause, as inetd's fix-then-SIGHUP does (it stayed paused, 600 s by
+    default, whatever the new limit); the new limit counts afresh"""
+    p = free_port()
+    line = "127.0.0.1:%d stream tcp nowait.%%d root %s\n" % (p, helper("peer"))
+    d = Daemon(line % 1, dlflags=("-d", "-l", "-P", "600"))
+    trip(d, p, 1, pause=600)
+    write_file(d.conf, line % 50)
+    mark = d.pos()
+    check_eq(d.hup().group(0), "reload: 1 services (0 added, 1 changed, 0 "
+             "removed)", "the reload line")
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: resumed \(its limit changed\)$" % p,
+               pos=mark)
+    served(p)
+    served(p)
+    d.stop()
+
+
+@test
 def revived_service_not_paused_again():
     """a service paused over its rate, removed while its server runs and
     added back (it listens again), is not paused anew by a later reload
