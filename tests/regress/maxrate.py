@@ -67,6 +67,18 @@ def max3_pause_and_resume():
              "'too many starts' lines (logged once)")
 
 
+def tripped_then_changed(p, line, first, then):
+    """A daemon with line % first, its limit of 1 tripped (600 s pause),
+    then reloaded with line % then; the daemon and the log mark."""
+    d = Daemon(line % first, dlflags=("-d", "-l", "-P", "600"))
+    trip(d, p, 1, pause=600)
+    write_file(d.conf, line % then)
+    mark = d.pos()
+    check_eq(d.hup().group(0), "reload: 1 services (0 added, 1 changed, 0 "
+             "removed)", "the reload line")
+    return d, mark
+
+
 @test
 def reload_reopening_keeps_the_pause():
     """a reload that reopens a paused service's socket (its sndbuf changes)
@@ -75,12 +87,7 @@ def reload_reopening_keeps_the_pause():
     p = free_port()
     line = "127.0.0.1:%d stream tcp,sndbuf=%%d nowait.1 root %s\n" % (
         p, helper("peer"))
-    d = Daemon(line % 65536, dlflags=("-d", "-l", "-P", "600"))
-    trip(d, p, 1, pause=600)
-    write_file(d.conf, line % 131072)
-    mark = d.pos()
-    check_eq(d.hup().group(0), "reload: 1 services (0 added, 1 changed, 0 "
-             "removed)", "the reload line")
+    d, mark = tripped_then_changed(p, line, 65536, 131072)
     expect_refused(p)
     check(d.find_log(r"listening on", pos=mark) is None,
           "listening again: %s" % d.log()[mark:])
@@ -94,12 +101,7 @@ def reload_raising_the_limit_ends_the_pause():
     default, whatever the new limit); the new limit counts afresh"""
     p = free_port()
     line = "127.0.0.1:%d stream tcp nowait.%%d root %s\n" % (p, helper("peer"))
-    d = Daemon(line % 1, dlflags=("-d", "-l", "-P", "600"))
-    trip(d, p, 1, pause=600)
-    write_file(d.conf, line % 50)
-    mark = d.pos()
-    check_eq(d.hup().group(0), "reload: 1 services (0 added, 1 changed, 0 "
-             "removed)", "the reload line")
+    d, mark = tripped_then_changed(p, line, 1, 50)
     d.wait_log(r"^127\.0\.0\.1:%d/tcp: resumed \(its limit changed\)$" % p,
                pos=mark)
     served(p)
