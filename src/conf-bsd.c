@@ -165,7 +165,9 @@ conf_bsd_wait(struct conf_bsd *cb, int line, const char *word,
 
 	slash = strchr(word, '/');
 	len = slash != NULL ? (size_t)(slash - word) : strlen(word);
-	dot = memchr(word, '.', len);
+	/* NetBSD writes the maximum after ':' as well as after '.'. */
+	if ((dot = memchr(word, '.', len)) == NULL)
+		dot = memchr(word, ':', len);
 	if (dot != NULL)
 		len = (size_t)(dot - word);
 	if (len == 4 && strncmp(word, "wait", 4) == 0)
@@ -200,7 +202,9 @@ conf_bsd_wait(struct conf_bsd *cb, int line, const char *word,
 			    "per-minute/max-child-per-ip)", word);
 			return (-1);
 		}
-		if ((v = conf_bsd_span(p, len)) == -1) {
+		if (len == 0)
+			v = 0;	/* FreeBSD: an empty field is the default */
+		else if ((v = conf_bsd_span(p, len)) == -1) {
 			conf_error(cb->cb_file, line, "bad limit '%.*s' in '%s'",
 			    (int)len, p, word);
 			return (-1);
@@ -216,7 +220,11 @@ conf_bsd_wait(struct conf_bsd *cb, int line, const char *word,
 	return (0);
 }
 
-/* The user[.group] or user[:group] field. */
+/*
+ * The user[.group] or user[:group] field. FreeBSD's "/login-class" after
+ * it is accepted and ignored with a warning: there are no login classes
+ * here.
+ */
 static int
 conf_bsd_user(struct conf_bsd *cb, int line, const char *word,
     struct service *se)
@@ -225,6 +233,11 @@ conf_bsd_user(struct conf_bsd *cb, int line, const char *word,
 	int	 error;
 
 	user = xstrdup(word);
+	if ((sep = strchr(user, '/')) != NULL) {
+		*sep = '\0';
+		log_warnx("%s:%d: login class '%s' ignored (pinetd has no "
+		    "login classes)", cb->cb_file, line, sep + 1);
+	}
 	if ((sep = strchr(user, ':')) != NULL ||
 	    (!conf_user_known(user, NULL, NULL) &&
 	    (sep = strchr(user, '.')) != NULL)) {
@@ -358,6 +371,11 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 		goto fail;
 	}
 
+	if (strncmp(w[0], "tcpmux/", 7) == 0) {
+		conf_error(cb->cb_file, wl[0], "'%s': tcpmux services are not "
+		    "supported", w[0]);
+		goto fail;
+	}
 	if ((socktype = conf_bsd_socktype(cb, wl[1], w[1])) == -1)
 		goto fail;
 	if ((popts = strchr(w[2], ',')) != NULL)
@@ -643,6 +661,9 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 			tail = &attrs;
 			attrbad = 0;
 		}
+		if (strncmp(buf, "#@", 2) == 0)
+			log_warnx("%s:%d: IPsec policy line ignored (pinetd sets "
+			    "no IPsec policy)", path, line);
 		if (conf_bsd_is_empty(buf))
 			continue;
 		entry = xstrdup(buf);

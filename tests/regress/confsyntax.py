@@ -133,5 +133,43 @@ def protocol_buffer_sizes():
     d.stop()
 
 
+
+@test
+def bsd_dialect_variants():
+    """forms other BSDs write load as they mean there: FreeBSD's
+    user/login-class (the class ignored with a warning) and an empty
+    limit field (the default), NetBSD's nowait:max; a FreeBSD '#@' IPsec
+    line is warned about; a tcpmux entry is a clear error (each was an
+    'unknown user', 'bad limit', 'bad wait field' or 'unknown service'
+    error, or silently dropped)"""
+    p, q, r = free_port(), free_port(), free_port()
+    d = Daemon("#@ ipsec in ipsec esp/transport//require\n"
+               "127.0.0.1:%d stream tcp nowait root/daemon internal echo\n"
+               "127.0.0.1:%d stream tcp nowait//10 root internal echo\n"
+               "127.0.0.1:%d stream tcp nowait:7 root internal echo\n"
+               % (p, q, r))
+    check_eq(d.services, 3, "services loaded")
+    d.wait_log(r"^%s:1: IPsec policy line ignored" % re.escape(d.conf),
+               pos=0)
+    d.wait_log(r"^%s:2: login class 'daemon' ignored" % re.escape(d.conf),
+               pos=0)
+    for port in (p, q, r):
+        s = connect(port)
+        s.sendall(b"x\n")
+        check_eq(recv_exact(s, 2), b"x\n", "echo on %d" % port)
+        s.close()
+    mark = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*max 7/min, instances 0,"
+               % r, pos=mark)
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*instances 0," % q, pos=mark)
+    d.stop()
+    conf = write_conf("tcpmux/+myserv stream tcp nowait root /bin/cat cat\n")
+    rc, out, err = run_pinetd(["-n", conf])
+    check(rc == 1 and re.search(re.escape(conf) + r":1: 'tcpmux/\+myserv': "
+                                r"tcpmux services are not supported", err),
+          "rc %d, %r" % (rc, err))
+
+
 if __name__ == "__main__":
     run()
