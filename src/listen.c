@@ -122,7 +122,7 @@ listen_open(struct service *se)
 			unlink(sun->sun_path);
 #endif
 	} else if (se->se_family != AF_UNIX) {
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		if (setsockopt(fd, SOL_SOCKET, PLATFORM_SO_REUSE, &on,
 		    sizeof on) == -1)
 			goto fail;
 #if HAVE_DECL_SO_REUSEPORT

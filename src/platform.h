@@ -40,9 +40,16 @@
 #define PLATFORM_PAIR_FAMILY	AF_INET	/* socket pairs: loopback TCP */
 #define PLATFORM_UTF8_ARGS	1	/* CreateProcessW: UTF-8 → UTF-16 */
 #define PLATFORM_SOCK_ERRNO()	(win_sock_errno(), errno) /* from Winsock's */
+/*
+ * A listening socket's address option: on Windows SO_REUSEADDR would let
+ * another program bind the same port and take connections; exclusive use
+ * keeps it ours (and Windows rebinds past TIME_WAIT without help).
+ */
+#define PLATFORM_SO_REUSE	SO_EXCLUSIVEADDRUSE
 #else
 #define PLATFORM_UTF8_ARGS	0	/* execve takes bytes as they are */
 #define PLATFORM_SOCK_ERRNO()	(errno)	/* a socket call's error */
+#define PLATFORM_SO_REUSE	SO_REUSEADDR	/* rebind past TIME_WAIT */
 #define PLATFORM_X_OK		X_OK
 #define PLATFORM_PRINTF		printf
 #define PLATFORM_DRIVE_PATHS	0
