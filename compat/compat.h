@@ -51,4 +51,9 @@ int	 scandir(const char *, struct dirent ***,
 int	 alphasort(const struct dirent **, const struct dirent **);
 #endif
 
+/* Only Windows' C library turns CR LF into LF and stops at ^Z by default. */
+#ifndef O_BINARY
+#define O_BINARY	0
+#endif
+
 #endif /* PINETD_COMPAT_H */

@@ -90,7 +90,8 @@ conf_child_banner(const char *file, int line, const char *path, char **buf,
 		conf_error(file, line, "banner '%s': %s", path, why);
 		return (-1);
 	}
-	if ((fd = open(path, O_RDONLY)) == -1) {
+	/* Its bytes as they are, CR LF and ^Z included (Windows). */
+	if ((fd = open(path, O_RDONLY|O_BINARY)) == -1) {
 		conf_error(file, line, "banner '%s': %s", path, strerror(errno));
 		return (-1);
 	}

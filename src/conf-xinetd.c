@@ -1033,7 +1033,7 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 		xp->xp_out->co_nerr++;
 		return;
 	}
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((f = conf_fopen(path)) == NULL) {
 		if (from > 0)
 			conf_error(xp->xp_file, from, "include '%s': %s", path,
 			    strerror(errno));
@@ -1223,6 +1223,7 @@ conf_xinetd_detect(FILE *f)
 {
 	char	*buf = NULL, *p, word[32];
 	size_t	 bufsize = 0;
+	long	 start = ftell(f);	/* past a byte order mark */
 	int	 found = 0;
 
 	while (getline(&buf, &bufsize, f) != -1) {
@@ -1237,6 +1238,7 @@ conf_xinetd_detect(FILE *f)
 		break;
 	}
 	free(buf);
-	rewind(f);
+	if (start == -1 || fseek(f, start, SEEK_SET) == -1)
+		rewind(f);
 	return (found);
 }

@@ -48,6 +48,25 @@ conf_regular(const char *path)
 	return (NULL);
 }
 
+/*
+ * Open a configuration file to read: in binary mode, so that on Windows a
+ * ^Z byte does not end it early (the parsers take LF and CR LF alike),
+ * and past a UTF-8 byte order mark, which Notepad may write.
+ */
+FILE *
+conf_fopen(const char *path)
+{
+	FILE	*f;
+	char	 bom[3];
+
+	if ((f = fopen(path, "rb")) == NULL)
+		return (NULL);
+	if (fread(bom, 1, sizeof bom, f) != sizeof bom ||
+	    memcmp(bom, "\xef\xbb\xbf", sizeof bom) != 0)
+		rewind(f);
+	return (f);
+}
+
 /* Hash a service key, to find duplicates and matches without a scan. */
 static unsigned int
 conf_hash(const char *key)
@@ -147,7 +166,7 @@ conf_load(const char *path, int *nerr)
 		log_warnx("%s: %s", path, why);
 		*nerr = -1;
 		return (NULL);
-	} else if ((f = fopen(path, "r")) == NULL) {
+	} else if ((f = conf_fopen(path)) == NULL) {
 		log_warn("%s", path);
 		*nerr = -1;
 		return (NULL);

@@ -294,6 +294,7 @@ void		 conf_free_list(struct service *);
 struct service	*conf_load(const char *, int *);
 void		 conf_add(struct conf_out *, struct service *);
 const char	*conf_regular(const char *);
+FILE		*conf_fopen(const char *);
 void		 conf_error(const char *, int, const char *, ...)
 		    __attribute__((format(PLATFORM_PRINTF, 3, 4)));
 int		 conf_reload(const char *);

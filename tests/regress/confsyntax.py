@@ -171,5 +171,37 @@ def bsd_dialect_variants():
           "rc %d, %r" % (rc, err))
 
 
+
+@test
+def byte_order_mark_skipped():
+    """a UTF-8 byte order mark (Notepad writes one) at the start of an
+    inetd.conf, an xinetd file or a file it includes is skipped (it was
+    part of the first word: 'bad host', or an xinetd file read as
+    inetd.conf)"""
+    bom = "\ufeff"
+    p, q, r = free_port(), free_port(), free_port()
+    d = Daemon(bom + "127.0.0.1:%d stream tcp nowait root internal echo\n"
+               % p)
+    check_eq(d.services, 1, "services of a BSD file with a BOM")
+    d.stop()
+    top = tmpdir()
+    inc = os.path.join(top, "xd")
+    os.mkdir(inc)
+    block = ("%sservice echo\n{\n\ttype = INTERNAL UNLISTED\n\tid = %s\n"
+             "\tsocket_type = stream\n\twait = no\n\tport = %d\n"
+             "\tbind = 127.0.0.1\n}\n")
+    write_file(os.path.join(inc, "b"), block % (bom, "b", r))
+    d = Daemon(block % (bom, "a", q) + "includedir %s\n" % inc,
+               directory=top)
+    check_eq(d.services, 2, "services of an xinetd file and an include, "
+             "both with a BOM")
+    for port in (q, r):
+        s = connect(port)
+        s.sendall(b"bom\n")
+        check_eq(recv_exact(s, 4), b"bom\n", "echo on %d" % port)
+        s.close()
+    d.stop()
+
+
 if __name__ == "__main__":
     run()

@@ -116,6 +116,32 @@ def dual_stack_sockets():
 
 
 @test
+def files_read_as_bytes():
+    """a banner goes out byte for byte, CR LF and ^Z included, and a ^Z or
+    a UTF-8 byte order mark in the configuration changes nothing (the C
+    library's text mode turned CR LF into LF and stopped at ^Z, which cut
+    the banner and dropped the rest of the file without a word)"""
+    top = tmpdir()
+    ban = os.path.join(top, "banner.bin")
+    with open(ban, "wb") as f:
+        f.write(b"AB\r\nCD\x1aEF\r\n")
+    p, q = free_port(), free_port()
+    conf = os.path.join(top, "x.conf")
+    with open(conf, "wb") as f:
+        f.write(b"\xef\xbb\xbf# a ^Z \x1a in a comment\n" +
+                xservice("ban", p, "type = INTERNAL\n\tid = ban\n"
+                         "\tbanner = %s" % winpath(ban)).replace(
+                             "service ban", "service echo").encode() +
+                xservice("echo", q, "type = INTERNAL").encode())
+    d = WineDaemon(conf)
+    check_eq(d.services, 2, "services after the ^Z")
+    s = connect(p, timeout=30)
+    check_eq(recv_exact(s, 11), b"AB\r\nCD\x1aEF\r\n", "the banner's bytes")
+    s.close()
+    d.stop()
+
+
+@test
 def stdio_child():
     """a C stdio child sees the socket as fds 0 and 1 (CRT fd block)"""
     port = free_port()
