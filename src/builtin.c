@@ -25,7 +25,6 @@
 #define BUILTIN_LOW		(64 * 1024)	/* refill / resume below this */
 #define BUILTIN_DGRAMS		16		/* datagrams per wake-up */
 #define BUILTIN_CHARGEN_LINE	74		/* 72 characters and CRLF */
-#define BUILTIN_CHARGEN_UDP	512
 #define BUILTIN_1900		2208988800UL	/* 1900-01-01 to 1970-01-01 */
 
 /* One whole chargen cycle: 95 lines, each starting one character later. */
@@ -470,14 +469,20 @@ builtin_echo_reply(struct service *se, const char *buf, size_t len,
 	dgram_send(se->se_fd, buf, len, sa, salen, dst);
 }
 
-/* Answer one datagram with chargen characters. */
+/*
+ * Answer one datagram with one chargen line, the next each time, as the
+ * BSDs do: a spoofed one-byte datagram then draws 74 bytes, not the 512
+ * RFC 864 allows (a smaller lever for an amplification attack).
+ */
 static void
 builtin_chargen_reply(struct service *se, const char *buf, size_t len,
     const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
 {
+	static unsigned int	line;
+
 	builtin_chargen_init();
-	dgram_send(se->se_fd, builtin_cycle, BUILTIN_CHARGEN_UDP, sa, salen,
-	    dst);
+	dgram_send(se->se_fd, builtin_cycle + (line++ % 95) *
+	    BUILTIN_CHARGEN_LINE, BUILTIN_CHARGEN_LINE, sa, salen, dst);
 }
 
 /* Answer one datagram with the daytime text. */

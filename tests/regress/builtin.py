@@ -377,15 +377,21 @@ def udp_time():
 
 @test
 def udp_chargen():
-    """udp chargen: a datagram of at most 512 bytes of the RFC 864 pattern"""
+    """udp chargen: one 74-byte line of the RFC 864 pattern per datagram,
+    the next line each time, as the BSDs answer (it sent the same 512
+    bytes each time: seven times the amplification)"""
     daemon()
     period = chargen_stream(95)
     u = udp_socket()
+    lines = []
     for i in range(3):
         r = udp_query(PORT["chargen"], b"x", sock=u)
         check(r is not None, "no answer to datagram %d" % i)
-        check(len(r) <= 512, "chargen datagram has %d bytes" % len(r))
-        check(r in period * 3, "chargen datagram %r is not pattern" % r[:100])
+        check_eq(len(r), 74, "bytes in chargen datagram %d" % i)
+        check(r in period * 2, "chargen datagram %r is not pattern" % r)
+        lines.append(r)
+    check(lines[0][1:72] == lines[1][:71] and lines[1][1:72] ==
+          lines[2][:71], "not successive lines: %r" % lines)
     u.close()
 
 
