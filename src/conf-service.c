@@ -416,13 +416,13 @@ int
 conf_inet(const char *file, int line, struct service *se, const char *host,
     const char *port)
 {
-	struct addrinfo		 hints, *res;
+	struct addrinfo		 hints, *res, *ai;
 	struct in6_addr		 in6;
 	struct servent		*sv;
-	char			 pbuf[16];
+	char			 pbuf[16], first[256];
 	const char		*pname;
 	long			 num;
-	int			 error, v6host;
+	int			 error, v6host, n;
 
 	v6host = host != NULL && conf_v6_literal(host, &in6);
 	if (se->se_family == AF_UNSPEC)
@@ -465,6 +465,14 @@ conf_inet(const char *file, int line, struct service *se, const char *host,
 	}
 	memcpy(&se->se_addr, res->ai_addr, res->ai_addrlen);
 	se->se_addrlen = res->ai_addrlen;
+	/* One socket per entry: say so when the name has more addresses. */
+	for (n = 0, ai = res; ai != NULL; ai = ai->ai_next)
+		n++;
+	if (host != NULL && n > 1) {
+		listen_ntop(res->ai_addr, res->ai_addrlen, first, sizeof first);
+		log_warnx("%s:%d: host '%s' has %d addresses; the service "
+		    "listens on the first only, %s", file, line, host, n, first);
+	}
 	freeaddrinfo(res);
 	return (conf_inet_bindable(file, line, se, host));
 }

@@ -203,5 +203,24 @@ def byte_order_mark_skipped():
     d.stop()
 
 
+
+@test
+def host_with_several_addresses():
+    """a host name with several addresses is a warning naming them all
+    and the one the service listens on (it silently listened on the first
+    alone, where openbsd-inetd listens on each)"""
+    if not IS_ROOT:
+        skip("a private /etc/hosts needs root")
+    pre = private_etc_file("hosts", "127.0.0.1 pinetd-multi\n"
+                           "127.0.0.2 pinetd-multi\n")
+    p = free_port()
+    d = Daemon("pinetd-multi:%d stream tcp nowait root internal echo\n" % p,
+               preexec_fn=pre)
+    d.wait_log(r"^%s:1: host 'pinetd-multi' has 2 addresses; the service "
+               r"listens on the first only, 127\.0\.0\.1:%d$"
+               % (re.escape(d.conf), p), pos=0)
+    d.stop()
+
+
 if __name__ == "__main__":
     run()

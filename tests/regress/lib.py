@@ -111,6 +111,34 @@ def _try_bind(family, stype, addr):
         s.close()
 
 
+def private_etc_file(name, extra):
+    """A preexec_fn giving the daemon a private /etc/NAME with the line
+    extra added (a mount namespace, a bind mount), so that a test can add
+    a group member or a host name without touching the system's file;
+    skips where that cannot be done."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    etc = "/etc/" + name
+    path = os.path.join(tmpdir(), name)
+    with open(etc) as f:
+        write_file(path, f.read() + extra)
+    ms_bind, ms_rec, ms_private, clone_newns = 0x1000, 0x4000, 1 << 18, 0x20000
+
+    def preexec():
+        if (libc.unshare(clone_newns) != 0 or
+                libc.mount(b"none", b"/", None, ms_rec | ms_private,
+                           None) != 0 or
+                libc.mount(path.encode(), etc.encode(), None, ms_bind,
+                           None) != 0):
+            os._exit(97)
+    r = subprocess.run(["grep", "-qxF", extra.strip(), etc],
+                       preexec_fn=preexec)
+    if r.returncode != 0:
+        skip("no private %s (mount namespace): status %d"
+             % (etc, r.returncode))
+    return preexec
+
+
 def have_ipv6():
     """True if ::1 can be bound."""
     return _try_bind(socket.AF_INET6, socket.SOCK_STREAM, ("::1", 0))

@@ -209,33 +209,6 @@ def low_rlimit_files_with_console():
     d.stop()
 
 
-def private_group_file(extra):
-    """A preexec_fn giving the daemon a private /etc/group with the line
-    extra added (a mount namespace, a bind mount), so that a test can make
-    a user a member of a group without touching the system's file; skips
-    where that cannot be done."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    path = os.path.join(tmpdir(), "group")
-    with open("/etc/group") as f:
-        write_file(path, f.read() + extra)
-    ms_bind, ms_rec, ms_private, clone_newns = 0x1000, 0x4000, 1 << 18, 0x20000
-
-    def preexec():
-        if (libc.unshare(clone_newns) != 0 or
-                libc.mount(b"none", b"/", None, ms_rec | ms_private,
-                           None) != 0 or
-                libc.mount(path.encode(), b"/etc/group", None, ms_bind,
-                           None) != 0):
-            os._exit(97)
-    r = subprocess.run(["grep", "-qxF", extra.strip(), "/etc/group"],
-                       preexec_fn=preexec)
-    if r.returncode != 0:
-        skip("no private /etc/group (mount namespace): status %d"
-             % r.returncode)
-    return preexec
-
-
 @test
 def xinetd_groups_default_is_no():
     """in the xinetd dialect a server gets its user's supplementary groups
@@ -251,7 +224,8 @@ def xinetd_groups_default_is_no():
             gid += 1
         except KeyError:
             break
-    pre = private_group_file("pinetdtest:x:%d:%s\n" % (gid, pw.pw_name))
+    pre = private_etc_file("group", "pinetdtest:x:%d:%s\n"
+                           % (gid, pw.pw_name))
     p, q, r = free_port(), free_port(), free_port()
     block = ("service %s\n{\n\ttype = UNLISTED\n\tsocket_type = stream\n"
              "\twait = no\n\tuser = nobody\n\tport = %d\n"
