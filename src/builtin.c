@@ -439,15 +439,7 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 		n = dgram_recv(se->se_fd, buf, sizeof buf, &ss, &len, &dst);
 		if (n == -1)
 			return;
-		if (!acl_allowed(se, (void *)&ss)) {
-			listen_refuse_dgram(se, (void *)&ss, len, "access");
-			continue;
-		}
-		if ((why = limit_none(se)) != NULL) {
-			listen_refuse_dgram(se, (void *)&ss, len, why);
-			continue;
-		}
-		if ((why = conf_child_refuse(se)) != NULL) {
+		if ((why = listen_dgram_refused(se, (void *)&ss)) != NULL) {
 			listen_refuse_dgram(se, (void *)&ss, len, why);
 			continue;
 		}

@@ -593,7 +593,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	int		  lsock, lwait, lproto, luser, lgroup, lserver, lport;
 	int		  lbind, lid, lv6;
 	int		  internal = 0, unlisted = 0, nameinargs = 0, i;
-	int		  reuseport = 0, ipv4 = 0, ipv6 = 0;
+	int		  reuseport = 0, ipv4 = 0, ipv6 = 0, v6yes;
 	int		  family;
 	struct in6_addr	  in6;
 
@@ -665,6 +665,7 @@ xinetd_core(const char *file, struct service *se, const char *name,
 		    v6only);
 		return (-1);
 	}
+	v6yes = v6only != NULL && strcmp(v6only, "yes") == 0;
 
 	line = se->se_line;
 	if (socktype == NULL || wait == NULL) {
@@ -776,12 +777,10 @@ xinetd_core(const char *file, struct service *se, const char *name,
 	else
 		family = AF_INET;
 	if (family == AF_INET6 && !(ipv6 && !ipv4) && bind == NULL &&
-	    (v6only == NULL || strcmp(v6only, "yes") != 0) &&
-	    !conf_have_inet6())
+	    !v6yes && !conf_have_inet6())
 		family = AF_INET;
 	se->se_family = family;
-	se->se_v6only = family == AF_INET6 && ((v6only != NULL &&
-	    strcmp(v6only, "yes") == 0) || (bind != NULL &&
+	se->se_v6only = family == AF_INET6 && (v6yes || (bind != NULL &&
 	    conf_v6_literal(bind, &in6) && !IN6_IS_ADDR_UNSPECIFIED(&in6)));
 	/* The port alone first, so that its error names its own line. */
 	if (port != NULL && conf_inet(file, lport, se, NULL, port) != 0)

@@ -299,6 +299,23 @@ listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
 }
 
 /*
+ * Why a datagram from sa may not be answered or start a server: the access
+ * lists ("access"; they pass any unix peer), a limit of 0 in xinetd's
+ * sense, access_times or max_load; NULL if it may.
+ */
+const char *
+listen_dgram_refused(struct service *se, const struct sockaddr *sa)
+{
+	const char	*why;
+
+	if (!acl_allowed(se, sa))
+		return ("access");
+	if ((why = limit_none(se)) != NULL)
+		return (why);
+	return (conf_child_refuse(se));
+}
+
+/*
  * A datagram refused by the access lists, access_times or max_load: it
  * was read and dropped; counted, and logged as a refused connection is,
  * but at most once a second for a service, as a client repeats itself

@@ -476,6 +476,8 @@ void		 listen_close(struct service *);
 void		 listen_unlink(const char *, dev_t, ino_t);
 void		 listen_nonblocking(int);
 int		 listen_wildcard(const struct service *);
+const char	*listen_dgram_refused(struct service *,
+		     const struct sockaddr *);
 void		 listen_refuse_dgram(struct service *, const struct sockaddr *,
 		     socklen_t, const char *);
 void		 listen_refuse(struct service *, int, const struct sockaddr *,

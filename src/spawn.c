@@ -187,10 +187,7 @@ spawn_wait_refused(struct service *se)
 	}
 	if (tries == 2)
 		return (0);
-	if (se->se_family != AF_UNIX && !acl_allowed(se, (void *)&ss))
-		why = "access";
-	else if ((why = limit_none(se)) == NULL &&
-	    (why = conf_child_refuse(se)) == NULL)
+	if ((why = listen_dgram_refused(se, (void *)&ss)) == NULL)
 		return (0);
 	(void)recv(se->se_fd, buf, sizeof buf, MSG_DONTWAIT);
 	listen_refuse_dgram(se, (void *)&ss, len, why);
