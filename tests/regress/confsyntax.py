@@ -164,11 +164,9 @@ def bsd_dialect_variants():
                % r, pos=mark)
     d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*instances 0," % q, pos=mark)
     d.stop()
-    conf = write_conf("tcpmux/+myserv stream tcp nowait root /bin/cat cat\n")
-    rc, out, err = run_pinetd(["-n", conf])
-    check(rc == 1 and re.search(re.escape(conf) + r":1: 'tcpmux/\+myserv': "
-                                r"tcpmux services are not supported", err),
-          "rc %d, %r" % (rc, err))
+    check_load_error("tcpmux/+myserv stream tcp nowait root /bin/cat cat\n",
+                     r":1: 'tcpmux/\+myserv': tcpmux services are not "
+                     r"supported")
 
 
 

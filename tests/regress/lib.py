@@ -507,6 +507,18 @@ def run_pinetd(args, timeout=None, env=None):
             p.stderr.decode(errors="replace"))
 
 
+def check_load_error(conf, rx):
+    """pinetd -n on conf (a path, or text to write to a new file) must exit
+    1 with an error that is the file's path followed by rx (a regex);
+    returns stderr."""
+    if "\n" in conf or not os.path.exists(conf):
+        conf = write_conf(conf)
+    rc, out, err = run_pinetd(["-n", conf])
+    check(rc == 1 and re.search(re.escape(conf) + rx, err),
+          "pinetd -n: status %d, %r" % (rc, err))
+    return err
+
+
 # ---------------------------------------------------------------------------
 # Sockets
 

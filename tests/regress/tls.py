@@ -455,13 +455,11 @@ def bad_certificate_is_a_config_error():
     os.mkfifo(fifo)
     c, k = cert()
     for cf, kf, word in ((fifo, k, "tls_cert"), (c, fifo, "tls_key")):
-        path = write_conf("127.0.0.1:%d stream tcp nowait root %s\n"
-                          "\ttls_cert = %s\n\ttls_key = %s\n"
-                          % (p, helper("env"), cf, kf))
-        rc, out, err = run_pinetd(["-n", path])
-        check(rc == 1 and re.search(re.escape(path) + r":\d+: %s '%s': not "
-                                    r"a regular file" % (word, re.escape(fifo)),
-                                    err), "rc %d, %r" % (rc, err))
+        check_load_error("127.0.0.1:%d stream tcp nowait root %s\n"
+                         "\ttls_cert = %s\n\ttls_key = %s\n"
+                         % (p, helper("env"), cf, kf),
+                         r":\d+: %s '%s': not a regular file"
+                         % (word, re.escape(fifo)))
 
 
 if __name__ == "__main__":
