@@ -66,6 +66,7 @@ static struct {
 	gid_t	 self_gid;
 	gid_t	 self_groups[256];
 	int	 self_n;	/* -1: getgroups failed */
+	int	 inet6;		/* conf_have_inet6: 0 not asked, 1 yes, -1 no */
 } conf_cache;
 
 /* Forget every cached look-up. */
@@ -337,28 +338,28 @@ conf_self_groups_only(gid_t gid)
 /*
  * Whether the system can open IPv6 sockets that take IPv4 clients too
  * (not where IPv6 is missing, nor on OpenBSD, whose IPv6 sockets are IPv6
- * only), asked once: an xinetd service that names no family is such a
- * socket only where it can be.
+ * only): an xinetd service that names no family is such a socket only
+ * where it can be. Asked once a load, so that a probe that failed for a
+ * full descriptor table does not stand for the daemon's life.
  */
 int
 conf_have_inet6(void)
 {
-	static int	have = -1;
-	int		fd;
+	int	fd, have = 0;
 #if HAVE_DECL_IPV6_V6ONLY
-	int		off = 0;
+	int	off = 0;
 #endif
 
-	if (have == -1) {
-		have = 0;
-		if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) != -1) {
+	if (conf_cache.inet6 != 0)
+		return (conf_cache.inet6 == 1);
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) != -1) {
 #if HAVE_DECL_IPV6_V6ONLY
-			have = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
-			    (void *)&off, sizeof off) == 0;
+		have = setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+		    (void *)&off, sizeof off) == 0;
 #endif
-			evutil_closesocket(fd);
-		}
+		evutil_closesocket(fd);
 	}
+	conf_cache.inet6 = have ? 1 : -1;
 	return (have);
 }
 

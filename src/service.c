@@ -513,7 +513,10 @@ service_adopt(struct service *se, struct service *from)
 	from->se_seen = run.se_seen;
 	from->se_match = run.se_match;
 
-	/* A service paused over its rate stays paused for the rest of it. */
+	/*
+	 * A service paused over a rate the reload changed listens again;
+	 * otherwise it stays paused for the rest of its pause.
+	 */
 	if (resume) {
 		se->se_paused = 0;
 		se->se_window = now;
