@@ -9,7 +9,6 @@
 #include <sys/un.h>
 
 #include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,30 +171,6 @@ env_same(char **a, char **b)
 	return (a[i] == b[i]);
 }
 
-/* Split an internet address into its text and port. */
-static int
-env_addr(const struct sockaddr *sa, char *host, size_t size, unsigned *port)
-{
-	const struct sockaddr_in	*sin = (const void *)sa;
-	const struct sockaddr_in6	*sin6 = (const void *)sa;
-
-	switch (sa->sa_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &sin->sin_addr, host, size);
-		*port = ntohs(sin->sin_port);
-		return (0);
-	case AF_INET6:
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))	/* tcp46 */
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
-			    size);
-		else
-			inet_ntop(AF_INET6, &sin6->sin6_addr, host, size);
-		*port = ntohs(sin6->sin6_port);
-		return (0);
-	}
-	return (-1);
-}
-
 /*
  * Add TCP<side>IP and TCP<side>PORT at env_out[n], and for an IPv6 address
  * also the TCP6 names ucspi-tcp6 programs read; returns the new count.
@@ -246,14 +221,14 @@ env_connection(struct service *se, const struct sockaddr *peer,
 	 * TCP, with its plain IPv4 address.
 	 */
 	v6 = se->se_family == AF_INET6;
-	if (peer != NULL && env_addr(peer, host, sizeof host, &port) == 0)
+	if (peer != NULL && listen_addr(peer, host, sizeof host, &port) == 0)
 		v6 = strchr(host, ':') != NULL;
 	snprintf(env_buf[i], sizeof env_buf[i], "PROTO=%s%s",
 	    se->se_family == AF_UNIX ? "UNIX" : se->se_socktype ==
 	    SOCK_DGRAM ? "UDP" : "TCP", se->se_family != AF_UNIX && v6 ?
 	    "6" : "");
 	env_out[n++] = env_buf[i++];
-	if (peer != NULL && env_addr(peer, host, sizeof host, &port) == 0) {
+	if (peer != NULL && listen_addr(peer, host, sizeof host, &port) == 0) {
 		n = env_pair(n, &i, v6, "REMOTE", host, port);
 		snprintf(env_buf[i], sizeof env_buf[i], "REMOTE_ADDR=%s", host);
 		env_out[n++] = env_buf[i++];
@@ -263,7 +238,7 @@ env_connection(struct service *se, const struct sockaddr *peer,
 		snprintf(env_buf[i], sizeof env_buf[i], "REMOTE_HOST=%s", host);
 		env_out[n++] = env_buf[i++];
 	}
-	if (local != NULL && env_addr(local, host, sizeof host, &port) == 0)
+	if (local != NULL && listen_addr(local, host, sizeof host, &port) == 0)
 		n = env_pair(n, &i, v6, "LOCAL", host, port);
 	env_out[n] = NULL;
 	return (env_out);

@@ -182,6 +182,35 @@ fail:
 }
 
 /*
+ * Split an internet address into its text and port; an IPv4 client of a
+ * dual-stack socket (tcp46, the xinetd default) as the IPv4 address it is,
+ * for the log and the environment alike. -1 for another family.
+ */
+int
+listen_addr(const struct sockaddr *sa, char *host, size_t size,
+    unsigned *port)
+{
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &sin->sin_addr, host, size);
+		*port = ntohs(sin->sin_port);
+		return (0);
+	case AF_INET6:
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
+			    size);
+		else
+			inet_ntop(AF_INET6, &sin6->sin6_addr, host, size);
+		*port = ntohs(sin6->sin6_port);
+		return (0);
+	}
+	return (-1);
+}
+
+/*
  * Close a service's socket, removing a unix socket's file. While a wait
  * server holds the socket (it accepts on it) the file stays until that
  * server exits, as a TCP port stays open to it.
@@ -222,30 +251,19 @@ listen_unlink(const char *path, dev_t dev, ino_t ino)
 const char *
 listen_ntop(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
-	const struct sockaddr_in	*sin;
-	const struct sockaddr_in6	*sin6;
 	const struct sockaddr_un	*sun;
 	char				 host[INET6_ADDRSTRLEN];
 	size_t				 plen;
+	unsigned			 port;
 
 	switch (sa->sa_family) {
 	case AF_INET:
-		sin = (const void *)sa;
-		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-		snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
-		break;
 	case AF_INET6:
-		sin6 = (const void *)sa;
-		/* An IPv4 client of a dual-stack socket, shown as such. */
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host,
-			    sizeof host);
-			snprintf(buf, size, "%s:%u", host,
-			    ntohs(sin6->sin6_port));
-			break;
-		}
-		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-		snprintf(buf, size, "[%s]:%u", host, ntohs(sin6->sin6_port));
+		(void)listen_addr(sa, host, sizeof host, &port);
+		if (strchr(host, ':') != NULL)
+			snprintf(buf, size, "[%s]:%u", host, port);
+		else
+			snprintf(buf, size, "%s:%u", host, port);
 		break;
 	case AF_UNIX:
 		sun = (const void *)sa;

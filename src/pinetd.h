@@ -476,6 +476,8 @@ void		 listen_close(struct service *);
 void		 listen_unlink(const char *, dev_t, ino_t);
 void		 listen_nonblocking(int);
 int		 listen_wildcard(const struct service *);
+int		 listen_addr(const struct sockaddr *, char *, size_t,
+		     unsigned *);
 const char	*listen_dgram_refused(struct service *,
 		     const struct sockaddr *);
 void		 listen_refuse_dgram(struct service *, const struct sockaddr *,
