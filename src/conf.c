@@ -142,6 +142,43 @@ conf_add(struct conf_out *co, struct service *se)
 }
 
 /*
+ * Give entries that share a label (one port under two default-host lines)
+ * their address in front of it, so their log and dump lines can be told
+ * apart; a label nobody shares stays as written, for the reload's matching.
+ */
+static void
+conf_labels(struct service *list)
+{
+	struct service	**table, *se, *dup;
+	char		  host[INET6_ADDRSTRLEN], *label;
+	unsigned	  port;
+	int		  nshared = 0;
+
+	table = xcalloc(CONF_HASHSIZE, sizeof *table);
+	for (se = list; se != NULL; se = se->se_next) {
+		if ((dup = conf_lookup(table, se->se_label, 1)) == NULL) {
+			conf_insert(table, se, 1);
+			continue;
+		}
+		dup->se_seen = se->se_seen = 1;
+		nshared++;
+	}
+	free(table);
+	for (se = list; nshared != 0 && se != NULL; se = se->se_next) {
+		if (!se->se_seen)
+			continue;
+		se->se_seen = 0;
+		if (listen_addr((struct sockaddr *)&se->se_addr, host,
+		    sizeof host, &port) != 0)
+			continue;
+		xasprintf(&label, strchr(host, ':') != NULL ? "[%s]:%s" :
+		    "%s:%s", host, se->se_label);
+		free(se->se_label);
+		se->se_label = label;
+	}
+}
+
+/*
  * Read a configuration (inetd.conf lines, or xinetd blocks: chosen by -x/-b
  * or by the file's first word) into a new list of services. Bad entries are
  * reported and left out; the count of errors is returned in *nerr, or -1 if
@@ -183,6 +220,7 @@ conf_load(const char *path, int *nerr)
 		fclose(f);
 	conf_cache_reset();
 	free(co.co_table);
+	conf_labels(co.co_list);
 	*nerr = co.co_nerr;
 	return (co.co_list);
 }

@@ -74,6 +74,39 @@ def default_host_line():
 
 
 @test
+def default_hosts_share_a_port():
+    """one port under two default-host lines: each entry's log and dump
+    lines carry its address ('127.0.0.2:P/tcp'), so they can be told
+    apart (both were 'P/tcp'); an entry no other shares keeps its label as
+    written"""
+    if not IS_LINUX or not can_bind("127.0.0.2"):
+        skip("needs a second loopback address (127.0.0.2)")
+    p, q = free_port(), free_port()
+    d = Daemon("127.0.0.1:\n"
+               "%d stream tcp nowait root internal echo\n"
+               "%d stream tcp nowait root internal echo\n"
+               "127.0.0.2:\n"
+               "%d stream tcp nowait root internal echo\n" % (p, q, p))
+    check_eq(d.services, 3, "services")
+    for host in ("127.0.0.1", "127.0.0.2"):
+        s = connect(p, host)
+        s.sendall(b"x")
+        recv_exact(s, 1)
+        d.wait_log(r"^%s:%d/tcp: connection from %s:%d, built-in$"
+                   % (re.escape(host), p,
+                      re.escape(s.getsockname()[0]), s.getsockname()[1]))
+        s.close()
+    mark = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: %d services" % 3, pos=mark)
+    dump = d.log()[mark:]
+    for label in ("127.0.0.1:%d/tcp" % p, "127.0.0.2:%d/tcp" % p,
+                  "%d/tcp" % q):
+        check(re.search(r"^dump: %s: " % re.escape(label), dump, re.M),
+              "dump line for %s in %r" % (label, dump))
+
+
+@test
 def hostname_resolved():
     """a host name (localhost) is resolved at load"""
     p = free_port()
