@@ -13,7 +13,6 @@
 #undef socket
 #undef evutil_socketpair
 #undef strerror
-#undef rename
 
 /* errno values for the Winsock errors the portable code tests by name. */
 static const struct {
@@ -180,16 +179,6 @@ win_strerror(int e)
 	if (e < WSABASEERR)
 		return (strerror(e));
 	return ((char *)win_syserror((unsigned long)e));
-}
-
-/* rename(2) semantics: an existing target is replaced, in one step. */
-int
-win_rename(const char *from, const char *to)
-{
-	if (MoveFileExA(from, to, MOVEFILE_REPLACE_EXISTING))
-		return (0);
-	errno = GetLastError() == ERROR_ACCESS_DENIED ? EACCES : ENOENT;
-	return (-1);
 }
 
 /* A new UTF-16 copy of a string in a code page; dies if it is not valid. */

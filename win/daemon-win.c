@@ -150,6 +150,7 @@ daemon_prepare(void)
 int
 daemon_command(int *argc, char ***argv)
 {
+	win_utf8_args(argc, argv);
 	return (svc_command(argc, argv));
 }
 

@@ -30,9 +30,9 @@ log_win_open(void)
 	AcquireSRWLockExclusive(&log_win_lock);
 	if ((h = log_win_source) == NULL) {
 		name = svc_name();
-		n = MultiByteToWideChar(CP_ACP, 0, name, -1, NULL, 0);
+		n = MultiByteToWideChar(CP_UTF8, 0, name, -1, NULL, 0);
 		if (n > 0 && (w = calloc((size_t)n, sizeof *w)) != NULL) {
-			if (MultiByteToWideChar(CP_ACP, 0, name, -1, w, n) == n)
+			if (MultiByteToWideChar(CP_UTF8, 0, name, -1, w, n) == n)
 				h = RegisterEventSourceW(NULL, w);
 			free(w);
 		}

@@ -253,7 +253,7 @@ svc_command_line(const wchar_t *exe, int argc, char **argv)
 
 	conf = svc_conf_index(argc, argv);
 	for (i = 1; i < argc; i++) {
-		w = win_wide_acp(argv[i]);
+		w = win_wide(argv[i]);
 		if (i == conf && (full = svc_full_path(w)) != NULL) {
 			free(w);
 			w = full;
@@ -627,7 +627,7 @@ svc_command(int *argc, char ***argv)
 
 	if (svc_check_name(svc_name_arg) == -1)
 		return (1);
-	svc_wname = win_wide_acp(svc_name_arg);
+	svc_wname = win_wide(svc_name_arg);
 	switch (cmd) {
 	case SVC_INSTALL:
 		return (svc_install(nac, nav));
@@ -669,7 +669,7 @@ svc_event_name(const wchar_t *kind, wchar_t *buf, size_t n)
 	len = (size_t)_snwprintf(buf, n, L"%ls%ls-", SVC_EVENT_PREFIX, kind);
 	if (len > n - 1)
 		len = n - 1;
-	w = win_wide_acp(svc_name());
+	w = win_wide(svc_name());
 	wlen = wcslen(w);
 	if (wlen > n - 1 - len)
 		wlen = n - 1 - len;
@@ -783,7 +783,7 @@ svc_run(int (*run)(void))
 	int			rc;
 
 	if (svc_wname == NULL)
-		svc_wname = win_wide_acp(svc_name_arg);
+		svc_wname = win_wide(svc_name_arg);
 	svc_main_run = run;
 	memset(table, 0, sizeof table);
 	table[0].lpServiceName = svc_wname;

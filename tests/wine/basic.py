@@ -5,6 +5,7 @@ as their standard handles, exit codes, Ctrl-C."""
 import hashlib
 import os
 import re
+import shutil
 import socket
 import subprocess
 import threading
@@ -246,6 +247,43 @@ def non_utf8_program_is_a_load_error():
         else:
             check(r.returncode == 0 and "UTF-8" not in out,
                   "%r: status %d, %r" % (seq, r.returncode, out))
+
+
+@test
+def non_ascii_file_names():
+    """file names need not be ASCII: the configuration named on the command
+    line, its program, banner and includedir, and the pid file, all in a
+    directory called 'caf\u00e9-\u00fc'. The C library's narrow calls read
+    those names in the ANSI code page, so the banner was 'No such file',
+    the program was warned about and the log garbled the names; now every
+    path is UTF-8 inside the daemon and the wide calls take it"""
+    top = os.path.join(tmpdir(), "caf\u00e9-\u00fc")
+    inc = os.path.join(top, "d\u00f1")
+    os.makedirs(inc)
+    prog = os.path.join(top, "h\u00e9lper.exe")
+    shutil.copy(WINHELPER, prog)
+    banner = write_file(os.path.join(top, "bann\u00e9r.txt"), "hi there\n")
+    p, q = free_port(), free_port()
+    write_file(os.path.join(inc, "s\u00e9rvice"),
+               xservice("echo", q, "type = INTERNAL"))
+    conf = write_conf(xservice("one", p, "server = %s\n\tserver_args = args "
+                               "a\n\tbanner = %s" % (winpath(prog),
+                                                    winpath(banner)))
+                      + "includedir %s\n" % winpath(inc), top, "x.conf")
+    # Wine names host files through the locale's character set.
+    env = None if NATIVE else dict(os.environ, LC_ALL="C.UTF-8")
+    d = WineDaemon(conf, env=env)
+    check_eq(d.services, 2, "services")
+    check(d.find_log(r"server program|No such file|caf[^\u00e9]", pos=0)
+          is None, "a path misread: %r" % d.log())
+    check(os.path.exists(d.pidfile), "pid file in %r" % top)
+    got = recv_all(connect(p, timeout=30), timeout=30)
+    check(got.startswith(b"hi there\n<") and got.endswith(b"<args>\n<a>\n"),
+          "banner and argv: %r" % got)
+    check_echo(q, b"ol\xc3\xa9\n")
+    d.reload()
+    check_echo(q, b"ol\xc3\xa9\n")
+    d.stop()
 
 
 @test

@@ -16,8 +16,15 @@
 
 #include <event2/util.h>
 
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <io.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <wchar.h>
 
 typedef int	uid_t;
 typedef int	gid_t;
@@ -35,10 +42,31 @@ int		 win_socket(int, int, int);
 int		 win_socketpair(int, int, int, evutil_socket_t[2]);
 char		*win_strerror(int);
 const char	*win_syserror(unsigned long);
-int		 win_rename(const char *, const char *);
 wchar_t		*win_wide_cp(const char *, UINT);
-#define win_wide(s)	win_wide_cp(s, CP_UTF8)	/* configuration text */
-#define win_wide_acp(s)	win_wide_cp(s, CP_ACP)	/* the command line */
+#define win_wide(s)	win_wide_cp(s, CP_UTF8)	/* every string is UTF-8 */
+
+/* win/path-win.c: file names are UTF-8 (the headers come first, above). */
+FILE		*win_fopen(const char *, const char *);
+int		 win_open(const char *, int, ...);
+int		 win_access(const char *, int);
+int		 win_stat(const char *, struct stat *);
+int		 win_unlink(const char *);
+int		 win_rename(const char *, const char *);
+int		 win_scandir(const char *, struct dirent ***,
+		    int (*)(const struct dirent *),
+		    int (*)(const struct dirent **, const struct dirent **));
+void		 win_utf8_args(int *, char ***);
+#define fopen(p, m)		win_fopen(p, m)
+#define open(...)		win_open(__VA_ARGS__)
+#define access(p, m)		win_access(p, m)
+#ifdef stat	/* large files: stat names _stat64, its struct too */
+#define _stat64(p, sb)		win_stat(p, sb)
+#define _stat32i64(p, sb)	win_stat(p, sb)
+#else
+#define stat(p, sb)		win_stat(p, sb)
+#endif
+#define unlink(p)		win_unlink(p)
+#define scandir(d, n, s, c)	win_scandir(d, n, s, c)
 void		 win_sock_errno(void);
 
 /* win/daemon-win.c: wake the event loop from another thread. */
