@@ -673,10 +673,11 @@ conf_names(struct service *se)
 	unsigned long	 scope = 0;
 
 	/* Plain copies, not asprintf: this runs for every line of the file. */
-	se->se_label = xmalloc(ls + lp + 2);
-	memcpy(se->se_label, se->se_service, ls);
-	se->se_label[ls] = '/';
-	memcpy(se->se_label + ls + 1, se->se_proto, lp + 1);
+	se->se_name = xmalloc(ls + lp + 2);
+	memcpy(se->se_name, se->se_service, ls);
+	se->se_name[ls] = '/';
+	memcpy(se->se_name + ls + 1, se->se_proto, lp + 1);
+	se->se_label = se->se_name;
 	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
 	    sizeof addr);
 	if (se->se_addr.ss_family == AF_INET6)

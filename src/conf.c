@@ -78,43 +78,43 @@ conf_hash(const char *key)
 	return (h % CONF_HASHSIZE);
 }
 
-/* What a table is keyed by: the socket (key) or the entry's name (label). */
+/* What a table is keyed by: the socket (key) or the entry's name. */
 static const char *
-conf_name(const struct service *se, int by_label)
+conf_name(const struct service *se, int by_name)
 {
-	return (by_label ? se->se_label : se->se_key);
+	return (by_name ? se->se_name : se->se_key);
 }
 
-/* Find a service by key or label in a hash table. */
+/* Find a service by key or name in a hash table. */
 static struct service *
-conf_lookup(struct service **table, const char *name, int by_label)
+conf_lookup(struct service **table, const char *name, int by_name)
 {
 	struct service	*se;
 
 	for (se = table[conf_hash(name)]; se != NULL; se = se->se_hnext) {
-		if (strcmp(conf_name(se, by_label), name) == 0)
+		if (strcmp(conf_name(se, by_name), name) == 0)
 			return (se);
 	}
 	return (NULL);
 }
 
-/* Add a service to a hash table by its key or label. */
+/* Add a service to a hash table by its key or name. */
 static void
-conf_insert(struct service **table, struct service *se, int by_label)
+conf_insert(struct service **table, struct service *se, int by_name)
 {
-	unsigned int	h = conf_hash(conf_name(se, by_label));
+	unsigned int	h = conf_hash(conf_name(se, by_name));
 
 	se->se_hnext = table[h];
 	table[h] = se;
 }
 
-/* Take a service out of a label hash table, so it is matched once. */
+/* Take a service out of a name hash table, so it is matched once. */
 static void
-conf_remove_label(struct service **table, struct service *se)
+conf_remove_name(struct service **table, struct service *se)
 {
 	struct service	**pp;
 
-	for (pp = &table[conf_hash(se->se_label)]; *pp != NULL;
+	for (pp = &table[conf_hash(se->se_name)]; *pp != NULL;
 	    pp = &(*pp)->se_hnext) {
 		if (*pp == se) {
 			*pp = se->se_hnext;
@@ -142,9 +142,9 @@ conf_add(struct conf_out *co, struct service *se)
 }
 
 /*
- * Give entries that share a label (one port under two default-host lines)
- * their address in front of it, so their log and dump lines can be told
- * apart; a label nobody shares stays as written, for the reload's matching.
+ * Give entries that share a name (one port under two default-host lines)
+ * labels with their address in front, so their log and dump lines can be
+ * told apart; the reload still matches entries by the name.
  */
 static void
 conf_labels(struct service *list)
@@ -156,7 +156,7 @@ conf_labels(struct service *list)
 
 	table = xcalloc(CONF_HASHSIZE, sizeof *table);
 	for (se = list; se != NULL; se = se->se_next) {
-		if ((dup = conf_lookup(table, se->se_label, 1)) == NULL) {
+		if ((dup = conf_lookup(table, se->se_name, 1)) == NULL) {
 			conf_insert(table, se, 1);
 			continue;
 		}
@@ -172,8 +172,7 @@ conf_labels(struct service *list)
 		    sizeof host, &port) != 0)
 			continue;
 		xasprintf(&label, strchr(host, ':') != NULL ? "[%s]:%s" :
-		    "%s:%s", host, se->se_label);
-		free(se->se_label);
+		    "%s:%s", host, se->se_name);
 		se->se_label = label;
 	}
 }
@@ -239,14 +238,14 @@ conf_free_list(struct service *list)
 
 /* Fill a table with the running services no entry has matched yet. */
 static void
-conf_table_unseen(struct service **table, int by_label)
+conf_table_unseen(struct service **table, int by_name)
 {
 	struct service	*se;
 
 	memset(table, 0, CONF_HASHSIZE * sizeof *table);
 	for (se = services; se != NULL; se = se->se_next) {
 		if (!se->se_seen)
-			conf_insert(table, se, by_label);
+			conf_insert(table, se, by_name);
 	}
 }
 
@@ -257,12 +256,22 @@ conf_table_unseen(struct service **table, int by_label)
 static void
 conf_adopt_key(struct service *old, struct service *se, int *changed)
 {
+	char	*name, *label;
+
 	old->se_seen = 1;
 	se->se_seen = 1;
 	if (!service_same(old, se)) {
 		service_adopt(old, se);
 		(*changed)++;
+		return;
 	}
+	/* Unchanged, but its label may have gained or lost the address. */
+	name = old->se_name;
+	label = old->se_label;
+	old->se_name = se->se_name;
+	old->se_label = se->se_label;
+	se->se_name = name;
+	se->se_label = label;
 }
 
 /*
@@ -301,7 +310,7 @@ conf_reload(const char *path)
 	}
 	for (se = list; se != NULL; se = se->se_next) {
 		if ((old = conf_lookup(table, se->se_key, 0)) == NULL ||
-		    strcmp(old->se_label, se->se_label) != 0)
+		    strcmp(old->se_name, se->se_name) != 0)
 			continue;
 		conf_adopt_key(old, se, &changed);
 	}
@@ -313,9 +322,9 @@ conf_reload(const char *path)
 	conf_table_unseen(table, 1);
 	for (se = list; se != NULL; se = se->se_next) {
 		if (se->se_seen ||
-		    (old = conf_lookup(table, se->se_label, 1)) == NULL)
+		    (old = conf_lookup(table, se->se_name, 1)) == NULL)
 			continue;
-		conf_remove_label(table, old);
+		conf_remove_name(table, old);
 		old->se_seen = 1;
 		se->se_seen = 1;
 		se->se_match = old;
@@ -339,7 +348,7 @@ conf_reload(const char *path)
 	for (pass = 0; pass < 2; pass++) {
 		for (se = list; se != NULL; se = se->se_next) {
 			if (se->se_seen || (old = service_retired_find(
-			    se->se_label, pass == 0 ? se->se_key : NULL)) == NULL)
+			    se->se_name, pass == 0 ? se->se_key : NULL)) == NULL)
 				continue;
 			se->se_seen = 1;
 			se->se_match = old;

@@ -110,6 +110,10 @@ struct link {
 #define LOGF_DURATION	0x08
 #define LOGF_ATTEMPT	0x10
 
+/* log_type FILE limits the daemon's log has already reported. */
+#define LOGFILE_SOFT	0x01
+#define LOGFILE_HARD	0x02
+
 /* A resource limit for the server (rlimit_* attributes). */
 #define PINETD_NRLIMITS	6
 #define PINETD_MAXCPU	1024
@@ -139,7 +143,9 @@ struct access_time {
 struct service {
 	char		*se_file;	/* configuration file and line */
 	int		 se_line;
-	char		*se_label;	/* "SERVICE/PROTO" for logs */
+	char		*se_name;	/* "SERVICE/PROTO", for reload */
+	char		*se_label;	/* for logs: se_name, or with the */
+					/* address in front if shared */
 	char		*se_key;	/* listening identity, for reload */
 
 	char		*se_service;	/* first field as written */
@@ -203,7 +209,7 @@ struct service {
 	char		*se_logpath;
 	long		 se_logsoft;	/* bytes; 0: none */
 	long		 se_loghard;
-	int		 se_logwarned;
+	int		 se_logwarned;	/* LOGFILE_*: limits already said */
 	int		 se_logfacility; /* log_type SYSLOG: facility | level;
 					   0: the daemon's */
 

@@ -72,7 +72,9 @@ service_free_config(struct service *se)
 	free(se->se_redirect);
 	free(se->se_times);
 	intern_drop(se->se_file);
-	free(se->se_label);
+	if (se->se_label != se->se_name)
+		free(se->se_label);
+	free(se->se_name);
 	free(se->se_key);
 	free(se->se_service);
 }
@@ -245,12 +247,12 @@ service_remove(struct service *se)
  * for every entry first, then with NULL (the name alone).
  */
 struct service *
-service_retired_find(const char *label, const char *key)
+service_retired_find(const char *name, const char *key)
 {
 	struct service	*se;
 
 	for (se = service_retired; se != NULL; se = se->se_next) {
-		if (strcmp(se->se_label, label) != 0 ||
+		if (strcmp(se->se_name, name) != 0 ||
 		    (key != NULL && strcmp(se->se_key, key) != 0))
 			continue;
 		service_unlink(&service_retired, se);
@@ -419,7 +421,7 @@ service_same(const struct service *a, const struct service *b)
 	if (!service_banners_equal(a, b) || !service_groups_equal(a, b) ||
 	    !service_logfile_same(a, b) || !tls_same(a, b))
 		return (0);
-	if (!service_streq(a->se_label, b->se_label) ||
+	if (!service_streq(a->se_name, b->se_name) ||
 	    !service_streq(a->se_service, b->se_service) ||
 	    !service_streq(a->se_proto, b->se_proto) ||
 	    !service_streq(a->se_user, b->se_user) ||
@@ -784,7 +786,9 @@ service_dump(const char *path)
 
 /*
  * Log a line about one service's connections: to its own file (log_type
- * FILE, up to its hard limit), under its syslog facility, or to the log.
+ * FILE: a line that would take it past the hard limit is not written, and
+ * each limit is said once in the daemon's log), under its syslog facility,
+ * or to the log.
  */
 void
 service_log(struct service *se, const char *fmt, ...)
@@ -792,7 +796,7 @@ service_log(struct service *se, const char *fmt, ...)
 	va_list	 ap;
 	char	*msg, stamp[32];
 	time_t	 now;
-	long	 size;
+	long	 size, len;
 
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
@@ -805,21 +809,28 @@ service_log(struct service *se, const char *fmt, ...)
 		free(msg);
 		return;
 	}
+	now = time(NULL);
+	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", localtime(&now));
+	len = (long)(strlen(stamp) + strlen(msg) + 2);
 	size = ftell(se->se_logfile);
-	if (se->se_loghard > 0 && size >= se->se_loghard) {
+	if (se->se_loghard > 0 && size + len > se->se_loghard) {
+		if (!(se->se_logwarned & LOGFILE_HARD))
+			log_warnx("%s: log file %s is full (hard limit %ld "
+			    "bytes); its lines are dropped", se->se_label,
+			    se->se_logpath, se->se_loghard);
+		se->se_logwarned |= LOGFILE_HARD;
 		free(msg);
 		return;
 	}
-	if (se->se_logsoft > 0 && size >= se->se_logsoft && !se->se_logwarned) {
-		log_warnx("%s: log file %s passed %ld bytes", se->se_label,
-		    se->se_logpath, se->se_logsoft);
-		se->se_logwarned = 1;
-	}
-	now = time(NULL);
-	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	fprintf(se->se_logfile, "%s %s\n", stamp, msg);
 	fflush(se->se_logfile);
 	free(msg);
+	if (se->se_logsoft > 0 && size + len >= se->se_logsoft &&
+	    !(se->se_logwarned & LOGFILE_SOFT)) {
+		log_warnx("%s: log file %s passed %ld bytes", se->se_label,
+		    se->se_logpath, se->se_logsoft);
+		se->se_logwarned |= LOGFILE_SOFT;
+	}
 }
 
 /*

@@ -104,6 +104,19 @@ def default_hosts_share_a_port():
                   "%d/tcp" % q):
         check(re.search(r"^dump: %s: " % re.escape(label), dump, re.M),
               "dump line for %s in %r" % (label, dump))
+    # Alone on its port again, 127.0.0.2's entry is the same service,
+    # unchanged, under its plain label.
+    write_file(d.conf, "127.0.0.1:\n%d stream tcp nowait root internal echo\n"
+               "127.0.0.2:\n%d stream tcp nowait root internal echo\n"
+               % (q, p))
+    check_eq(d.hup().group(0), "reload: 2 services (0 added, 0 changed, 1 "
+             "removed)", "the reload line")
+    s = connect(p, "127.0.0.2")
+    s.sendall(b"x")
+    recv_exact(s, 1)
+    d.wait_log(r"^%d/tcp: connection from 127\.0\.0\.\d+:%d, built-in$"
+               % (p, s.getsockname()[1]))
+    s.close()
 
 
 @test

@@ -829,8 +829,8 @@ def reload_removed_then_added_same_names():
     d = Daemon(lim("127.0.0.1") + lim("127.0.0.2"))
     held = [connect_from(p, h, host=h) for h in ("127.0.0.1", "127.0.0.1",
                                                   "127.0.0.2")]
-    wait_until(lambda: len(d.findall_log(r"^x/tcp: connection from "
-                                         r"127\.0\.0\.\d:\d+, pid \d+$",
+    wait_until(lambda: len(d.findall_log(r"^127\.0\.0\.\d:x/tcp: connection "
+                                         r"from 127\.0\.0\.\d:\d+, pid \d+$",
                                          pos=0)) == 3, what="3 servers")
     other = service_block("other", free_port(), "env")
     write_file(d.conf, other)
@@ -841,17 +841,19 @@ def reload_removed_then_added_same_names():
     d.hup()
     mark = d.pos()
     s = connect_from(p, "127.0.0.1", host="127.0.0.1")
-    d.wait_log(r"^x/tcp: connection from 127\.0\.0\.1:\d+ refused: "
+    d.wait_log(r"^127\.0\.0\.1:x/tcp: connection from 127\.0\.0\.1:\d+ "
+               r"refused: "
                r"instances limit", pos=mark)
     s.close()
     s = connect_from(p, "127.0.0.2", host="127.0.0.2")
-    d.wait_log(r"^x/tcp: connection from 127\.0\.0\.2:\d+, pid \d+$",
+    d.wait_log(r"^127\.0\.0\.2:x/tcp: connection from 127\.0\.0\.2:\d+, "
+               r"pid \d+$",
                pos=mark)
     held.append(s)
     for _ in range(2):	# a fresh service: room for two
         held.append(connect_from(p, "127.0.0.3", host="127.0.0.3"))
-    wait_until(lambda: len(d.findall_log(r"^x/tcp: connection from "
-                                         r"127\.0\.0\.3:\d+, pid \d+$",
+    wait_until(lambda: len(d.findall_log(r"^127\.0\.0\.3:x/tcp: connection "
+                                         r"from 127\.0\.0\.3:\d+, pid \d+$",
                                          pos=mark)) == 2,
                what="two servers at 127.0.0.3")
     d.stop()
@@ -873,7 +875,7 @@ def reload_repeated_names():
     d = Daemon(bound_block("x", "127.0.0.1", p, "sleep 30", "yes")
                + bound_block("x", "127.0.0.2", p, "sleep 30", "yes"))
     s = connect(p)
-    m = d.wait_log(r"^x/tcp: started pid (\d+)$")
+    m = d.wait_log(r"^127\.0\.0\.1:x/tcp: started pid (\d+)$")
     write_file(d.conf, bound_block("y", "127.0.0.1", p, "sleep 30", "yes")
                + bound_block("x", "127.0.0.2", p, "sleep 30", "yes"))
     mark = d.pos()
@@ -1258,6 +1260,43 @@ def log_type_file():
                                     "\tlog_type = FILE /nonexistent/x.log\n"))
     rc, out, err = run_pinetd(["-n", path])
     check(rc == 1 and "log file '/nonexistent/x.log'" in err, err)
+
+
+@test
+def log_type_file_limits():
+    """log_type = FILE path soft hard: the line that takes the file past
+    soft is written and the daemon's log says so once; a line that would
+    take it past hard is dropped, and that is said once too (a line
+    crossing both gave no word at all, and past hard lines went
+    silently)"""
+    p = free_port()
+    logf = os.path.join(tmpdir(), "svc.log")
+    d = Daemon(service_block("lf", p, "env", "\tlog_type = FILE %s 100 200\n"
+                             "\tlog_on_success = HOST PID\n" % logf),
+               dlflags=("-d",))
+
+    def lines():
+        return open(logf).read().count("\n")
+
+    env_of(p)
+    wait_until(lambda: lines() == 1, what="first line in the file")
+    check(d.find_log(r"log file", pos=0) is None, "no warning yet")
+    env_of(p)
+    d.wait_log(r"^lf/tcp: log file %s passed 100 bytes$" % re.escape(logf))
+    check_eq(lines(), 2, "lines once past soft")
+    env_of(p)
+    d.wait_log(r"^lf/tcp: log file %s is full \(hard limit 200 bytes\); "
+               r"its lines are dropped$" % re.escape(logf))
+    env_of(p)
+    mark = d.pos()
+    env_of(p)
+    d.send(signal.SIGUSR1)
+    d.wait_log(r"^dump: \d+ services", pos=mark)
+    check_eq(lines(), 2, "lines after the hard limit")
+    check(os.path.getsize(logf) <= 200, "size %d" % os.path.getsize(logf))
+    check_eq(len(d.findall_log(r"log file", pos=0)), 2, "each said once")
+    check(d.find_log(r"log file", pos=mark) is None, "nothing said again")
+    d.stop()
 
 
 @test
