@@ -151,8 +151,8 @@ handoff_free(struct handoff *ho, int fail)
 		if (ho->ho_target != NULL)
 			bufferevent_free(ho->ho_target);
 		bufferevent_free(ho->ho_client);
-		if (!ho->ho_reaped && child_alive(ho->ho_pid))
-			spawn_kill(ho->ho_pid);
+		if (!ho->ho_reaped)
+			relay_end_server(ho->ho_pid, 1);
 	}
 	service_unref(ho->ho_se);
 	free(ho);

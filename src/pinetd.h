@@ -419,6 +419,7 @@ void		 tls_close_notify(struct bufferevent *);
 /* relay.c */
 void		 relay_start(struct service *, int, struct source *);
 void		 relay_forget(pid_t);
+void		 relay_end_server(pid_t, int);
 struct bufferevent *relay_connector(int);
 void		 relay_shutdown(void);
 void		 relay_pair(struct service *, struct bufferevent *,
@@ -548,6 +549,6 @@ int		 spawn_start(struct service *, const int *, char **, char **,
 int		 spawn_null(void);
 int		 spawn_pipe(int [2], int);
 void		 spawn_close(int);
-void		 spawn_kill(pid_t);
+void		 spawn_kill(pid_t, int);
 
 #endif /* PINETD_H */

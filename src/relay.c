@@ -25,6 +25,7 @@
 #define RELAY_HIGH	(256 * 1024)	/* stop reading a side past this */
 #define RELAY_LOW	(64 * 1024)	/* resume reading below this */
 #define RELAY_GRACE	2		/* seconds before a server is ended */
+#define RELAY_TERM_WAIT	5		/* then seconds before it is killed */
 
 /*
  * One side of a relay: where its bytes come from and where bytes for it go.
@@ -54,6 +55,7 @@ struct relay {
 struct relay_kill {
 	struct link		 rk_link;	/* every pending end */
 	pid_t			 rk_pid;
+	int			 rk_termed;	/* asked to end: kill next */
 	struct event		*rk_timer;
 };
 
@@ -72,17 +74,40 @@ relay_side(struct relay *rl, struct bufferevent *bev)
 	return (rl->rl_side[1].rs_in == bev || rl->rl_side[1].rs_out == bev);
 }
 
-/* The grace period is over (or the daemon stops): end the server. */
+/* Forget a pending end. */
+static void
+relay_kill_free(struct relay_kill *rk)
+{
+	link_del(&relay_kills, &rk->rk_link);
+	event_free(rk->rk_timer);
+	free(rk);
+}
+
+/*
+ * The grace period is over: ask the server to end (SIGTERM), and if it is
+ * still there RELAY_TERM_WAIT seconds later, kill it, so a server that
+ * ignores SIGTERM cannot hold its instance slot for ever.
+ */
 static void
 relay_kill_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct relay_kill	*rk = arg;
+	struct timeval		 tv = { RELAY_TERM_WAIT, 0 };
 
-	if (child_alive(rk->rk_pid))
-		spawn_kill(rk->rk_pid);
-	link_del(&relay_kills, &rk->rk_link);
-	event_free(rk->rk_timer);
-	free(rk);
+	if (!child_alive(rk->rk_pid)) {
+		relay_kill_free(rk);
+		return;
+	}
+	if (!rk->rk_termed) {
+		spawn_kill(rk->rk_pid, 0);
+		rk->rk_termed = 1;
+		evtimer_add(rk->rk_timer, &tv);
+		return;
+	}
+	log_warnx("hand-off server pid %ld still running %d s after SIGTERM; "
+	    "killed", (long)rk->rk_pid, RELAY_TERM_WAIT);
+	spawn_kill(rk->rk_pid, 1);
+	relay_kill_free(rk);
 }
 
 /*
@@ -129,33 +154,32 @@ relay_forget(pid_t pid)
 	for (l = relay_kills; l != NULL; l = next) {
 		next = l->l_next;
 		rk = (struct relay_kill *)l;
-		if (rk->rk_pid != pid)
-			continue;
-		link_del(&relay_kills, &rk->rk_link);
-		event_free(rk->rk_timer);
-		free(rk);
+		if (rk->rk_pid == pid)
+			relay_kill_free(rk);
 	}
 }
 
 /*
  * A hand-off server's client has gone: give the server a moment to finish
- * on its own (it may be exiting already), then end it. At shutdown there is
- * no moment to give: it is ended at once, since nothing else would.
+ * on its own (it may be exiting already), then end it; with now, it is
+ * asked at once (it never got its client). At shutdown it is asked at once,
+ * since nothing else would, and not waited for.
  */
-static void
-relay_end_server(pid_t pid)
+void
+relay_end_server(pid_t pid, int now)
 {
-	struct timeval		 tv = { RELAY_GRACE, 0 };
+	struct timeval		 tv = { now ? RELAY_TERM_WAIT : RELAY_GRACE, 0 };
 	struct relay_kill	*rk;
 
 	if (!child_alive(pid))
 		return;
-	if (relay_stopping) {
-		spawn_kill(pid);
+	if (relay_stopping || now)
+		spawn_kill(pid, 0);
+	if (relay_stopping)
 		return;
-	}
 	rk = xcalloc(1, sizeof *rk);
 	rk->rk_pid = pid;
+	rk->rk_termed = now;
 	if ((rk->rk_timer = evtimer_new(ev_base, relay_kill_cb, rk)) == NULL)
 		fatalx("evtimer_new failed");
 	link_add(&relay_kills, &rk->rk_link);
@@ -177,7 +201,7 @@ relay_free(struct relay *rl)
 			bufferevent_free(rs->rs_in);
 	}
 	if (rl->rl_kill > 0)
-		relay_end_server(rl->rl_kill);
+		relay_end_server(rl->rl_kill, 0);
 	link_del(&relays, &rl->rl_link);
 	if (rl->rl_counted)
 		service_conn_end(rl->rl_se, rl->rl_so);
@@ -418,9 +442,15 @@ relay_start(struct service *se, int fd, struct source *so)
 void
 relay_shutdown(void)
 {
+	struct relay_kill	*rk;
+
 	relay_stopping = 1;
 	while (relays != NULL)
 		relay_free((struct relay *)relays);
-	while (relay_kills != NULL)
-		relay_kill_cb(-1, 0, relay_kills);
+	while (relay_kills != NULL) {
+		rk = (struct relay_kill *)relay_kills;
+		if (child_alive(rk->rk_pid))
+			spawn_kill(rk->rk_pid, 0);
+		relay_kill_free(rk);
+	}
 }

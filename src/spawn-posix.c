@@ -551,9 +551,9 @@ spawn_close(int fd)
 	close(fd);
 }
 
-/* Ask a server to end: a hand-off whose client has gone. */
+/* End a hand-off server whose client has gone: ask, or with hard, kill. */
 void
-spawn_kill(pid_t pid)
+spawn_kill(pid_t pid, int hard)
 {
-	kill(pid, SIGTERM);
+	kill(pid, hard ? SIGKILL : SIGTERM);
 }

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef HAVE_OPENSSL
 #include <event2/bufferevent.h>
@@ -173,6 +174,7 @@ struct tls_wait {
 	struct event		*tw_timer;	/* the whole handshake's limit */
 	tls_done_cb		 tw_done;
 	void			*tw_arg;
+	char			 tw_peer[256];	/* the client, for the log */
 };
 
 static struct link	*tls_waits;
@@ -187,6 +189,43 @@ tls_wait_free(struct tls_wait *tw)
 	free(tw);
 }
 
+/*
+ * A handshake failed: say so with the client's address where refused
+ * connections are logged (-l, log_on_failure), else only with -d.
+ */
+static void
+tls_fail_log(struct tls_wait *tw, const char *why)
+{
+	struct service	*se = tw->tw_se;
+
+	if (opts.log_conns ||
+	    (se->se_log_failure & (LOGF_HOST | LOGF_ATTEMPT)))
+		service_log(se, "%s: connection from %s: TLS handshake %s",
+		    se->se_label, tw->tw_peer, why);
+	else
+		log_debug("%s: connection from %s: TLS handshake %s",
+		    se->se_label, tw->tw_peer, why);
+}
+
+/* Why a handshake ended without completing, in words. */
+static const char *
+tls_fail_why(struct bufferevent *bev, short what, char *buf, size_t size)
+{
+	unsigned long	 e;
+	const char	*reason;
+
+	if ((e = bufferevent_get_openssl_error(bev)) != 0) {
+		reason = ERR_reason_error_string(e);
+		snprintf(buf, size, "failed: %s", reason != NULL ? reason :
+		    "unknown TLS error");
+	} else if (what & BEV_EVENT_EOF)
+		snprintf(buf, size, "failed: the client closed the connection");
+	else
+		snprintf(buf, size, "failed: %s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	return (buf);
+}
+
 /* The handshake ended: hand the plain side on, or report the failure. */
 static void
 tls_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -195,9 +234,10 @@ tls_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct service		*se = tw->tw_se;
 	struct bufferevent	*plainbev;
 	evutil_socket_t		 sv[2];
+	char			 why[160];
 
 	if (!(what & BEV_EVENT_CONNECTED)) {
-		log_debug("%s: TLS handshake failed", se->se_label);
+		tls_fail_log(tw, tls_fail_why(bev, what, why, sizeof why));
 		bufferevent_free(bev);
 		goto fail;
 	}
@@ -231,8 +271,10 @@ static void
 tls_timeout_cb(evutil_socket_t fd, short events, void *arg)
 {
 	struct tls_wait	*tw = arg;
+	char		 why[64];
 
-	log_debug("%s: TLS handshake took too long", tw->tw_se->se_label);
+	snprintf(why, sizeof why, "took longer than %d s", TLS_HANDSHAKE);
+	tls_fail_log(tw, why);
 	bufferevent_free(tw->tw_bev);
 	tw->tw_done(tw->tw_se, -1, tw->tw_arg);
 	tls_wait_free(tw);
@@ -248,6 +290,8 @@ void
 tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 {
 	struct timeval		 tv = { TLS_HANDSHAKE, 0 };
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen = sizeof ss;
 	struct bufferevent	*bev;
 	struct tls_wait		*tw;
 	SSL			*ssl;
@@ -269,6 +313,11 @@ tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 	tw->tw_bev = bev;
 	tw->tw_done = done;
 	tw->tw_arg = arg;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0)
+		listen_ntop((struct sockaddr *)&ss, sslen, tw->tw_peer,
+		    sizeof tw->tw_peer);
+	else
+		strlcpy(tw->tw_peer, "unknown", sizeof tw->tw_peer);
 	if ((tw->tw_timer = evtimer_new(ev_base, tls_timeout_cb, tw)) == NULL)
 		fatalx("evtimer_new failed");
 	link_add(&tls_waits, &tw->tw_link);

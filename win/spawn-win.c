@@ -453,9 +453,12 @@ spawn_close(int fd)
 	CloseHandle(WIN_HANDLE(fd));
 }
 
-/* End a server whose client has gone (Windows has no SIGTERM). */
+/*
+ * End a server whose client has gone: Windows has no SIGTERM, so the exit
+ * status (143 or 137, as after SIGTERM or SIGKILL) is all that differs.
+ */
 void
-spawn_kill(pid_t pid)
+spawn_kill(pid_t pid, int hard)
 {
 	struct link		*l;
 	struct spawn_child	*sc;
@@ -463,7 +466,7 @@ spawn_kill(pid_t pid)
 	for (l = spawn_children; l != NULL; l = l->l_next) {
 		sc = (struct spawn_child *)l;
 		if (sc->sc_pid == (DWORD)pid) {
-			TerminateProcess(sc->sc_process, 143);
+			TerminateProcess(sc->sc_process, hard ? 137 : 143);
 			return;
 		}
 	}

@@ -122,6 +122,32 @@ def port_mode_every_port_replaced():
 
 
 @test
+def port_mode_server_ignoring_sigterm_is_killed():
+    """a port-mode server that ignores SIGTERM is killed (SIGKILL) a few
+    seconds after it was asked to end, and that is logged; it kept its
+    instance slot for ever, so with nowait/1 every later client was
+    refused"""
+    p = free_port()
+    stub = write_file(os.path.join(tmpdir(), "stubq"),
+                      "#!/bin/sh\ntrap '' TERM\nexec %s \"$@\"\n" % FAKEQ)
+    os.chmod(stub, 0o755)
+    d = Daemon("127.0.0.1:%d stream tcp nowait/1 root %s fakeq /db "
+               "-p %%PORT%%\n\thandoff = port\n" % (p, stub))
+    c = Client()
+    c.hopen(p)
+    pid = c.sync(".z.i")
+    c.close()
+    d.wait_log(r"^hand-off server pid %d still running 5 s after SIGTERM; "
+               r"killed$" % pid, timeout=20)
+    d.wait_log(r"pid %d killed by signal 9$" % pid)
+    c = Client()
+    c.hopen(p)
+    check(c.sync(".z.i") != pid, "a new server for the next client")
+    c.close()
+    d.stop()
+
+
+@test
 def port_mode_server_never_listens():
     """a port-mode server that exits without listening: the client is
     closed and it is logged"""

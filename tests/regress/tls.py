@@ -127,13 +127,17 @@ def client_refuses_wrong_or_expired_certificate():
 @test
 def no_process_before_handshake():
     """a client that speaks plain text to a TLS service is dropped when the
-    handshake fails, and no server is ever started for it"""
+    handshake fails, and no server is ever started for it; with -l the
+    failure is logged with the client's address and OpenSSL's reason (it
+    was logged only with -d, without either)"""
     p = free_port()
     d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
                % (p, helper("env")) + tls_lines())
     s = connect(p)
     s.sendall(b"GET / HTTP/1.0\r\n\r\n")
     recv_all(s)
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:%d: "
+               r"TLS handshake failed: \w.*$" % (p, s.getsockname()[1]))
     s.close()
     d.send(__import__("signal").SIGUSR1)
     d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*accepted 0, refused 0, "
@@ -324,7 +328,8 @@ def handshake_limit_is_total():
     check(closed is not None, "still open after %.0f s of trickling"
           % (time.monotonic() - start))
     check(closed >= 9, "dropped after only %.1f s" % closed)
-    d.wait_log(r"TLS handshake took too long", pos=0)
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:\d+: TLS "
+               r"handshake took longer than 10 s$" % p, pos=0)
     check(not d.find_log(r", pid \d+$", pos=0), "no process started")
     d.stop()
 
