@@ -5,6 +5,7 @@
 
 #include "pinetd.h"
 
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <netinet/in.h>
@@ -61,6 +62,7 @@ static struct {
 	gid_t	*gl_groups;
 	int	 gl_n;
 	char	*program;	/* last server program found executable */
+	uid_t	 program_uid;	/* by this user */
 	int	 self_ok;	/* the daemon's own credentials, once read */
 	uid_t	 self_uid;
 	gid_t	 self_gid;
@@ -688,23 +690,64 @@ conf_names(struct service *se)
 	se->se_key = xstrdup(key);
 }
 
+#ifdef HAVE_GETPWNAM
 /*
- * Warn if a server program cannot be run. Many lines name the same program,
- * so the last one found executable is remembered for the rest of the load.
+ * Whether the service's user may execute a file, by its permission bits
+ * (the daemon's own access() answers for root, who may run nearly anything).
+ */
+static int
+conf_user_may_exec(const struct service *se, const struct stat *sb)
+{
+	if (!se->se_setuser)
+		return (1);
+	if (se->se_uid == 0)
+		return ((sb->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0);
+	if (sb->st_uid == se->se_uid)
+		return ((sb->st_mode & S_IXUSR) != 0);
+	if (conf_in_groups(sb->st_gid, se->se_gid, se->se_groups,
+	    se->se_nogroups ? 0 : se->se_ngroups))
+		return ((sb->st_mode & S_IXGRP) != 0);
+	return ((sb->st_mode & S_IXOTH) != 0);
+}
+#endif
+
+/*
+ * Warn if a server program cannot be run: missing, a directory, not
+ * executable, or not by the service's user. Many lines name the same
+ * program, so the last one found executable is remembered (with its user)
+ * for the rest of the load.
  */
 static void
 conf_executable(const char *file, int line, struct service *se)
 {
+	struct stat	sb;
+
 	if (conf_cache.program != NULL &&
-	    strcmp(conf_cache.program, se->se_server) == 0)
+	    strcmp(conf_cache.program, se->se_server) == 0 &&
+	    conf_cache.program_uid == se->se_uid)
 		return;
-	if (access(se->se_server, PLATFORM_X_OK) != 0) {
+	if (stat(se->se_server, &sb) == -1 ||
+	    access(se->se_server, PLATFORM_X_OK) != 0) {
 		log_warn("%s:%d: %s: server program %s", file, line,
 		    se->se_label, se->se_server);
 		return;
 	}
+	if (S_ISDIR(sb.st_mode)) {
+		log_warnx("%s:%d: %s: server program %s: is a directory",
+		    file, line, se->se_label, se->se_server);
+		return;
+	}
+#ifdef HAVE_GETPWNAM
+	if (!conf_user_may_exec(se, &sb)) {
+		log_warnx("%s:%d: %s: server program %s: not executable by "
+		    "user '%s'", file, line, se->se_label, se->se_server,
+		    se->se_user);
+		return;
+	}
+#endif
 	free(conf_cache.program);
 	conf_cache.program = xstrdup(se->se_server);
+	conf_cache.program_uid = se->se_uid;
 }
 
 /*

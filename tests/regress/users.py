@@ -309,5 +309,33 @@ def non_root_daemon_runs_children_as_itself():
     dmn.stop()
 
 
+
+@test
+def program_checked_for_the_user():
+    """at load, a program its service's user may not execute (mode 0700,
+    owned by root, for nobody) or a directory is warned about, since every
+    connection would fail; the same program for root, or one any user may
+    run, is not (the check ran as the daemon, root, and passed both)"""
+    pw = nobody()
+    top = tmpdir()
+    script = write_file(os.path.join(top, "rootonly"), "#!/bin/sh\necho hi\n")
+    os.chmod(script, 0o700)
+    ports = [free_port() for _ in range(4)]
+    path = write_conf("".join("127.0.0.1:%d stream tcp nowait %s %s x\n"
+                              % (p, user, prog) for p, user, prog in (
+                                  (ports[0], pw.pw_name, script),
+                                  (ports[1], "root", script),
+                                  (ports[2], "root", top),
+                                  (ports[3], pw.pw_name, TESTHELPER))))
+    rc, out, err = run_pinetd(["-n", path])
+    check_eq(rc, 0, "status (warnings only)")
+    lines = [l for l in err.splitlines() if "server program" in l]
+    check_eq(lines, [
+        "%s:1: 127.0.0.1:%d/tcp: server program %s: not executable by user "
+        "'%s'" % (path, ports[0], script, pw.pw_name),
+        "%s:3: 127.0.0.1:%d/tcp: server program %s: is a directory"
+        % (path, ports[2], top)], "warnings")
+
+
 if __name__ == "__main__":
     run()
