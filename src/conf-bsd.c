@@ -217,6 +217,10 @@ conf_bsd_wait(struct conf_bsd *cb, int line, const char *word,
 		    word);
 		return (-1);
 	}
+	if (se->se_socktype == SOCK_DGRAM && (se->se_instances ||
+	    se->se_cpm_per_ip || se->se_per_source))
+		log_warnx("%s:%d: limits in '%s' do not apply to datagrams; "
+		    "ignored", cb->cb_file, line, word);
 	return (0);
 }
 

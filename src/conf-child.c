@@ -379,6 +379,20 @@ conf_child_handoff(const char *file, int line, struct service *se,
 	return (0);
 }
 
+/* Whether a service block itself (not its defaults) gives an attribute. */
+static int
+conf_child_own(const struct xattr *svc, const char *name)
+{
+	const char	 *file;
+	char		**v;
+	int		  line, n;
+
+	if ((n = xattr_values(NULL, svc, name, &v, &file, &line)) == -1)
+		return (0);
+	free(v);
+	return (1);
+}
+
 /* Parse the process and connection attributes of a service. */
 int
 conf_child_apply(const char *file, struct service *se, const struct xattr *def,
@@ -450,6 +464,13 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 		if (conf_child_banner(file, line, value,
 		    &se->se_banners[i].bn_buf, &se->se_banners[i].bn_len) != 0)
 			bad++;
+		/* Said where the service asks for it, not for defaults. */
+		else if (conf_child_own(svc, banners[i]) &&
+		    (se->se_socktype != SOCK_STREAM || (se->se_wait &&
+		    se->se_builtin == NULL && !conf_child_own(svc, "redirect"))))
+			log_warnx("%s:%d: %s is not sent by a datagram service "
+			    "or a wait program, which accepts for itself; "
+			    "ignored", file, line, banners[i]);
 	}
 	if ((n = xattr_values(def, svc, "access_times", &v, &file,
 	    &line)) > 0) {

@@ -123,11 +123,21 @@ conf_remove_name(struct service **table, struct service *se)
 	}
 }
 
-/* Add a parsed service to the list being built, refusing duplicates. */
+/*
+ * Add a parsed service to the list being built, refusing duplicates. Every
+ * attribute is in by now, so what applies to no such socket is said here.
+ */
 void
 conf_add(struct conf_out *co, struct service *se)
 {
 	struct service	*dup;
+
+	if (se->se_family == AF_UNIX && (se->se_per_source != 0 ||
+	    se->se_cpm_per_ip != 0 || se->se_only_from.al_set ||
+	    se->se_no_access.al_set))
+		log_warnx("%s:%d: %s: per-address limits and access lists do "
+		    "not apply to a unix socket; ignored", se->se_file,
+		    se->se_line, se->se_label);
 
 	if ((dup = conf_lookup(co->co_table, se->se_key, 0)) != NULL) {
 		conf_error(se->se_file, se->se_line, "'%s' uses the same socket "

@@ -545,5 +545,44 @@ def cmdline_unknown_option():
     check_eq(out, "", "stdout")
 
 
+
+@test
+def inapplicable_attributes_warned():
+    """what cannot apply is a warning naming the line, and the entry loads:
+    a banner on a datagram service or on a wait program (which accepts for
+    itself), limits in the wait field of a datagram entry, and per-address
+    limits or access lists on a unix socket; a banner on a wait built-in,
+    which the daemon accepts for, is sent and not warned about (all these
+    loaded without a word)"""
+    top = tmpdir()
+    ban = write_file(os.path.join(top, "ban"), "hello\n")
+    lines = [
+        svc("dgram udp wait %s internal daytime\n\tbanner = %s" % (ME, ban)),
+        svc("stream tcp wait %s /bin/cat cat\n\tbanner_fail = %s"
+            % (ME, ban), port=PORT + 1),
+        svc("stream tcp wait %s internal echo\n\tbanner = %s" % (ME, ban),
+            port=PORT + 2),
+        svc("dgram udp nowait/1//1 %s internal echo" % ME, port=PORT + 3),
+        "%s/s.sock stream unix nowait/0/0/1 %s internal echo" % (top, ME),
+        "%s/t.sock stream unix nowait %s internal echo\n\tonly_from = "
+        "10.0.0.1" % (top, ME),
+        "%s/u.sock stream unix nowait/4 %s internal echo" % (top, ME)]
+    conf = write_conf("\n".join(lines) + "\n")
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 0, "status (warnings only): %r" % err)
+    got = [l[len(conf) + 1:] for l in err.splitlines()
+           if l.startswith(conf + ":")]
+    unix = ("per-address limits and access lists do not apply to a unix "
+            "socket; ignored")
+    check_eq(got, [
+        "2: banner is not sent by a datagram service or a wait program, "
+        "which accepts for itself; ignored",
+        "4: banner_fail is not sent by a datagram service or a wait "
+        "program, which accepts for itself; ignored",
+        "7: limits in 'nowait/1//1' do not apply to datagrams; ignored",
+        "8: %s/s.sock/unix: %s" % (top, unix),
+        "9: %s/t.sock/unix: %s" % (top, unix)], "warnings")
+
+
 if __name__ == "__main__":
     run()
