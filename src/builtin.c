@@ -448,6 +448,7 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 			    se->se_label);
 			continue;
 		}
+		se->se_accepted++;
 		if (reply != NULL)
 			reply(se, buf, (size_t)n, (void *)&ss, len, &dst);
 	}

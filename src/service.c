@@ -719,12 +719,17 @@ service_state_name(enum se_state state)
 	}
 }
 
-/* A limit for the dump: its number (0, no limit) or "none". */
+/*
+ * A limit for the dump: its number, "unlimited" (0 in the service), or
+ * "none" (xinetd's 0: no client at all), so neither reads as the other.
+ */
 static const char *
 service_dump_limit(int v, char *buf, size_t size)
 {
 	if (v == LIMIT_NONE)
 		return ("none");
+	if (v == 0)
+		return ("unlimited");
 	snprintf(buf, size, "%d", v);
 	return (buf);
 }
@@ -733,7 +738,8 @@ service_dump_limit(int v, char *buf, size_t size)
 static void
 service_dump_one(struct service *se, FILE *f)
 {
-	char		 addr[256], target[256], inst[16], per[16], *line;
+	char		 addr[256], target[256], inst[16], per[16], max[16];
+	char		 cps[16], from[16], *line;
 	const char	*kind = "program", *what = se->se_server;
 
 	listen_ntop((struct sockaddr *)&se->se_addr, se->se_addrlen, addr,
@@ -747,16 +753,21 @@ service_dump_one(struct service *se, FILE *f)
 		kind = "redirect to";
 		what = target;
 	}
-	xasprintf(&line, "dump: %s: %s on %s, %s, %s %s, max %d/min, "
-	    "instances %s, per_source %s, cps %d, only_from %d, no_access %d; "
+	/* only_from: "-" when not given (everyone), else its entries. */
+	if (se->se_only_from.al_set)
+		snprintf(from, sizeof from, "%d", se->se_only_from.al_n);
+	else
+		strlcpy(from, "-", sizeof from);
+	xasprintf(&line, "dump: %s: %s on %s, %s, %s %s, max %s/min, "
+	    "instances %s, per_source %s, cps %s, only_from %s, no_access %d; "
 	    "accepted %lu, refused %lu, failed %lu, running %d",
 	    se->se_label, service_state_name(se->se_state), addr,
 	    se->se_wait ? "wait" : "nowait", kind, what != NULL ? what : "-",
-	    se->se_max,
+	    service_dump_limit(se->se_max, max, sizeof max),
 	    service_dump_limit(se->se_instances, inst, sizeof inst),
-	    service_dump_limit(se->se_per_source, per, sizeof per), se->se_cps,
-	    se->se_only_from.al_set ? se->se_only_from.al_n : -1,
-	    se->se_no_access.al_n, se->se_accepted, se->se_refused,
+	    service_dump_limit(se->se_per_source, per, sizeof per),
+	    service_dump_limit(se->se_cps, cps, sizeof cps),
+	    from, se->se_no_access.al_n, se->se_accepted, se->se_refused,
 	    se->se_failed, se->se_children + se->se_active);
 	log_info("%s", line);
 	if (f != NULL)

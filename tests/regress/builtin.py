@@ -322,15 +322,28 @@ def tcp_time():
     s.close()
 
 
+def udp_accepted(d, port):
+    """The accepted counter of the UDP built-in on port, from a dump."""
+    mark = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    m = d.wait_log(r"^dump: 127\.0\.0\.1:%d/udp: .*accepted (\d+), " % port,
+                   pos=mark)
+    d.wait_log(r"^dump: \d+ services", pos=mark)
+    return int(m.group(1))
+
+
 @test
 def udp_echo():
-    """udp echo: the datagram comes back, twice from one socket"""
-    daemon()
+    """udp echo: the datagram comes back, twice from one socket; each
+    answered datagram counts as accepted in the dump (they stayed 0)"""
+    d = daemon()
+    before = udp_accepted(d, PORT["echo"])
     u = udp_socket()
     check_eq(udp_query(PORT["echo"], b"ping 1", sock=u), b"ping 1", "reply 1")
     check_eq(udp_query(PORT["echo"], b"ping 2" * 100, sock=u), b"ping 2" * 100,
              "reply 2")
     u.close()
+    check_eq(udp_accepted(d, PORT["echo"]) - before, 2, "datagrams accepted")
 
 
 @test

@@ -206,9 +206,9 @@ def bsd_dialect_variants():
         s.close()
     mark = d.pos()
     d.send(__import__("signal").SIGUSR1)
-    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*max 7/min, instances 0,"
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*max 7/min, instances unlimited,"
                % r, pos=mark)
-    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*instances 0," % q, pos=mark)
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*instances unlimited," % q, pos=mark)
     d.stop()
     check_load_error("tcpmux/+myserv stream tcp nowait root /bin/cat cat\n",
                      r":1: 'tcpmux/\+myserv': tcpmux services are not "

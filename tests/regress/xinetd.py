@@ -925,7 +925,7 @@ def sigusr1_dump():
     d.wait_log(r"^cnt/tcp: pid \d+ exited", pos=0)
     d.send(__import__("signal").SIGUSR1)
     m = d.wait_log(r"^dump: cnt/tcp: listening on 127\.0\.0\.1:%d, nowait, "
-                   r"program \S+, max 0/min, instances 7, per_source 0, "
+                   r"program \S+, max unlimited/min, instances 7, per_source unlimited, "
                    r"cps 50, only_from 1, no_access 0; accepted 2, refused 1, "
                    r"failed 0, running \d+$" % p)
     d.wait_log(r"^dump: gone/tcp: .*accepted 0, refused 0, failed 1, "
@@ -1320,8 +1320,8 @@ def zero_instances_lets_no_client_in():
     check_eq(env_of(r).get("REMOTE_ADDR"), "127.0.0.1", "UNLIMITED")
     mark = d.pos()
     d.send(__import__("signal").SIGUSR1)
-    d.wait_log(r"^dump: zi/tcp: .*instances none, per_source 0,", pos=mark)
-    d.wait_log(r"^dump: zp/tcp: .*instances 0, per_source none,", pos=mark)
+    d.wait_log(r"^dump: zi/tcp: .*instances none, per_source unlimited,", pos=mark)
+    d.wait_log(r"^dump: zp/tcp: .*instances unlimited, per_source none,", pos=mark)
     d.stop()
     # Datagrams too, for a built-in and a wait program (both answered).
     p, q = free_port(), free_port()
