@@ -70,6 +70,30 @@ pidfile_write(void)
 	free(tmp);
 }
 
+/*
+ * Remove the pid file at exit, if it is still ours: a second daemon started
+ * with the same -p has written its own pid there, which must stay.
+ */
+static void
+pidfile_remove(void)
+{
+	FILE	*f;
+	long	 pid = -1;
+
+	if (!pidfile_written)
+		return;
+	if ((f = fopen(opts.pidfile, "r")) == NULL)
+		return;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = -1;
+	fclose(f);
+	if (pid == (long)getpid())
+		unlink(opts.pidfile);
+	else
+		log_warnx("%s: left in place: it names pid %ld now", opts.pidfile,
+		    pid);
+}
+
 /* Reread the configuration and merge it (SIGHUP, or Windows' reload). */
 void
 pinetd_reload(void)
@@ -250,8 +274,7 @@ pinetd_run(void)
 	handoff_shutdown();
 	relay_shutdown();
 	service_stop_all();
-	if (pidfile_written)
-		unlink(opts.pidfile);
+	pidfile_remove();
 	spawn_done();
 	env_done();
 	daemon_events_done();

@@ -31,6 +31,25 @@ def pidfile_written_before_ready():
 
 
 @test
+def pidfile_of_another_daemon_left_alone():
+    """two daemons given the same pid file: the second's pid is in it, and
+    the first, stopping, leaves it (and says so) instead of removing the
+    file the running one wrote; the second removes it"""
+    path = os.path.join(tmpdir(), "shared.pid")
+    a = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n"
+               % free_port(), args=["-p", path], pidfile=False)
+    b = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n"
+               % free_port(), args=["-p", path], pidfile=False)
+    check_eq(read_pidfile(path), b.pid, "pid in the shared file")
+    a.stop()
+    a.wait_log(r"^%s: left in place: it names pid %d now$"
+               % (re.escape(path), b.pid))
+    check_eq(read_pidfile(path), b.pid, "pid file after the first stopped")
+    b.stop()
+    check(not os.path.exists(path), "pid file removed by its daemon")
+
+
+@test
 def sigterm_leaves_children_running():
     """SIGTERM: exit 0, pid file removed, listeners closed, child still alive"""
     p = free_port()
