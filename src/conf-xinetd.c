@@ -1176,8 +1176,8 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 				conf_xinetd_file(xp, p, line);
 			xp->xp_file = path;
 		} else {
-			conf_error(path, line, "expected 'service', 'defaults' "
-			    "or 'includedir', not '%s'", p);
+			conf_error(path, line, "expected 'service', 'defaults', "
+			    "'include' or 'includedir', not '%s'", p);
 			xp->xp_out->co_nerr++;
 		}
 	}
@@ -1233,6 +1233,7 @@ conf_xinetd_detect(FILE *f)
 			found = strcmp(word, "service") == 0 ||
 			    strcmp(word, "defaults") == 0 ||
 			    strcmp(word, "defaults{") == 0 ||
+			    strcmp(word, "include") == 0 ||
 			    strcmp(word, "includedir") == 0;
 		break;
 	}

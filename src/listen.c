@@ -354,8 +354,8 @@ listen_refuse_dgram(struct service *se, const struct sockaddr *sa,
 
 /*
  * What every accepted stream connection passes before it is served: the
- * limits (refused, counted and logged) and the .max rate (closed). 0 when it
- * may go on, with its per-address record in *so.
+ * limits and the start rates (.max, cps), refused, counted and logged. 0
+ * when it may go on, with its per-address record in *so.
  */
 int
 listen_admit(struct service *se, int fd, const struct sockaddr *sa,
@@ -369,8 +369,7 @@ listen_admit(struct service *se, int fd, const struct sockaddr *sa,
 		return (-1);
 	}
 	if (!service_may_start(se)) {
-		se->se_refused++;
-		evutil_closesocket(fd);
+		listen_refuse(se, fd, sa, len, "start");
 		return (-1);
 	}
 	return (0);

@@ -178,10 +178,15 @@ parse_options(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "bdilnP:p:q:T:Vx")) != -1) {
 		switch (ch) {
 		case 'b':
-			opts.dialect = DIALECT_BSD;
-			break;
 		case 'x':
-			opts.dialect = DIALECT_XINETD;
+			if (opts.dialect != DIALECT_AUTO &&
+			    opts.dialect != (ch == 'b' ? DIALECT_BSD :
+			    DIALECT_XINETD)) {
+				fprintf(stderr, "pinetd: -b and -x cannot be "
+				    "used together\n");
+				exit(1);
+			}
+			opts.dialect = ch == 'b' ? DIALECT_BSD : DIALECT_XINETD;
 			break;
 		case 'd':
 			opts.debug = opts.foreground = 1;

@@ -568,8 +568,8 @@ service_may_start(struct service *se)
 	if (++se->se_count <= se->se_max)
 		return (1);
 	service_pause(se, opts.pause);
-	log_warnx("%s: too many starts (%d in %d s); paused for %d s",
-	    se->se_label, se->se_count, PINETD_RATE_WINDOW, opts.pause);
+	log_warnx("%s: too many starts (more than %d in %d s); paused for "
+	    "%d s", se->se_label, se->se_max, PINETD_RATE_WINDOW, opts.pause);
 	return (0);
 }
 

@@ -584,5 +584,25 @@ def inapplicable_attributes_warned():
         "9: %s/t.sock/unix: %s" % (top, unix)], "warnings")
 
 
+
+@test
+def dialect_flags_and_include_first():
+    """-b with -x is an error, in either order (the last one won); a file
+    whose first word is 'include' is read as xinetd (it was read as BSD
+    lines and failed)"""
+    conf = write_conf(good_line())
+    for flags in (["-b", "-x"], ["-x", "-b"]):
+        rc, out, err = run_pinetd(flags + ["-n", conf])
+        check(rc == 1 and "-b and -x cannot be used together" in err,
+              "%s: status %d, %r" % (flags, rc, err))
+    top = tmpdir()
+    inner = write_file(os.path.join(top, "echo"),
+                       "service echo\n{\n\ttype = INTERNAL\n\tport = %d\n"
+                       "\tsocket_type = stream\n\twait = no\n}\n" % PORT)
+    rc, out, err = run_pinetd(["-n", write_conf("include %s\n" % inner, top,
+                                                "x.conf")])
+    check_eq((rc, err), (0, ""), "an xinetd file starting with include")
+
+
 if __name__ == "__main__":
     run()

@@ -30,9 +30,11 @@ def trip(d, port, n, pause=1):
     how = expect_closed_without_data(port)
     t = time.monotonic()
     lab = r"127\.0\.0\.1:%d/tcp" % port
-    d.wait_log(r"^%s: too many starts \(\d+ in 60 s\); paused for %d s$"
-               % (lab, pause))
-    conns = d.findall_log(r"^%s: connection from " % lab)
+    d.wait_log(r"^%s: too many starts \(more than %d in 60 s\); paused for "
+               r"%d s$" % (lab, n, pause))
+    d.wait_log(r"^%s: connection from 127\.0\.0\.1:\d+ refused: start limit$"
+               % lab)
+    conns = d.findall_log(r"^%s: connection from \S+, pid \d+$" % lab)
     check_eq(len(conns), n, "connection lines (the tripping one (%s) must "
              "start no process)" % how)
     return t
@@ -124,7 +126,7 @@ def revived_service_not_paused_again():
     m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from \S+, pid (\d+)$"
                    % p)
     expect_closed_without_data(p)
-    d.wait_log(r"too many starts \(2 in 60 s\); paused for 600 s$")
+    d.wait_log(r"too many starts \(more than 1 in 60 s\); paused for 600 s$")
     for conf in (other, other + line % 65536, other + line % 131072):
         write_file(d.conf, conf)
         d.hup()
