@@ -154,8 +154,8 @@ main(void)
 	    "\tuser = root\n}\n", "service 't' needs 'server'", "no server");
 	bad(SVC("\tonly_from = 10.0.0.0/40\n"), "bad network '10.0.0.0/40'",
 	    "bad network");
-	bad("bogus line\n", "expected 'service', 'defaults' or 'includedir', "
-	    "not 'bogus line'", "stray line");
+	bad("bogus line\n", "expected 'service', 'defaults', 'include' or "
+	    "'includedir', not 'bogus line'", "stray line");
 	tap_ok(intern_count() == 0, "every shared string given back, after "
 	    "good and bad blocks");
 
