@@ -62,7 +62,10 @@ static struct {
 	gid_t	*gl_groups;
 	int	 gl_n;
 	char	*program;	/* last server program found executable */
-	uid_t	 program_uid;	/* by this user */
+	int	 program_setuser;	/* by this user (its groups come */
+	uid_t	 program_uid;		/* from its name and gid) */
+	gid_t	 program_gid;
+	int	 program_nogroups;
 	int	 self_ok;	/* the daemon's own credentials, once read */
 	uid_t	 self_uid;
 	gid_t	 self_gid;
@@ -714,8 +717,8 @@ conf_user_may_exec(const struct service *se, const struct stat *sb)
 /*
  * Warn if a server program cannot be run: missing, a directory, not
  * executable, or not by the service's user. Many lines name the same
- * program, so the last one found executable is remembered (with its user)
- * for the rest of the load.
+ * program, so the last one found executable is remembered for the rest of
+ * the load, with the credentials it was checked for.
  */
 static void
 conf_executable(const char *file, int line, struct service *se)
@@ -724,7 +727,10 @@ conf_executable(const char *file, int line, struct service *se)
 
 	if (conf_cache.program != NULL &&
 	    strcmp(conf_cache.program, se->se_server) == 0 &&
-	    conf_cache.program_uid == se->se_uid)
+	    conf_cache.program_setuser == se->se_setuser &&
+	    (!se->se_setuser || (conf_cache.program_uid == se->se_uid &&
+	    conf_cache.program_gid == se->se_gid &&
+	    conf_cache.program_nogroups == se->se_nogroups)))
 		return;
 	if (stat(se->se_server, &sb) == -1 ||
 	    access(se->se_server, PLATFORM_X_OK) != 0) {
@@ -747,7 +753,10 @@ conf_executable(const char *file, int line, struct service *se)
 #endif
 	free(conf_cache.program);
 	conf_cache.program = xstrdup(se->se_server);
+	conf_cache.program_setuser = se->se_setuser;
 	conf_cache.program_uid = se->se_uid;
+	conf_cache.program_gid = se->se_gid;
+	conf_cache.program_nogroups = se->se_nogroups;
 }
 
 /*

@@ -152,7 +152,7 @@ handoff_free(struct handoff *ho, int fail)
 			bufferevent_free(ho->ho_target);
 		bufferevent_free(ho->ho_client);
 		if (!ho->ho_reaped)
-			relay_end_server(ho->ho_pid, 1);
+			relay_end_server(ho->ho_se, ho->ho_pid, 1);
 	}
 	service_unref(ho->ho_se);
 	free(ho);

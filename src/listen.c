@@ -418,7 +418,7 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 		se->se_builtin->bi_stream(se, fd, so);
 	else if (se->se_tls != NULL) {
 		service_conn_begin(se, so);
-		tls_accept(se, fd, listen_tls_cb, so);
+		tls_accept(se, fd, sa, len, listen_tls_cb, so);
 	} else
 		relay_start(se, fd, so);
 }

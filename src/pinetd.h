@@ -412,14 +412,15 @@ int		 tls_load(const char *, int, struct service *, const char *,
 void		 tls_free(struct service *);
 int		 tls_same(const struct service *, const struct service *);
 typedef void	(*tls_done_cb)(struct service *, int, void *);
-void		 tls_accept(struct service *, int, tls_done_cb, void *);
+void		 tls_accept(struct service *, int, const struct sockaddr *,
+		    socklen_t, tls_done_cb, void *);
 void		 tls_shutdown(void);
 void		 tls_close_notify(struct bufferevent *);
 
 /* relay.c */
 void		 relay_start(struct service *, int, struct source *);
 void		 relay_forget(pid_t);
-void		 relay_end_server(pid_t, int);
+void		 relay_end_server(struct service *, pid_t, int);
 struct bufferevent *relay_connector(int);
 void		 relay_shutdown(void);
 void		 relay_pair(struct service *, struct bufferevent *,

@@ -55,6 +55,7 @@ struct relay {
 struct relay_kill {
 	struct link		 rk_link;	/* every pending end */
 	pid_t			 rk_pid;
+	char			*rk_label;	/* its service's, for the log */
 	int			 rk_termed;	/* asked to end: kill next */
 	struct event		*rk_timer;
 };
@@ -80,6 +81,7 @@ relay_kill_free(struct relay_kill *rk)
 {
 	link_del(&relay_kills, &rk->rk_link);
 	event_free(rk->rk_timer);
+	free(rk->rk_label);
 	free(rk);
 }
 
@@ -104,8 +106,8 @@ relay_kill_cb(evutil_socket_t fd, short events, void *arg)
 		evtimer_add(rk->rk_timer, &tv);
 		return;
 	}
-	log_warnx("hand-off server pid %ld still running %d s after SIGTERM; "
-	    "killed", (long)rk->rk_pid, RELAY_TERM_WAIT);
+	log_warnx("%s: hand-off server pid %ld still running %d s after "
+	    "SIGTERM; killed", rk->rk_label, (long)rk->rk_pid, RELAY_TERM_WAIT);
 	spawn_kill(rk->rk_pid, 1);
 	relay_kill_free(rk);
 }
@@ -166,7 +168,7 @@ relay_forget(pid_t pid)
  * since nothing else would, and not waited for.
  */
 void
-relay_end_server(pid_t pid, int now)
+relay_end_server(struct service *se, pid_t pid, int now)
 {
 	struct timeval		 tv = { now ? RELAY_TERM_WAIT : RELAY_GRACE, 0 };
 	struct relay_kill	*rk;
@@ -179,6 +181,7 @@ relay_end_server(pid_t pid, int now)
 		return;
 	rk = xcalloc(1, sizeof *rk);
 	rk->rk_pid = pid;
+	rk->rk_label = xstrdup(se->se_label);
 	rk->rk_termed = now;
 	if ((rk->rk_timer = evtimer_new(ev_base, relay_kill_cb, rk)) == NULL)
 		fatalx("evtimer_new failed");
@@ -201,7 +204,7 @@ relay_free(struct relay *rl)
 			bufferevent_free(rs->rs_in);
 	}
 	if (rl->rl_kill > 0)
-		relay_end_server(rl->rl_kill, 0);
+		relay_end_server(rl->rl_se, rl->rl_kill, 0);
 	link_del(&relays, &rl->rl_link);
 	if (rl->rl_counted)
 		service_conn_end(rl->rl_se, rl->rl_so);
@@ -449,7 +452,7 @@ relay_shutdown(void)
 		relay_free((struct relay *)relays);
 	while (relay_kills != NULL) {
 		rk = (struct relay_kill *)relay_kills;
-		if (child_alive(rk->rk_pid))
+		if (!rk->rk_termed && child_alive(rk->rk_pid))
 			spawn_kill(rk->rk_pid, 0);
 		relay_kill_free(rk);
 	}

@@ -824,11 +824,14 @@ service_log(struct service *se, const char *fmt, ...)
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	len = (long)(strlen(stamp) + strlen(msg) + 2);
 	size = ftell(se->se_logfile);
+	if (se->se_logwarned & LOGFILE_HARD) {
+		free(msg);
+		return;
+	}
 	if (se->se_loghard > 0 && size + len > se->se_loghard) {
-		if (!(se->se_logwarned & LOGFILE_HARD))
-			log_warnx("%s: log file %s is full (hard limit %ld "
-			    "bytes); its lines are dropped", se->se_label,
-			    se->se_logpath, se->se_loghard);
+		log_warnx("%s: log file %s is full (hard limit %ld bytes); its "
+		    "lines are dropped", se->se_label, se->se_logpath,
+		    se->se_loghard);
 		se->se_logwarned |= LOGFILE_HARD;
 		free(msg);
 		return;
@@ -836,7 +839,7 @@ service_log(struct service *se, const char *fmt, ...)
 	fprintf(se->se_logfile, "%s %s\n", stamp, msg);
 	fflush(se->se_logfile);
 	free(msg);
-	if (se->se_logsoft > 0 && size + len >= se->se_logsoft &&
+	if (se->se_logsoft > 0 && size + len > se->se_logsoft &&
 	    !(se->se_logwarned & LOGFILE_SOFT)) {
 		log_warnx("%s: log file %s passed %ld bytes", se->se_label,
 		    se->se_logpath, se->se_logsoft);

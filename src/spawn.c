@@ -120,7 +120,7 @@ spawn_connection(struct service *se, int fd, const struct sockaddr *sa,
 	sp = xmalloc(sizeof *sp);
 	memcpy(sp, &peer, sizeof *sp);
 	service_conn_begin(se, sp->sp_so);
-	tls_accept(se, fd, spawn_tls_cb, sp);
+	tls_accept(se, fd, sa, len, spawn_tls_cb, sp);
 }
 
 /*

@@ -214,7 +214,12 @@ tls_fail_why(struct bufferevent *bev, short what, char *buf, size_t size)
 	unsigned long	 e;
 	const char	*reason;
 
-	if ((e = bufferevent_get_openssl_error(bev)) != 0) {
+	/*
+	 * With nothing in OpenSSL's queue libevent passes SSL_get_error's
+	 * own code (no library part): then the socket's error tells why.
+	 */
+	if ((e = bufferevent_get_openssl_error(bev)) != 0 &&
+	    ERR_GET_LIB(e) != 0) {
 		reason = ERR_reason_error_string(e);
 		snprintf(buf, size, "failed: %s", reason != NULL ? reason :
 		    "unknown TLS error");
@@ -281,17 +286,17 @@ tls_timeout_cb(evutil_socket_t fd, short events, void *arg)
 }
 
 /*
- * Start the TLS handshake on an accepted connection. When it completes,
+ * Start the TLS handshake on an accepted connection from sa (for the log).
+ * When it completes,
  * done gets the descriptor the server (or the redirect) should use instead:
  * one end of a socket pair the daemon relays to the TLS side. If it fails or
  * takes longer than TLS_HANDSHAKE seconds, done gets -1 and nothing starts.
  */
 void
-tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
+tls_accept(struct service *se, int fd, const struct sockaddr *sa,
+    socklen_t len, tls_done_cb done, void *arg)
 {
 	struct timeval		 tv = { TLS_HANDSHAKE, 0 };
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen = sizeof ss;
 	struct bufferevent	*bev;
 	struct tls_wait		*tw;
 	SSL			*ssl;
@@ -313,11 +318,7 @@ tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
 	tw->tw_bev = bev;
 	tw->tw_done = done;
 	tw->tw_arg = arg;
-	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0)
-		listen_ntop((struct sockaddr *)&ss, sslen, tw->tw_peer,
-		    sizeof tw->tw_peer);
-	else
-		strlcpy(tw->tw_peer, "unknown", sizeof tw->tw_peer);
+	listen_ntop(sa, len, tw->tw_peer, sizeof tw->tw_peer);
 	if ((tw->tw_timer = evtimer_new(ev_base, tls_timeout_cb, tw)) == NULL)
 		fatalx("evtimer_new failed");
 	link_add(&tls_waits, &tw->tw_link);
@@ -380,8 +381,11 @@ tls_same(const struct service *a, const struct service *b)
 
 /* Never called without OpenSSL: no service has TLS. */
 void
-tls_accept(struct service *se, int fd, tls_done_cb done, void *arg)
+tls_accept(struct service *se, int fd, const struct sockaddr *sa,
+    socklen_t len, tls_done_cb done, void *arg)
 {
+	(void)sa;
+	(void)len;
 	evutil_closesocket(fd);
 	done(se, -1, arg);
 }

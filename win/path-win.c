@@ -179,6 +179,25 @@ win_rename(const char *from, const char *to)
 	return (-1);
 }
 
+/* errno for a failed directory read. */
+static int
+path_errno(DWORD err)
+{
+	switch (err) {
+	case ERROR_FILE_NOT_FOUND:
+	case ERROR_PATH_NOT_FOUND:
+		return (ENOENT);
+	case ERROR_DIRECTORY:
+		return (ENOTDIR);
+	case ERROR_ACCESS_DENIED:
+		return (EACCES);
+	case ERROR_NOT_ENOUGH_MEMORY:
+	case ERROR_OUTOFMEMORY:
+		return (ENOMEM);
+	}
+	return (EIO);
+}
+
 /* One entry of win_scandir's list, shaped as the C library's dirent. */
 static struct dirent *
 path_dirent(const wchar_t *name)
@@ -225,6 +244,7 @@ win_scandir(const char *dir, struct dirent ***namelist,
 	wchar_t			 *w;
 	char			 *pattern;
 	size_t			  n = 0;
+	DWORD			  err;
 
 	xasprintf(&pattern, "%s\\*", dir);
 	w = path_wide(pattern);
@@ -234,7 +254,7 @@ win_scandir(const char *dir, struct dirent ***namelist,
 	h = FindFirstFileW(w, &fd);
 	free(w);
 	if (h == INVALID_HANDLE_VALUE) {
-		errno = GetLastError() == ERROR_DIRECTORY ? ENOTDIR : ENOENT;
+		errno = path_errno(GetLastError());
 		return (-1);
 	}
 	do {
@@ -247,7 +267,15 @@ win_scandir(const char *dir, struct dirent ***namelist,
 		list = xreallocarray(list, n + 1, sizeof *list);
 		list[n++] = de;
 	} while (FindNextFileW(h, &fd));
+	err = GetLastError();
 	FindClose(h);
+	if (err != ERROR_NO_MORE_FILES) {
+		while (n > 0)
+			free(list[--n]);
+		free(list);
+		errno = path_errno(err);
+		return (-1);
+	}
 	if (compar != NULL && n > 1) {
 		path_compar = compar;
 		qsort(list, n, sizeof *list, path_compar_cb);

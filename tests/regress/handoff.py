@@ -137,8 +137,8 @@ def port_mode_server_ignoring_sigterm_is_killed():
     c.hopen(p)
     pid = c.sync(".z.i")
     c.close()
-    d.wait_log(r"^hand-off server pid %d still running 5 s after SIGTERM; "
-               r"killed$" % pid, timeout=20)
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: hand-off server pid %d still running "
+               r"5 s after SIGTERM; killed$" % (p, pid), timeout=20)
     d.wait_log(r"pid %d killed by signal 9$" % pid)
     c = Client()
     c.hopen(p)

@@ -129,7 +129,8 @@ def no_process_before_handshake():
     """a client that speaks plain text to a TLS service is dropped when the
     handshake fails, and no server is ever started for it; with -l the
     failure is logged with the client's address and OpenSSL's reason (it
-    was logged only with -d, without either)"""
+    was logged only with -d, without either); a client resetting at once
+    is logged with its address and the socket's error"""
     p = free_port()
     d = Daemon("127.0.0.1:%d stream tcp nowait root %s\n"
                % (p, helper("env")) + tls_lines())
@@ -139,9 +140,19 @@ def no_process_before_handshake():
     d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:%d: "
                r"TLS handshake failed: \w.*$" % (p, s.getsockname()[1]))
     s.close()
+    # A client that resets at once: its address (getpeername had none by
+    # then) and the socket's error, not "unknown TLS error".
+    s = connect(p)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                 struct.pack("ii", 1, 0))
+    port = s.getsockname()[1]
+    s.close()
+    m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:%d: "
+                   r"TLS handshake failed: (.*)$" % (p, port))
+    check("unknown" not in m.group(1), "reason %r" % m.group(1))
     d.send(__import__("signal").SIGUSR1)
     d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*accepted 0, refused 0, "
-               r"failed 1, running 0$" % p)
+               r"failed 2, running 0$" % p)
     check(not d.find_log(r", pid \d+$", pos=0), "no process started")
     d.stop()
 

@@ -315,18 +315,28 @@ def program_checked_for_the_user():
     """at load, a program its service's user may not execute (mode 0700,
     owned by root, for nobody) or a directory is warned about, since every
     connection would fail; the same program for root, or one any user may
-    run, is not (the check ran as the daemon, root, and passed both)"""
+    run, is not (the check ran as the daemon, root, and passed both); a
+    group-only program is for the user in that group, not the same user
+    in his own group on the next line (the check is remembered with the
+    credentials it was made for)"""
     pw = nobody()
+    gr = other_group(pw)
     top = tmpdir()
     script = write_file(os.path.join(top, "rootonly"), "#!/bin/sh\necho hi\n")
     os.chmod(script, 0o700)
-    ports = [free_port() for _ in range(4)]
+    grouponly = write_file(os.path.join(top, "grouponly"), "#!/bin/sh\n")
+    os.chown(grouponly, 0, gr.gr_gid)
+    os.chmod(grouponly, 0o750)
+    ports = [free_port() for _ in range(6)]
+    nobody_gr = "%s:%s" % (pw.pw_name, gr.gr_name)
     path = write_conf("".join("127.0.0.1:%d stream tcp nowait %s %s x\n"
                               % (p, user, prog) for p, user, prog in (
                                   (ports[0], pw.pw_name, script),
                                   (ports[1], "root", script),
                                   (ports[2], "root", top),
-                                  (ports[3], pw.pw_name, TESTHELPER))))
+                                  (ports[3], pw.pw_name, TESTHELPER),
+                                  (ports[4], nobody_gr, grouponly),
+                                  (ports[5], pw.pw_name, grouponly))))
     rc, out, err = run_pinetd(["-n", path])
     check_eq(rc, 0, "status (warnings only)")
     lines = [l for l in err.splitlines() if "server program" in l]
@@ -334,7 +344,11 @@ def program_checked_for_the_user():
         "%s:1: 127.0.0.1:%d/tcp: server program %s: not executable by user "
         "'%s'" % (path, ports[0], script, pw.pw_name),
         "%s:3: 127.0.0.1:%d/tcp: server program %s: is a directory"
-        % (path, ports[2], top)], "warnings")
+        % (path, ports[2], top),
+        "%s:6: 127.0.0.1:%d/tcp: server program %s: not executable by user "
+        "'%s'" % (path, ports[5], grouponly, pw.pw_name)],
+        "warnings (the group's member may, the same user in his own "
+        "group may not)")
 
 
 if __name__ == "__main__":

@@ -401,6 +401,51 @@ test_shared(struct conf_bsd *cb)
 	tap_ok(intern_count() == before, "all given back");
 }
 
+/*
+ * log_type FILE limits: once a line was dropped at the hard limit, a
+ * shorter one that would still fit is dropped too (the file stops there).
+ * Each line is a 19-byte stamp, a blank, the message and a newline.
+ */
+static void
+test_logfile(void)
+{
+	struct service	 se;
+	char		 path[] = "/tmp/pinetd-unit-log.XXXXXX";
+	char		 m40[41], m30[31], m10[11];
+	int		 fd;
+	long		 size;
+
+	memset(&se, 0, sizeof se);
+	memset(m40, 'a', 40);
+	m40[40] = '\0';
+	memset(m30, 'b', 30);
+	m30[30] = '\0';
+	memset(m10, 'c', 10);
+	m10[10] = '\0';
+	if ((fd = mkstemp(path)) == -1) {
+		tap_ok(0, "mkstemp");
+		return;
+	}
+	close(fd);
+	se.se_label = se.se_name = "u/tcp";
+	se.se_logpath = path;
+	se.se_logfile = fopen(path, "a");
+	se.se_logsoft = 50;
+	se.se_loghard = 100;
+	service_log(&se, "%s", m40);
+	size = ftell(se.se_logfile);
+	tap_ok(size == 61 && (se.se_logwarned & LOGFILE_SOFT),
+	    "the line that passes soft is written and said");
+	service_log(&se, "%s", m30);
+	tap_ok(ftell(se.se_logfile) == 61 && (se.se_logwarned & LOGFILE_HARD),
+	    "a line past hard is dropped and said");
+	service_log(&se, "%s", m10);
+	tap_ok(ftell(se.se_logfile) == 61,
+	    "a shorter line that would fit after it is dropped too");
+	fclose(se.se_logfile);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -414,6 +459,7 @@ main(void)
 	test_attrs();
 	test_random(&cb);
 	test_shared(&cb);
+	test_logfile();
 	conf_bsd_free(&cb);
 	tap_ok(intern_count() == 0,
 	    "every shared string given back, on error paths too");
