@@ -294,8 +294,36 @@ alphasort(const struct dirent **a, const struct dirent **b)
 }
 
 /*
- * The command line as UTF-8, from the wide one Windows keeps: main's argv
- * is in the ANSI code page, which cannot name every file.
+ * The environment as UTF-8, from the wide one Windows keeps, in place of the
+ * C library's ANSI copy: servers are given it through CreateProcessW, which
+ * reads every string as UTF-8, so a value outside the code page was garbled.
+ * Entries starting with '=' (the per-drive directories) are left out, as
+ * the C library leaves them out.
+ */
+static void
+path_utf8_environ(void)
+{
+	wchar_t	 *block, *w;
+	char	**env;
+	size_t	  n = 0, i = 0;
+
+	if ((block = GetEnvironmentStringsW()) == NULL)
+		return;
+	for (w = block; *w != L'\0'; w += wcslen(w) + 1)
+		n++;
+	env = xcalloc(n + 1, sizeof *env);
+	for (w = block; *w != L'\0'; w += wcslen(w) + 1) {
+		if (*w != L'=' && (env[i] = path_narrow(w)) != NULL)
+			i++;
+	}
+	FreeEnvironmentStringsW(block);
+	_environ = env;
+}
+
+/*
+ * The command line and the environment as UTF-8, from the wide ones Windows
+ * keeps: main's argv and environ are in the ANSI code page, which cannot
+ * name every file or hold every value.
  */
 void
 win_utf8_args(int *argc, char ***argv)
@@ -314,4 +342,5 @@ win_utf8_args(int *argc, char ***argv)
 	LocalFree(wargv);
 	*argc = wargc;
 	*argv = nav;
+	path_utf8_environ();
 }

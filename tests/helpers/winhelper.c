@@ -8,6 +8,8 @@
  *   winhelper stdio          the same with fread/fwrite (the CRT's fds 0, 1)
  *   winhelper pid            write "pid N\n", then wait for end of input
  *   winhelper env NAME       write "NAME=value\n" (or "NAME unset\n")
+ *   winhelper wenv NAME      the same from the UTF-16 environment, the
+ *                            value written as UTF-8
  *   winhelper args ...       write each argument between < and >, a line each
  *   winhelper exit N         exit with status N at once
  *   winhelper handles        write "handles: N" and the values of every
@@ -217,6 +219,26 @@ mode_sockecho(void)
 	return (0);
 }
 
+/* "NAME=value\n" from the wide environment, in UTF-8 whatever the code page. */
+static int
+mode_wenv(const char *name)
+{
+	wchar_t	 wname[256], *w;
+	char	 value[1024];
+	int	 n;
+
+	n = MultiByteToWideChar(CP_UTF8, 0, name, -1, wname, 256);
+	if (n <= 0 || (w = _wgetenv(wname)) == NULL) {
+		say("%s unset\n", name);
+		return (0);
+	}
+	if (WideCharToMultiByte(CP_UTF8, 0, w, -1, value, sizeof value, NULL,
+	    NULL) <= 0)
+		return (1);
+	say("%s=%s\n", name, value);
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -235,6 +257,8 @@ main(int argc, char **argv)
 		drain();
 		return (0);
 	}
+	if (strcmp(argv[1], "wenv") == 0 && argc > 2)
+		return (mode_wenv(argv[2]));
 	if (strcmp(argv[1], "env") == 0 && argc > 2) {
 		if ((v = getenv(argv[2])) == NULL)
 			say("%s unset\n", argv[2]);

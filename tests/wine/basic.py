@@ -287,6 +287,23 @@ def non_ascii_file_names():
 
 
 @test
+def non_ascii_environment():
+    """a value outside the ANSI code page in pinetd's environment reaches
+    the server intact (the daemon read the C library's ANSI copy and
+    passed it on as if it were UTF-8, so the server got 'caf?')"""
+    p = free_port()
+    env = dict(os.environ, PINETD_TEST_U="caf\u00e9 \u4e2d")
+    if not NATIVE:
+        env["LC_ALL"] = "C.UTF-8"	# Wine reads it in the locale's set
+    d = WineDaemon("127.0.0.1:%d stream tcp nowait root %s winhelper wenv "
+                   "PINETD_TEST_U\n" % (p, winpath(WINHELPER)), env=env,
+                   args=["-b"])
+    got = recv_all(connect(p, timeout=30), timeout=30)
+    check_eq(got, "PINETD_TEST_U=caf\u00e9 \u4e2d\n".encode(), "value")
+    d.stop()
+
+
+@test
 def include_read_once():
     """an xinetd file including itself 8 times is read once, with one
     FILE:LINE error per include (it was read 8^9 times); Windows has no
