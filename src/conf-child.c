@@ -202,8 +202,14 @@ conf_child_logfile(const char *path, FILE **fp)
 #else
 	made = stat(path, &sb) == -1 && errno == ENOENT;	/* no links */
 #endif
-	if ((*fp = fopen(path, "a")) == NULL)
+	/*
+	 * Bytes, so a line is as long as counted (Windows' text mode adds a
+	 * CR), and positioned at the end, where ftell reports what the file
+	 * already holds (Windows reports 0 until the first write).
+	 */
+	if ((*fp = fopen(path, "ab")) == NULL)
 		return (strerror(errno));
+	(void)fseek(*fp, 0, SEEK_END);
 	if (made) {
 		conf_child_made = xreallocarray(conf_child_made,
 		    conf_child_nmade + 1, sizeof *conf_child_made);

@@ -973,6 +973,24 @@ xinetd_seen(struct xinetd_parse *xp, FILE *f, const char *path, int from)
 }
 
 /*
+ * A directory and a name in it, with the system's separator between them
+ * unless the directory already ends in one (or, on Windows, is "Z:").
+ */
+static char *
+xinetd_join(const char *dir, const char *name)
+{
+	size_t	 len = strlen(dir);
+	char	*path;
+
+	if (len > 0 && (dir[len - 1] == '/' || (PLATFORM_DRIVE_PATHS &&
+	    strchr("\\:", dir[len - 1]) != NULL)))
+		xasprintf(&path, "%s%s", dir, name);
+	else
+		xasprintf(&path, "%s%s%s", dir, PLATFORM_DIRSEP, name);
+	return (path);
+}
+
+/*
  * Read every wanted file of a directory, in name order. What is not a
  * regular file (a subdirectory, a FIFO) is skipped with a warning, as
  * xinetd skips it, and not counted as an error.
@@ -993,7 +1011,7 @@ xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 	}
 	for (i = 0; i < n; i++) {
 		if (xinetd_wanted(names[i]->d_name)) {
-			xasprintf(&path, "%s/%s", dir, names[i]->d_name);
+			path = xinetd_join(dir, names[i]->d_name);
 			if ((why = conf_regular(path)) != NULL && line == 0)
 				log_warnx("%s: skipped '%s': %s", dir, path,
 				    why);	/* the directory given to pinetd */

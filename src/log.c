@@ -48,6 +48,26 @@ log_debugging(void)
 	return (log_verbose);
 }
 
+/*
+ * Where to cut a string of len bytes that was cut short, so that it does not
+ * end inside a UTF-8 sequence: log lines (file names, Windows) are UTF-8.
+ */
+static size_t
+log_utf8_cut(const char *s, size_t len)
+{
+	size_t	lead = len, want;
+	unsigned char c;
+
+	while (lead > 0 && len - lead < 4 &&
+	    ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+		lead--;
+	if (lead == 0 || ((c = (unsigned char)s[lead - 1]) & 0x80) == 0)
+		return (len);
+	want = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 :
+	    (c & 0xf8) == 0xf0 ? 4 : 1;
+	return (len - (lead - 1) < want ? lead - 1 : len);
+}
+
 /* Write one whole line to the log descriptor, in one write if it can. */
 static void
 log_line(const char *msg, const char *suffix)
@@ -59,8 +79,8 @@ log_line(const char *msg, const char *suffix)
 	if (len < 0)
 		return;
 	if ((size_t)len >= sizeof buf) {
-		len = sizeof buf - 1;
-		buf[len - 1] = '\n';
+		len = (int)log_utf8_cut(buf, sizeof buf - 2);
+		buf[len++] = '\n';
 	}
 	(void)write(log_fd, buf, (size_t)len);
 }
@@ -72,7 +92,8 @@ log_vwrite(int pri, const char *fmt, va_list ap)
 	char	buf[2048];
 
 	if (log_stderr) {
-		vsnprintf(buf, sizeof buf, fmt, ap);
+		if (vsnprintf(buf, sizeof buf, fmt, ap) >= (int)sizeof buf)
+			buf[log_utf8_cut(buf, sizeof buf - 1)] = '\0';
 		log_line(buf, "");
 	} else
 		vsyslog(pri, fmt, ap);
@@ -82,11 +103,10 @@ log_vwrite(int pri, const char *fmt, va_list ap)
 static void
 log_vwrite_errno(int pri, int saved, const char *fmt, va_list ap)
 {
-	char	buf[2048];
+	char	buf[2048], suffix[256];
 
-	char	suffix[256];
-
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (vsnprintf(buf, sizeof buf, fmt, ap) >= (int)sizeof buf)
+		buf[log_utf8_cut(buf, sizeof buf - 1)] = '\0';
 	if (log_stderr) {
 		snprintf(suffix, sizeof suffix, ": %s", strerror(saved));
 		log_line(buf, suffix);

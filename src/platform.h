@@ -34,6 +34,7 @@
 #if defined(_WIN32)
 #include "win.h"
 #define PLATFORM_DRIVE_PATHS	1
+#define PLATFORM_DIRSEP		"\\"	/* joins a directory and a name */
 #define PLATFORM_SPAWN_AFFINITY	1
 #define PLATFORM_X_OK		0	/* access(): no execute bit to test */
 #define PLATFORM_PRINTF		gnu_printf	/* C99 printf, not msvcrt's */
@@ -53,6 +54,7 @@
 #define PLATFORM_X_OK		X_OK
 #define PLATFORM_PRINTF		printf
 #define PLATFORM_DRIVE_PATHS	0
+#define PLATFORM_DIRSEP		"/"
 #define PLATFORM_SPAWN_AFFINITY	0
 #define PLATFORM_PAIR_FAMILY	AF_UNIX
 #endif

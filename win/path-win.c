@@ -243,10 +243,13 @@ win_scandir(const char *dir, struct dirent ***namelist,
 	struct dirent		**list = NULL, *de;
 	wchar_t			 *w;
 	char			 *pattern;
-	size_t			  n = 0;
+	size_t			  n = 0, len;
 	DWORD			  err;
 
-	xasprintf(&pattern, "%s\\*", dir);
+	/* "Z:" is the current directory of drive Z, "Z:\\" its root. */
+	len = strlen(dir);
+	xasprintf(&pattern, len > 0 && strchr(":\\/", dir[len - 1]) != NULL ?
+	    "%s*" : "%s\\*", dir);
 	w = path_wide(pattern);
 	free(pattern);
 	if (w == NULL)

@@ -604,5 +604,19 @@ def dialect_flags_and_include_first():
     check_eq((rc, err), (0, ""), "an xinetd file starting with include")
 
 
+
+@test
+def long_line_cut_on_a_character():
+    """a log line longer than the log's 2 KB is cut before a UTF-8
+    character, not inside one (it ended in a lone lead byte)"""
+    for pad in range(3):
+        conf = write_conf("include /tmp/%s%s\n" % ("x" * pad,
+                                                   "\u00e9" * 1100))
+        rc, out, err = run_pinetd(["-n", "-x", conf])
+        check(rc == 1, "status %d" % rc)
+        check("\ufffd" not in err, "pad %d: a broken character in %r"
+              % (pad, err[-16:]))
+
+
 if __name__ == "__main__":
     run()

@@ -287,6 +287,35 @@ def non_ascii_file_names():
 
 
 @test
+def log_file_limits_count_every_byte():
+    """log_type FILE on Windows: lines end in LF alone, as counted (text
+    mode added a CR, so a line could pass the hard limit by a byte), and
+    a file already past its hard limit takes no line (ftell said 0 until
+    the first write, so one more line was appended)"""
+    top = tmpdir()
+    full = os.path.join(top, "full.log")
+    with open(full, "wb") as f:
+        f.write(b"x" * 999 + b"\n")
+    fresh = os.path.join(top, "fresh.log")
+    p, q = free_port(), free_port()
+    body = "type = INTERNAL\n\tid = %s\n\tlog_on_success = HOST\n\t" \
+           "log_type = FILE %s 200 500"
+    conf = (xservice("echo", p, body % ("full", winpath(full)))
+            + xservice("echo", q, body % ("fresh", winpath(fresh))))
+    d = WineDaemon(conf)
+    for port in (p, q):
+        check_echo(port, b"x")
+    d.wait_log(r"^full/tcp: log file .* is full \(hard limit 500 bytes\); "
+               r"its lines are dropped$")
+    check_eq(os.path.getsize(full), 1000, "size of the full file")
+    wait_until(lambda: os.path.getsize(fresh) > 0, what="a line in fresh.log")
+    data = open(fresh, "rb").read()
+    check(data.endswith(b"built-in\n") and b"\r" not in data,
+          "line endings: %r" % data)
+    d.stop()
+
+
+@test
 def non_ascii_environment():
     """a value outside the ANSI code page in pinetd's environment reaches
     the server intact (the daemon read the C library's ANSI copy and
