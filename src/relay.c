@@ -55,7 +55,7 @@ struct relay {
 struct relay_kill {
 	struct link		 rk_link;	/* every pending end */
 	pid_t			 rk_pid;
-	char			*rk_label;	/* its service's, for the log */
+	struct service		*rk_se;		/* its service (a reference) */
 	int			 rk_termed;	/* asked to end: kill next */
 	struct event		*rk_timer;
 };
@@ -81,7 +81,7 @@ relay_kill_free(struct relay_kill *rk)
 {
 	link_del(&relay_kills, &rk->rk_link);
 	event_free(rk->rk_timer);
-	free(rk->rk_label);
+	service_unref(rk->rk_se);
 	free(rk);
 }
 
@@ -107,7 +107,8 @@ relay_kill_cb(evutil_socket_t fd, short events, void *arg)
 		return;
 	}
 	log_warnx("%s: hand-off server pid %ld still running %d s after "
-	    "SIGTERM; killed", rk->rk_label, (long)rk->rk_pid, RELAY_TERM_WAIT);
+	    "SIGTERM; killed", rk->rk_se->se_label, (long)rk->rk_pid,
+	    RELAY_TERM_WAIT);
 	spawn_kill(rk->rk_pid, 1);
 	relay_kill_free(rk);
 }
@@ -181,7 +182,8 @@ relay_end_server(struct service *se, pid_t pid, int now)
 		return;
 	rk = xcalloc(1, sizeof *rk);
 	rk->rk_pid = pid;
-	rk->rk_label = xstrdup(se->se_label);
+	rk->rk_se = se;
+	service_ref(se);
 	rk->rk_termed = now;
 	if ((rk->rk_timer = evtimer_new(ev_base, relay_kill_cb, rk)) == NULL)
 		fatalx("evtimer_new failed");

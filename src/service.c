@@ -804,10 +804,11 @@ service_dump(const char *path)
 void
 service_log(struct service *se, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	*msg, stamp[32];
-	time_t	 now;
-	long	 size, len;
+	va_list		 ap;
+	struct stat	 sb;
+	char		*msg, stamp[32];
+	time_t		 now;
+	long		 size, len;
 
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
@@ -823,7 +824,9 @@ service_log(struct service *se, const char *fmt, ...)
 	now = time(NULL);
 	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", localtime(&now));
 	len = (long)(strlen(stamp) + strlen(msg) + 2);
-	size = ftell(se->se_logfile);
+	/* The file's own size: other services may write to it too. */
+	size = fstat(fileno(se->se_logfile), &sb) == 0 ? (long)sb.st_size :
+	    ftell(se->se_logfile);
 	if (se->se_logwarned & LOGFILE_HARD) {
 		free(msg);
 		return;

@@ -1300,6 +1300,29 @@ def log_type_file_limits():
 
 
 @test
+def log_type_file_shared_by_two_services():
+    """two services logging to one file: the limits hold for the file, not
+    for each service's own writes (each counted only what it wrote, so the
+    file went past its hard limit)"""
+    p, q = free_port(), free_port()
+    logf = os.path.join(tmpdir(), "shared.log")
+    entry = ("127.0.0.1:%d stream tcp nowait root internal daytime\n"
+             "\tlog_type = FILE " + logf + " 100 200\n")
+    d = Daemon(entry % p + entry % q)
+    for port in (p, q, p, q, p):
+        s = connect(port)
+        recv_all(s)
+        s.close()
+    d.send(signal.SIGUSR1)
+    d.wait_log(r"^dump: \d+ services")
+    size = os.path.getsize(logf)
+    check(size <= 200, "the shared file holds %d bytes" % size)
+    d.wait_log(r"log file %s passed 100 bytes$" % re.escape(logf), pos=0)
+    d.wait_log(r"log file %s is full" % re.escape(logf), pos=0)
+    d.stop()
+
+
+@test
 def zero_instances_lets_no_client_in():
     """instances = 0 or per_source = 0 lets no client in, as in xinetd (it
     meant no limit, so a service shut that way was open), nor a datagram
