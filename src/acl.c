@@ -13,24 +13,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether the first bits bits of two addresses are the same. */
+static int
+acl_prefix_equal(const unsigned char *a, const unsigned char *b, int bits)
+{
+	int	n = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, b, n) != 0)
+		return (0);
+	return (rest == 0 ||
+	    ((a[n] ^ b[n]) & (0xff << (8 - rest)) & 0xff) == 0);
+}
+
 /*
  * Append one network to a list. An IPv4-mapped IPv6 network (::ffff:a.b.c.d,
  * /96 or longer) is kept as the IPv4 one it is: a mapped peer of a tcp46
- * service is matched as IPv4, so it would never match it otherwise.
+ * service is matched as IPv4, so it would never match it otherwise. A wider
+ * IPv6 network that holds all of ::ffff:0:0/96 (::/0) holds every IPv4
+ * client of such a service too, so 0.0.0.0/0 is added beside it (no_access
+ * = ::/0 let IPv4 clients in).
  */
 static void
 acl_add(struct acl_list *al, int family, const void *addr, int bits)
 {
-	static const unsigned char	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-					     0, 0, 0xff, 0xff };
+	static const unsigned char	 mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0,
+					     0, 0, 0xff, 0xff, 0, 0, 0, 0 };
 	struct acl			*ac;
 
-	if (family == AF_INET6 && bits >= 96 && memcmp(addr, mapped,
-	    sizeof mapped) == 0) {
+	if (family == AF_INET6 && bits >= 96 && memcmp(addr, mapped, 12) == 0) {
 		family = AF_INET;
 		addr = (const unsigned char *)addr + 12;
 		bits -= 96;
-	}
+	} else if (family == AF_INET6 && bits < 96 &&
+	    acl_prefix_equal(addr, mapped, bits))
+		acl_add(al, AF_INET, mapped + 12, 0);
 	al->al_v = xreallocarray(al->al_v, al->al_n + 1, sizeof *al->al_v);
 	ac = &al->al_v[al->al_n++];
 	memset(ac, 0, sizeof *ac);

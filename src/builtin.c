@@ -24,6 +24,8 @@
 #define BUILTIN_HIGH		(256 * 1024)	/* most bytes queued per client */
 #define BUILTIN_LOW		(64 * 1024)	/* refill / resume below this */
 #define BUILTIN_DGRAMS		16		/* datagrams per wake-up */
+#define BUILTIN_LOWPORTS	1024		/* UDP sources below: no answer */
+#define BUILTIN_NFSPORT		2049		/* nor from NFS */
 #define BUILTIN_CHARGEN_LINE	74		/* 72 characters and CRLF */
 #define BUILTIN_1900		2208988800UL	/* 1900-01-01 to 1970-01-01 */
 
@@ -102,21 +104,17 @@ builtin_ports_update(void)
 }
 
 /*
- * Whether a UDP source port must never be answered (loop protection): the
- * built-ins' standard ports, and the port of every UDP built-in configured
- * here, so echo moved to 7007 cannot be bounced off another echo on 7007.
+ * Whether a UDP source port must never be answered (loop protection): every
+ * port below 1024, where services that answer anything live (qotd on 17
+ * bounced one spoofed datagram off echo for ever), NFS's 2049, as the BSD
+ * inetds refuse them, and the port of every UDP built-in configured here, so
+ * echo moved to 7007 cannot be bounced off another echo on 7007.
  */
 int
 builtin_port_reserved(int port)
 {
-	const struct builtin	*bi;
-
-	if (port <= 0 || port > 65535)
+	if (port < BUILTIN_LOWPORTS || port > 65535 || port == BUILTIN_NFSPORT)
 		return (1);
-	for (bi = builtins; bi->bi_name != NULL; bi++) {
-		if (bi->bi_port == port)
-			return (1);
-	}
 	return ((builtin_udp_ports[port / 8] >> (port % 8)) & 1);
 }
 

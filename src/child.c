@@ -93,7 +93,7 @@ child_exited(pid_t pid, int status)
 		return;
 	*pp = ch->ch_next;
 	if (ch->ch_relayed) {		/* only those have relays to tell */
-		relay_forget(pid);
+		relay_forget(pid, ch->ch_source);
 		handoff_forget(pid);
 	}
 	se = ch->ch_service;

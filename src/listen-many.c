@@ -96,8 +96,11 @@ listen_open_many(struct service *head, int count)
 	if (count < LISTEN_MANY_MIN || (nthreads = listen_many_threads()) < 2)
 		return;
 	list = xreallocarray(NULL, (size_t)count, sizeof *list);
-	for (se = head; se != NULL && n < (size_t)count; se = se->se_next)
-		list[n++] = se;
+	/* Unix sockets bind under a umask of their own: main thread only. */
+	for (se = head; se != NULL && n < (size_t)count; se = se->se_next) {
+		if (se->se_family != AF_UNIX)
+			list[n++] = se;
+	}
 	for (i = 0; i < nthreads; i++) {
 		jobs[i].lm_list = list;
 		jobs[i].lm_n = n;

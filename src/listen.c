@@ -62,6 +62,32 @@ listen_unix_file(const struct service *se)
 }
 
 /*
+ * Bind a socket. A unix socket's file is made mode 0666, so any local user
+ * may connect, as with openbsd-inetd and systemd's sockets (a directory's
+ * permissions can narrow that): by binding under umask 0111, not by a chmod
+ * after it, which follows a symbolic link a user who can write to the
+ * directory may have put there in the meantime. The umask is the process's,
+ * so this runs on the main thread only (listen-many.c leaves unix sockets
+ * to it).
+ */
+static int
+listen_bind(struct service *se, int fd)
+{
+	mode_t	old;
+	int	rc, saved;
+
+	if (!listen_unix_file(se))
+		return (bind(fd, (struct sockaddr *)&se->se_addr,
+		    se->se_addrlen));
+	old = umask(0111);
+	rc = bind(fd, (struct sockaddr *)&se->se_addr, se->se_addrlen);
+	saved = errno;
+	umask(old);
+	errno = saved;
+	return (rc);
+}
+
+/*
  * Lowest descriptor a listening socket may not have, or -1 for no cap: set
  * when the descriptor limit is too low for every service, so that listening
  * sockets cannot take the descriptors connections need.
@@ -151,15 +177,8 @@ listen_open(struct service *se)
 	    &se->se_rcvbuf, sizeof se->se_rcvbuf) == -1)
 		goto fail;
 	se->se_openstep = "bind";
-	if (bind(fd, (struct sockaddr *)&se->se_addr, se->se_addrlen) == -1)
+	if (listen_bind(se, fd) == -1)
 		goto fail;
-	/*
-	 * Any local user may connect, as with openbsd-inetd and systemd's
-	 * sockets (0666, not the daemon's umask, which left only root able
-	 * to connect); a directory's permissions can narrow that.
-	 */
-	if (listen_unix_file(se) && chmod(sun->sun_path, 0666) == -1)
-		log_warn("%s: chmod %s", se->se_label, sun->sun_path);
 	if (se->se_socktype == SOCK_DGRAM && se->se_builtin != NULL)
 		dgram_setup(se, fd);
 	se->se_openstep = "listen";

@@ -419,7 +419,7 @@ void		 tls_close_notify(struct bufferevent *);
 
 /* relay.c */
 void		 relay_start(struct service *, int, struct source *);
-void		 relay_forget(pid_t);
+void		 relay_forget(pid_t, struct source *);
 void		 relay_end_server(struct service *, pid_t, int);
 struct bufferevent *relay_connector(int);
 void		 relay_shutdown(void);

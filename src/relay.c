@@ -140,10 +140,13 @@ relay_connector(int family)
 /*
  * A server was reaped: drop a pending kill of it, and forget it in a relay
  * still draining its output. Its pid is free again, and Windows soon gives
- * it to a new server, which must not be ended in its place.
+ * it to a new server, which must not be ended in its place. That relay now
+ * counts against instances and per_source (from so, the server's source) in
+ * the server's place: a client that never reads would otherwise keep any
+ * number of them, and their descriptors, past every limit.
  */
 void
-relay_forget(pid_t pid)
+relay_forget(pid_t pid, struct source *so)
 {
 	struct link		*l, *next;
 	struct relay_kill	*rk;
@@ -151,8 +154,15 @@ relay_forget(pid_t pid)
 
 	for (l = relays; l != NULL; l = l->l_next) {
 		rl = (struct relay *)l;
-		if (rl->rl_kill == pid)
-			rl->rl_kill = -1;
+		if (rl->rl_kill != pid)
+			continue;
+		rl->rl_kill = -1;
+		if (!rl->rl_counted) {
+			service_conn_begin(rl->rl_se, so);
+			service_unref(rl->rl_se);	/* relay_new's own */
+			rl->rl_so = so;
+			rl->rl_counted = 1;
+		}
 	}
 	for (l = relay_kills; l != NULL; l = next) {
 		next = l->l_next;

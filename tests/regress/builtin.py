@@ -421,7 +421,8 @@ def udp_discard():
 
 @test
 def udp_from_builtin_port():
-    """udp echo: a datagram from source port 7 is not answered"""
+    """udp echo: a datagram from source port 7 is not answered, nor one
+    from any port below 1024 or from 2049"""
     if not IS_ROOT:
         skip("binding source port 7 needs root")
     daemon()
@@ -434,7 +435,9 @@ def udp_from_builtin_port():
         check(udp_recv(u, 0.5) is None, "datagram from port 7 was answered")
     finally:
         u.close()
-    for sport in (19, 13, 37):
+    # Any port below 1024 (qotd's 17 bounced one spoofed datagram off
+    # echo for ever) and NFS's 2049, as the BSD inetds refuse them.
+    for sport in (19, 13, 37, 17, 1023, 2049):
         try:
             u = udp_socket("127.0.0.1", sport)
         except OSError:

@@ -106,6 +106,32 @@ def port_mode_servers_end_with_the_daemon():
 
 
 @test
+def pipe_mode_relay_counts_after_its_server():
+    """a relay still holding a server's output for a client that does not
+    read counts against per_source and instances once its server has
+    exited, as the server did (one client could keep any number of them,
+    and their descriptors: 40 connections took 120 descriptors past
+    per_source = 1)"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root /bin/sh sh -c "
+               "\"head -c 1048576 /dev/zero\"\n\thandoff = pipe\n"
+               "\tper_source = 1\n" % p)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", p))
+    d.wait_log(r"pid \d+ exited, status 0$")
+    got = len(recv_all(connect(p)))
+    check(got == 0, "a second client while the first's relay holds output "
+          "got %d bytes" % got)
+    d.wait_log(r"refused: per_source limit$")
+    s.close()
+    # The relay ends with its client; the next one is served in full.
+    wait_until(lambda: len(recv_all(connect(p))) == 1048576,
+               what="a client served once the first has gone")
+    d.stop()
+
+
+@test
 def port_mode_every_port_replaced():
     """each %PORT% in an argument is replaced, not only the first"""
     p = free_port()

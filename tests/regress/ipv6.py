@@ -75,6 +75,22 @@ def mapped_access_entries_match_ipv4_peers():
 
 
 @test
+def wide_ipv6_entries_hold_ipv4_peers():
+    """on tcp46, no_access = ::/0 refuses IPv4 clients too, since ::/0 holds
+    every mapped address (only /96 and longer entries were looked at, so
+    127.0.0.1 was served); no_access = 2001:db8::/32 does not"""
+    p, q = free_port(), free_port()
+    d = Daemon("*:%d stream tcp46 nowait root internal echo\n"
+               "\tno_access = ::/0\n"
+               "*:%d stream tcp46 nowait root internal echo\n"
+               "\tno_access = 2001:db8::/32\n" % (p, q))
+    expect_closed_without_data(p, "127.0.0.1")
+    d.wait_log(r"refused: access$")
+    echo(q, "127.0.0.1")
+    d.stop()
+
+
+@test
 def tcp_on_v6_literal_peer():
     """tcp on [::1]: child sees peer [::1]:PORT"""
     p = free_port()
