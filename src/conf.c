@@ -159,10 +159,11 @@ conf_add(struct conf_out *co, struct service *se)
 static void
 conf_labels(struct service *list)
 {
-	struct service	**table, *se, *dup;
-	char		  host[INET6_ADDRSTRLEN], *label;
-	unsigned	  port;
-	int		  nshared = 0;
+	struct service		**table, *se, *dup;
+	const struct sockaddr_in6 *sin6;
+	char			  host[INET6_ADDRSTRLEN], *label;
+	unsigned		  port;
+	int			  nshared = 0;
 
 	table = xcalloc(CONF_HASHSIZE, sizeof *table);
 	for (se = list; se != NULL; se = se->se_next) {
@@ -181,8 +182,14 @@ conf_labels(struct service *list)
 		if (listen_addr((struct sockaddr *)&se->se_addr, host,
 		    sizeof host, &port) != 0)
 			continue;
-		xasprintf(&label, strchr(host, ':') != NULL ? "[%s]:%s" :
-		    "%s:%s", host, se->se_name);
+		sin6 = (const void *)&se->se_addr;
+		if (se->se_addr.ss_family == AF_INET6 &&
+		    sin6->sin6_scope_id != 0)	/* fe80::1%1 is not fe80::1%2 */
+			xasprintf(&label, "[%s%%%lu]:%s", host,
+			    (unsigned long)sin6->sin6_scope_id, se->se_name);
+		else
+			xasprintf(&label, strchr(host, ':') != NULL ?
+			    "[%s]:%s" : "%s:%s", host, se->se_name);
 		se->se_label = label;
 	}
 }

@@ -32,6 +32,15 @@ def scope_is_part_of_the_address():
                       "\tport = 7000\n\tbind = fe80::1%1\n}\n")
     rc, out, err = run_pinetd(["-n", conf])
     check_eq(rc, 0, "pinetd -n exit status, xinetd bind (%r)" % err)
+    # Under two default-host lines their labels keep the scope apart: the
+    # run-time line saying each cannot be opened (no such address) shows
+    # them.
+    p = free_port()
+    d = Daemon("".join("[fe80::1%%%d]:\n%d stream tcp6 nowait root internal "
+                       "echo\n" % (i, p) for i in (1, 2)))
+    for i in (1, 2):
+        d.wait_log(r"^\[fe80::1%%%d\]:%d/tcp6: " % (i, p), pos=0)
+    d.stop()
 
 
 @test
