@@ -219,9 +219,10 @@ path_dirent(const wchar_t *name)
 	return (de);
 }
 
-/* win_scandir's order, called through qsort's type. */
+/* The order win_scandir was asked for, while its qsort runs. */
 static int (*path_compar)(const struct dirent **, const struct dirent **);
 
+/* qsort's comparison: the asked-for order, through qsort's types. */
 static int
 path_compar_cb(const void *a, const void *b)
 {
