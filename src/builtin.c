@@ -46,12 +46,12 @@ static void	builtin_daytime_dgram(struct service *);
 static void	builtin_time_dgram(struct service *);
 
 static const struct builtin builtins[] = {
-	{ "echo",    7,  builtin_echo_stream,    builtin_echo_dgram },
-	{ "discard", 9,  builtin_discard_stream, builtin_discard_dgram },
-	{ "daytime", 13, builtin_daytime_stream, builtin_daytime_dgram },
-	{ "chargen", 19, builtin_chargen_stream, builtin_chargen_dgram },
-	{ "time",    37, builtin_time_stream,    builtin_time_dgram },
-	{ NULL,      0,  NULL,                   NULL }
+	{ "echo",    builtin_echo_stream,    builtin_echo_dgram },
+	{ "discard", builtin_discard_stream, builtin_discard_dgram },
+	{ "daytime", builtin_daytime_stream, builtin_daytime_dgram },
+	{ "chargen", builtin_chargen_stream, builtin_chargen_dgram },
+	{ "time",    builtin_time_stream,    builtin_time_dgram },
+	{ NULL,      NULL,                   NULL }
 };
 
 /* Look up a built-in by name. */

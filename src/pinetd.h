@@ -74,7 +74,6 @@ struct source;
 /* A built-in service: handlers for a stream connection and for a datagram. */
 struct builtin {
 	const char	*bi_name;
-	int		 bi_port;
 	void		(*bi_stream)(struct service *, int, struct source *);
 	void		(*bi_dgram)(struct service *);
 };

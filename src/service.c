@@ -810,6 +810,8 @@ service_log(struct service *se, const char *fmt, ...)
 	time_t		 now;
 	long		 size, len;
 
+	if (se->se_logfile != NULL && (se->se_logwarned & LOGFILE_HARD))
+		return;		/* full: nothing more goes to it */
 	va_start(ap, fmt);
 	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
@@ -827,10 +829,6 @@ service_log(struct service *se, const char *fmt, ...)
 	/* The file's own size: other services may write to it too. */
 	size = fstat(fileno(se->se_logfile), &sb) == 0 ? (long)sb.st_size :
 	    ftell(se->se_logfile);
-	if (se->se_logwarned & LOGFILE_HARD) {
-		free(msg);
-		return;
-	}
 	if (se->se_loghard > 0 && size + len > se->se_loghard) {
 		log_warnx("%s: log file %s is full (hard limit %ld bytes); its "
 		    "lines are dropped", se->se_label, se->se_logpath,

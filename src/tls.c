@@ -174,7 +174,8 @@ struct tls_wait {
 	struct event		*tw_timer;	/* the whole handshake's limit */
 	tls_done_cb		 tw_done;
 	void			*tw_arg;
-	char			 tw_peer[256];	/* the client, for the log */
+	struct sockaddr_storage	 tw_peer;	/* the client, for the log */
+	socklen_t		 tw_peerlen;
 };
 
 static struct link	*tls_waits;
@@ -197,14 +198,18 @@ static void
 tls_fail_log(struct tls_wait *tw, const char *why)
 {
 	struct service	*se = tw->tw_se;
+	char		 peer[256];
 
+	/* Formatted only now: most handshakes succeed and log nothing. */
+	listen_ntop((struct sockaddr *)&tw->tw_peer, tw->tw_peerlen, peer,
+	    sizeof peer);
 	if (opts.log_conns ||
 	    (se->se_log_failure & (LOGF_HOST | LOGF_ATTEMPT)))
 		service_log(se, "%s: connection from %s: TLS handshake %s",
-		    se->se_label, tw->tw_peer, why);
+		    se->se_label, peer, why);
 	else
 		log_debug("%s: connection from %s: TLS handshake %s",
-		    se->se_label, tw->tw_peer, why);
+		    se->se_label, peer, why);
 }
 
 /* Why a handshake ended without completing, in words. */
@@ -318,7 +323,10 @@ tls_accept(struct service *se, int fd, const struct sockaddr *sa,
 	tw->tw_bev = bev;
 	tw->tw_done = done;
 	tw->tw_arg = arg;
-	listen_ntop(sa, len, tw->tw_peer, sizeof tw->tw_peer);
+	if ((size_t)len > sizeof tw->tw_peer)
+		len = sizeof tw->tw_peer;
+	memcpy(&tw->tw_peer, sa, len);
+	tw->tw_peerlen = len;
 	if ((tw->tw_timer = evtimer_new(ev_base, tls_timeout_cb, tw)) == NULL)
 		fatalx("evtimer_new failed");
 	link_add(&tls_waits, &tw->tw_link);

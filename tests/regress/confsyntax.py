@@ -23,6 +23,12 @@ def can_bind(addr):
         s.close()
 
 
+def need_second_loopback():
+    """Skip the test where 127.0.0.2 is not this host's too."""
+    if not IS_LINUX or not can_bind("127.0.0.2"):
+        skip("needs a second loopback address (127.0.0.2)")
+
+
 def echo(port, host="127.0.0.1"):
     s = connect(port, host)
     s.sendall(b"hi\n")
@@ -53,8 +59,7 @@ def continuation_line():
 @test
 def default_host_line():
     """'HOST:' sets the default host for later lines, '*:' resets it"""
-    if not IS_LINUX or not can_bind("127.0.0.2"):
-        skip("needs a second loopback address (127.0.0.2)")
+    need_second_loopback()
     p, q = free_port(), free_port()
     d = Daemon("127.0.0.1:\n"
                "%d stream tcp nowait root internal echo\n"
@@ -79,8 +84,7 @@ def default_hosts_share_a_port():
     lines carry its address ('127.0.0.2:P/tcp'), so they can be told
     apart (both were 'P/tcp'); an entry no other shares keeps its label as
     written"""
-    if not IS_LINUX or not can_bind("127.0.0.2"):
-        skip("needs a second loopback address (127.0.0.2)")
+    need_second_loopback()
     p, q = free_port(), free_port()
     d = Daemon("127.0.0.1:\n"
                "%d stream tcp nowait root internal echo\n"

@@ -188,6 +188,10 @@ def directory_given_directly():
     rc, out, err = run_pinetd(["-n", top])
     check_eq((rc, err), (0, "%s: skipped '%s/sub': is a directory\n"
                          % (top, top)), "-n on the directory")
+    # Written with a trailing slash, its files are named with one.
+    rc, out, err = run_pinetd(["-n", top + "/"])
+    check_eq((rc, err), (0, "%s/: skipped '%s/sub': is a directory\n"
+                         % (top, top)), "-n on DIR/")
     d = Daemon(top)
     check_eq(env_of(p).get("PROTO"), "TCP", "served")
     d.stop()
