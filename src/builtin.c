@@ -26,6 +26,7 @@
 #define BUILTIN_DGRAMS		16		/* datagrams per wake-up */
 #define BUILTIN_LOWPORTS	1024		/* UDP sources below: no answer */
 #define BUILTIN_NFSPORT		2049		/* nor from NFS */
+#define BUILTIN_FTPDATA		20		/* TCP source: an FTP bounce */
 #define BUILTIN_CHARGEN_LINE	74		/* 72 characters and CRLF */
 #define BUILTIN_1900		2208988800UL	/* 1900-01-01 to 1970-01-01 */
 
@@ -116,6 +117,26 @@ builtin_port_reserved(int port)
 	if (port < BUILTIN_LOWPORTS || port > 65535 || port == BUILTIN_NFSPORT)
 		return (1);
 	return ((builtin_udp_ports[port / 8] >> (port % 8)) & 1);
+}
+
+/*
+ * Whether a TCP client comes from port 20, the FTP data port: an FTP server
+ * told by a third party to send a file (PORT) to chargen or echo would be
+ * fed, or would feed, for ever. openbsd-inetd refuses these too.
+ */
+int
+builtin_bounced(const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*sin = (const void *)sa;
+	const struct sockaddr_in6	*sin6 = (const void *)sa;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		return (ntohs(sin->sin_port) == BUILTIN_FTPDATA);
+	case AF_INET6:
+		return (ntohs(sin6->sin6_port) == BUILTIN_FTPDATA);
+	}
+	return (0);
 }
 
 /* Build the chargen cycle once. */

@@ -318,7 +318,8 @@ listen_refused_log(struct service *se, const char *what,
 		service_log(se, "%s: %s from %s refused: %s%s", se->se_label,
 		    what, listen_ntop(sa, len, addr, sizeof addr), why,
 		    strcmp(why, "access") == 0 ||
-		    strcmp(why, "access_times") == 0 ? "" : " limit");
+		    strcmp(why, "access_times") == 0 ||
+		    strcmp(why, BUILTIN_BOUNCE) == 0 ? "" : " limit");
 }
 
 /*
@@ -425,6 +426,10 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 	struct source	*so;
 	char		 addr[256];
 
+	if (se->se_builtin != NULL && builtin_bounced(sa)) {
+		listen_refuse(se, fd, sa, len, BUILTIN_BOUNCE);
+		return;
+	}
 	if (listen_admit(se, fd, sa, len, &so) != 0)
 		return;
 	se->se_accepted++;

@@ -71,6 +71,9 @@ enum se_state {
 struct service;
 struct source;
 
+/* Why a built-in refuses a connection from the FTP data port (log text). */
+#define BUILTIN_BOUNCE	"ftp-data source port"
+
 /* A built-in service: handlers for a stream connection and for a datagram. */
 struct builtin {
 	const char	*bi_name;
@@ -508,6 +511,7 @@ int		 acl_allowed(const struct service *, const struct sockaddr *);
 const struct builtin	*builtin_find(const char *);
 void		 builtin_ports_update(void);
 int			 builtin_port_reserved(int);
+int			 builtin_bounced(const struct sockaddr *);
 void			 builtin_shutdown(void);
 
 /* dgram.c */

@@ -474,6 +474,38 @@ def udp_from_configured_builtin_port():
 
 
 @test
+def tcp_from_ftp_data_port():
+    """tcp chargen and echo: a connection from source port 20 (an FTP
+    server bounced at them by PORT) is closed unserved, counted and
+    logged; from any other port it is served"""
+    if not IS_ROOT:
+        skip("binding source port 20 needs root")
+    d = daemon()
+    for name in ("chargen", "echo"):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", 20))
+        except OSError as e:
+            s.close()
+            skip("cannot bind 127.0.0.1:20/tcp: %s" % e)
+        s.settimeout(5)
+        p = d.pos()
+        s.connect(("127.0.0.1", PORT[name]))
+        try:
+            s.sendall(b"bounced\r\n")
+        except OSError:
+            pass  # already closed by the daemon
+        check_eq(recv_all(s), b"", "%s's answer to port 20" % name)
+        s.close()
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:20 "
+                   r"refused: ftp-data source port$" % PORT[name], pos=p)
+    s = connect(PORT["chargen"])
+    check_eq(len(recv_exact(s, 74)), 74, "chargen from an ordinary port")
+    s.close()
+
+
+@test
 def udp_guard_follows_reload():
     """a UDP built-in added by a reload joins the loop guard: a datagram
     from its port (on another address) to echo is not answered"""
