@@ -1611,6 +1611,60 @@ def flags_id_interface_max_load():
     d.stop()
 
 
+def load_above(level):
+    """Make the 1-minute load average pass level (it moves every 5 s): a
+    busy process runs until it does. Returns that process, or None."""
+    if os.getloadavg()[0] > level:
+        return None
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    deadline = time.monotonic() + 30
+    while os.getloadavg()[0] <= level:
+        if time.monotonic() > deadline:
+            spin.kill()
+            spin.wait()
+            skip("the load average stayed at or below %g" % level)
+        time.sleep(0.5)
+    return spin
+
+
+@test
+def max_load_refuses():
+    """max_load below the load average: a stream program, a UDP built-in
+    and a UDP wait program each refuse (nothing starts, nothing answers)
+    and log 'refused: max_load limit'"""
+    if not hasattr(os, "getloadavg"):
+        skip("no getloadavg")
+    p, q, r = free_port(), free_port(), free_port()
+    conf = ("127.0.0.1:%d stream tcp nowait root %s %s echo-once\n"
+            "\tmax_load = 0.01\n"
+            "127.0.0.1:%d dgram udp wait root internal echo\n"
+            "\tmax_load = 0.01\n"
+            "127.0.0.1:%d dgram udp wait root %s %s udpwait\n"
+            "\tmax_load = 0.01\n"
+            % (p, TESTHELPER, "testhelper", q, r, TESTHELPER, "testhelper"))
+    spin = load_above(0.05)
+    try:
+        d = Daemon(conf)
+        s = connect(p)
+        s.sendall(b"x\n")
+        check_eq(recv_all(s), b"", "stream program's answer")
+        s.close()
+        d.wait_log(r"^127\.0\.0\.1:%d/tcp: connection from 127\.0\.0\.1:\d+ "
+                   r"refused: max_load limit$" % p)
+        check_eq(udp_query(q, b"x", timeout=0.5), None, "built-in's answer")
+        d.wait_log(r"^127\.0\.0\.1:%d/udp: datagram from 127\.0\.0\.1:\d+ "
+                   r"refused: max_load limit$" % q)
+        check_eq(udp_query(r, b"x", timeout=0.5), None, "program's answer")
+        d.wait_log(r"^127\.0\.0\.1:%d/udp: datagram from 127\.0\.0\.1:\d+ "
+                   r"refused: max_load limit$" % r)
+        check(not re.search(r"pid \d+", d.log()), "a server started")
+        d.stop()
+    finally:
+        if spin is not None:
+            spin.kill()
+            spin.wait()
+
+
 @test
 def socket_buffer_attributes():
     """sndbuf and rcvbuf (from defaults or the service) size the listening
