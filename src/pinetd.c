@@ -89,6 +89,8 @@ pidfile_remove(void)
 	fclose(f);
 	if (pid == (long)getpid())
 		unlink(opts.pidfile);
+	else if (pid == -1)
+		log_warnx("%s: left in place: it holds no pid now", opts.pidfile);
 	else
 		log_warnx("%s: left in place: it names pid %ld now", opts.pidfile,
 		    pid);

@@ -50,6 +50,21 @@ def pidfile_of_another_daemon_left_alone():
 
 
 @test
+def pidfile_overwritten_left_alone():
+    """a pid file something else overwrote with text that is no pid is left
+    in place at exit, and the log says it holds no pid (it said 'names pid
+    -1')"""
+    path = os.path.join(tmpdir(), "other.pid")
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n"
+               % free_port(), args=["-p", path], pidfile=False)
+    check_eq(read_pidfile(path), d.pid, "pid in the pid file")
+    write_file(path, "not a pid\n")
+    d.stop()
+    d.wait_log(r"^%s: left in place: it holds no pid now$" % re.escape(path))
+    check_eq(open(path).read(), "not a pid\n", "pid file after exit")
+
+
+@test
 def sigterm_leaves_children_running():
     """SIGTERM: exit 0, pid file removed, listeners closed, child still alive"""
     p = free_port()
