@@ -222,7 +222,7 @@ builtin_close(struct bufferevent *bev)
 
 /* Free a connection once everything queued has been written. */
 static void
-builtin_drained_cb(struct bufferevent *bev, void *arg)
+builtin_drained_cb(struct bufferevent *bev, UNUSED void *arg)
 {
 	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 		builtin_close(bev);
@@ -244,7 +244,7 @@ builtin_finish(struct bufferevent *bev)
 
 /* End of stream or error: finish politely on EOF, at once on error. */
 static void
-builtin_event_cb(struct bufferevent *bev, short what, void *arg)
+builtin_event_cb(struct bufferevent *bev, short what, UNUSED void *arg)
 {
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR))
 		builtin_finish(bev);
@@ -254,7 +254,7 @@ builtin_event_cb(struct bufferevent *bev, short what, void *arg)
 
 /* Echo: send back what arrives, pausing reads while the client lags. */
 static void
-builtin_echo_read_cb(struct bufferevent *bev, void *arg)
+builtin_echo_read_cb(struct bufferevent *bev, UNUSED void *arg)
 {
 	struct evbuffer	*out = bufferevent_get_output(bev);
 
@@ -265,7 +265,7 @@ builtin_echo_read_cb(struct bufferevent *bev, void *arg)
 
 /* Echo: the client caught up, so read again. */
 static void
-builtin_echo_write_cb(struct bufferevent *bev, void *arg)
+builtin_echo_write_cb(struct bufferevent *bev, UNUSED void *arg)
 {
 	bufferevent_enable(bev, EV_READ);
 }
@@ -290,7 +290,7 @@ builtin_echo_stream(struct service *se, int fd, struct source *so)
 
 /* Discard: drop whatever arrives. */
 static void
-builtin_discard_read_cb(struct bufferevent *bev, void *arg)
+builtin_discard_read_cb(struct bufferevent *bev, UNUSED void *arg)
 {
 	struct evbuffer	*in = bufferevent_get_input(bev);
 
@@ -313,7 +313,7 @@ builtin_discard_stream(struct service *se, int fd, struct source *so)
 
 /* Chargen: queue whole cycles by reference, never a line per write. */
 static void
-builtin_chargen_write_cb(struct bufferevent *bev, void *arg)
+builtin_chargen_write_cb(struct bufferevent *bev, UNUSED void *arg)
 {
 	struct evbuffer	*out = bufferevent_get_output(bev);
 
@@ -324,7 +324,8 @@ builtin_chargen_write_cb(struct bufferevent *bev, void *arg)
 
 /* Chargen: a client closing its side ends the stream at once. */
 static void
-builtin_chargen_event_cb(struct bufferevent *bev, short what, void *arg)
+builtin_chargen_event_cb(struct bufferevent *bev, UNUSED short what,
+    UNUSED void *arg)
 {
 	builtin_close(bev);
 }
@@ -487,8 +488,9 @@ builtin_echo_reply(struct service *se, const char *buf, size_t len,
  * RFC 864 allows (a smaller lever for an amplification attack).
  */
 static void
-builtin_chargen_reply(struct service *se, const char *buf, size_t len,
-    const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
+builtin_chargen_reply(struct service *se, UNUSED const char *buf,
+    UNUSED size_t len, const struct sockaddr *sa, socklen_t salen,
+    const struct dgram_dst *dst)
 {
 	static unsigned int	line;
 
@@ -499,7 +501,7 @@ builtin_chargen_reply(struct service *se, const char *buf, size_t len,
 
 /* Answer one datagram with the daytime text. */
 static void
-builtin_daytime_reply(struct service *se, const char *buf, size_t len,
+builtin_daytime_reply(struct service *se, UNUSED const char *buf, size_t len,
     const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
 {
 	char	text[128];
@@ -510,8 +512,9 @@ builtin_daytime_reply(struct service *se, const char *buf, size_t len,
 
 /* Answer one datagram with the binary time. */
 static void
-builtin_time_reply(struct service *se, const char *buf, size_t len,
-    const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
+builtin_time_reply(struct service *se, UNUSED const char *buf,
+    UNUSED size_t len, const struct sockaddr *sa, socklen_t salen,
+    const struct dgram_dst *dst)
 {
 	unsigned char	t[4];
 

@@ -867,13 +867,13 @@ conf_bufsize(const char *file, int line, const char *name, const char *value,
  * where the system has no SO_REUSEPORT.
  */
 int
-conf_reuseport(const char *file, int line, struct service *se)
+conf_reuseport(UNUSED const char *file, UNUSED int line,
+    UNUSED struct service *se)
 {
 #if HAVE_DECL_SO_REUSEPORT
 	se->se_reuseport = 1;
 	return (0);
 #else
-	(void)se;
 	conf_error(file, line, "'rp,' and REUSEPORT need SO_REUSEPORT, which "
 	    "this system does not have");
 	return (-1);

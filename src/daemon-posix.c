@@ -40,7 +40,7 @@ daemon_prepare(void)
 
 /* No options beyond getopt's on POSIX: never a command. */
 int
-daemon_command(int *argc, char ***argv)
+daemon_command(UNUSED int *argc, UNUSED char ***argv)
 {
 	return (-1);
 }
@@ -112,21 +112,22 @@ daemon_run(int (*run)(void))
 
 /* SIGHUP: reread the configuration. */
 static void
-daemon_hup_cb(evutil_socket_t sig, short events, void *arg)
+daemon_hup_cb(UNUSED evutil_socket_t sig, UNUSED short events, UNUSED void *arg)
 {
 	pinetd_reload();
 }
 
 /* SIGUSR1: dump the services and their counters. */
 static void
-daemon_usr1_cb(evutil_socket_t sig, short events, void *arg)
+daemon_usr1_cb(UNUSED evutil_socket_t sig, UNUSED short events,
+    UNUSED void *arg)
 {
 	pinetd_dump();
 }
 
 /* SIGTERM or SIGINT: stop. */
 static void
-daemon_term_cb(evutil_socket_t sig, short events, void *arg)
+daemon_term_cb(evutil_socket_t sig, UNUSED short events, UNUSED void *arg)
 {
 	log_info("terminating on signal %d", (int)sig);
 	pinetd_stop();

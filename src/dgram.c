@@ -43,7 +43,7 @@
  * before; it is not logged, since listen_open may run on a worker thread.
  */
 void
-dgram_setup(const struct service *se, int fd)
+dgram_setup(const struct service *se, UNUSED int fd)
 {
 	int	on = 1, r = 0;
 

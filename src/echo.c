@@ -105,7 +105,7 @@ echo_drain(struct echo *ec)
  * wait. With edge triggering that is the only way to be woken again.
  */
 static void
-echo_cb(evutil_socket_t fd, short what, void *arg)
+echo_cb(UNUSED evutil_socket_t fd, UNUSED short what, void *arg)
 {
 	struct echo	*ec = arg;
 	ssize_t		 n;

@@ -204,7 +204,7 @@ handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 
 /* Try to connect to the port-mode server once more. */
 static void
-handoff_try_cb(evutil_socket_t fd, short events, void *arg)
+handoff_try_cb(UNUSED evutil_socket_t fd, UNUSED short events, void *arg)
 {
 	struct handoff	*ho = arg;
 

@@ -126,7 +126,7 @@ listen_open_many(struct service *head, int count)
 #else
 /* No threads here: service_start opens every socket itself. */
 void
-listen_open_many(struct service *head, int count)
+listen_open_many(UNUSED struct service *head, UNUSED int count)
 {
 }
 #endif

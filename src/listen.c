@@ -449,7 +449,7 @@ listen_inside(struct service *se, int fd, struct sockaddr *sa,
 
 /* A listening socket is readable: accept, read a datagram or start a server. */
 void
-listen_ready_cb(evutil_socket_t fd, short events, void *arg)
+listen_ready_cb(evutil_socket_t fd, UNUSED short events, void *arg)
 {
 	struct service		*se = arg;
 	struct sockaddr_storage	 ss;

@@ -71,6 +71,12 @@ enum se_state {
 struct service;
 struct source;
 
+/*
+ * A parameter a callback's signature (or one platform's build) has and this
+ * body does not use.
+ */
+#define UNUSED	__attribute__((__unused__))
+
 /* Why a built-in refuses a connection from the FTP data port (log text). */
 #define BUILTIN_BOUNCE	"ftp-data source port"
 

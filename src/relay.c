@@ -91,7 +91,7 @@ relay_kill_free(struct relay_kill *rk)
  * ignores SIGTERM cannot hold its instance slot for ever.
  */
 static void
-relay_kill_cb(evutil_socket_t fd, short events, void *arg)
+relay_kill_cb(UNUSED evutil_socket_t fd, UNUSED short events, void *arg)
 {
 	struct relay_kill	*rk = arg;
 	struct timeval		 tv = { RELAY_TERM_WAIT, 0 };

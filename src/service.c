@@ -637,7 +637,8 @@ service_retry_now(void)
 
 /* service_retry_soon's timer: retry now. */
 static void
-service_soon_cb(evutil_socket_t fd, short events, void *arg)
+service_soon_cb(UNUSED evutil_socket_t fd, UNUSED short events,
+    UNUSED void *arg)
 {
 	service_retry_now();
 }
@@ -674,7 +675,7 @@ service_backoff(struct service *se)
 
 /* The pause, retry or back-off timer fired. */
 static void
-service_timer_cb(evutil_socket_t fd, short events, void *arg)
+service_timer_cb(UNUSED evutil_socket_t fd, UNUSED short events, void *arg)
 {
 	struct service	*se = arg;
 

@@ -58,7 +58,8 @@ static struct link	*spawn_reports;
 
 /* Reap every child that has exited. */
 static void
-spawn_sigchld_cb(evutil_socket_t sig, short events, void *arg)
+spawn_sigchld_cb(UNUSED evutil_socket_t sig, UNUSED short events,
+    UNUSED void *arg)
 {
 	pid_t	pid;
 	int	status;
@@ -138,7 +139,7 @@ spawn_report_free(struct spawn_report *sr)
  * so a bind that failed on one of them is tried again.
  */
 static void
-spawn_report_cb(evutil_socket_t fd, short events, void *arg)
+spawn_report_cb(evutil_socket_t fd, UNUSED short events, void *arg)
 {
 	struct spawn_report	*sr = arg;
 	struct service		*se = sr->sr_se;
@@ -531,7 +532,7 @@ spawn_null(void)
  * named by ours is the daemon's, for a bufferevent; both are close-on-exec.
  */
 int
-spawn_pipe(int fds[2], int ours)
+spawn_pipe(int fds[2], UNUSED int ours)
 {
 	if (pipe(fds) == -1)
 		return (-1);

@@ -278,7 +278,7 @@ fail:
  * time, so a byte every few seconds would hold the slot for ever).
  */
 static void
-tls_timeout_cb(evutil_socket_t fd, short events, void *arg)
+tls_timeout_cb(UNUSED evutil_socket_t fd, UNUSED short events, void *arg)
 {
 	struct tls_wait	*tw = arg;
 	char		 why[64];

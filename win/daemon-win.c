@@ -65,7 +65,7 @@ win_wake(int type, void *arg)
 
 /* Messages from other threads: act on each whole one, in the loop thread. */
 static void
-daemon_wake_cb(evutil_socket_t fd, short events, void *arg)
+daemon_wake_cb(evutil_socket_t fd, UNUSED short events, UNUSED void *arg)
 {
 	static char		 buf[sizeof(struct daemon_wake) * 64];
 	static size_t		 have;
@@ -126,7 +126,7 @@ daemon_console_cb(DWORD type)
 
 /* pinetd --reload or --dump set a named event. */
 static void CALLBACK
-daemon_ask_cb(void *arg, BOOLEAN timedout)
+daemon_ask_cb(void *arg, UNUSED BOOLEAN timedout)
 {
 	struct daemon_ask	*da = arg;
 

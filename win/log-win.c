@@ -96,7 +96,7 @@ log_win_stderr(const char *msg)
 
 /* Start logging: open the event source now if running as a service. */
 void
-openlog(const char *ident, int option, int facility)
+openlog(const char *ident, UNUSED int option, UNUSED int facility)
 {
 	log_win_ident = ident;
 	log_win_open();

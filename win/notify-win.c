@@ -8,7 +8,7 @@
 
 /* Start-up is complete: all sockets are open (or being retried). */
 void
-notify_ready(int nservices)
+notify_ready(UNUSED int nservices)
 {
 	svc_ready();
 }

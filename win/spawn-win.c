@@ -174,7 +174,7 @@ spawn_console(struct service *se)
 
 /* A process finished: in a pool thread, so only tell the loop. */
 static void CALLBACK
-spawn_exit_cb(void *arg, BOOLEAN timedout)
+spawn_exit_cb(void *arg, UNUSED BOOLEAN timedout)
 {
 	win_wake(WAKE_CHILD, arg);
 }

@@ -714,7 +714,8 @@ svc_report_stopped(int rc)
 
 /* Controls from the service manager, on the dispatcher thread. */
 static DWORD WINAPI
-svc_handler(DWORD control, DWORD type, LPVOID data, LPVOID context)
+svc_handler(DWORD control, UNUSED DWORD type, UNUSED LPVOID data,
+    UNUSED LPVOID context)
 {
 	switch (control) {
 	case SERVICE_CONTROL_STOP:
@@ -739,7 +740,7 @@ svc_handler(DWORD control, DWORD type, LPVOID data, LPVOID context)
 
 /* The service's main thread: report running, run the daemon, report done. */
 static void WINAPI
-svc_main(DWORD argc, LPWSTR *argv)
+svc_main(UNUSED DWORD argc, UNUSED LPWSTR *argv)
 {
 	SERVICE_STATUS_HANDLE	h;
 	int			rc;

@@ -193,7 +193,8 @@ spawn_child(SOCKET c)
 }
 
 static void
-accept_cb(evutil_socket_t fd, short what, void *arg)
+accept_cb(evutil_socket_t fd, __attribute__((__unused__)) short what,
+    void *arg)
 {
 	struct event_base *base = arg;
 	struct sockaddr_in peer;
