@@ -10,7 +10,6 @@ size_t	 strlcpy(char *, const char *, size_t);
 #endif
 
 #ifndef HAVE_STRLCAT
-size_t	 strlcat(char *, const char *, size_t);
 #endif
 
 #ifndef HAVE_CLOSEFROM

@@ -476,7 +476,7 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 
 /* Echo one datagram. */
 static void
-builtin_echo_reply(struct service *se, const char *buf, size_t len,
+builtin_echo_reply_cb(struct service *se, const char *buf, size_t len,
     const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
 {
 	dgram_send(se->se_fd, buf, len, sa, salen, dst);
@@ -488,7 +488,7 @@ builtin_echo_reply(struct service *se, const char *buf, size_t len,
  * RFC 864 allows (a smaller lever for an amplification attack).
  */
 static void
-builtin_chargen_reply(struct service *se, UNUSED const char *buf,
+builtin_chargen_reply_cb(struct service *se, UNUSED const char *buf,
     UNUSED size_t len, const struct sockaddr *sa, socklen_t salen,
     const struct dgram_dst *dst)
 {
@@ -501,8 +501,9 @@ builtin_chargen_reply(struct service *se, UNUSED const char *buf,
 
 /* Answer one datagram with the daytime text. */
 static void
-builtin_daytime_reply(struct service *se, UNUSED const char *buf, size_t len,
-    const struct sockaddr *sa, socklen_t salen, const struct dgram_dst *dst)
+builtin_daytime_reply_cb(struct service *se, UNUSED const char *buf,
+    size_t len, const struct sockaddr *sa, socklen_t salen,
+    const struct dgram_dst *dst)
 {
 	char	text[128];
 
@@ -512,7 +513,7 @@ builtin_daytime_reply(struct service *se, UNUSED const char *buf, size_t len,
 
 /* Answer one datagram with the binary time. */
 static void
-builtin_time_reply(struct service *se, UNUSED const char *buf,
+builtin_time_reply_cb(struct service *se, UNUSED const char *buf,
     UNUSED size_t len, const struct sockaddr *sa, socklen_t salen,
     const struct dgram_dst *dst)
 {
@@ -526,7 +527,7 @@ builtin_time_reply(struct service *se, UNUSED const char *buf,
 static void
 builtin_echo_dgram(struct service *se)
 {
-	builtin_dgram_each(se, builtin_echo_reply);
+	builtin_dgram_each(se, builtin_echo_reply_cb);
 }
 
 /* UDP discard. */
@@ -540,21 +541,21 @@ builtin_discard_dgram(struct service *se)
 static void
 builtin_chargen_dgram(struct service *se)
 {
-	builtin_dgram_each(se, builtin_chargen_reply);
+	builtin_dgram_each(se, builtin_chargen_reply_cb);
 }
 
 /* UDP daytime. */
 static void
 builtin_daytime_dgram(struct service *se)
 {
-	builtin_dgram_each(se, builtin_daytime_reply);
+	builtin_dgram_each(se, builtin_daytime_reply_cb);
 }
 
 /* UDP time. */
 static void
 builtin_time_dgram(struct service *se)
 {
-	builtin_dgram_each(se, builtin_time_reply);
+	builtin_dgram_each(se, builtin_time_reply_cb);
 }
 
 /* Close every built-in stream connection, at shutdown. */

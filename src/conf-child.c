@@ -604,14 +604,11 @@ conf_child_banner_send(const struct service *se, int which, int fd)
 {
 	const struct banner	*bn;
 
-#ifndef MSG_DONTWAIT
-#define MSG_DONTWAIT 0		/* small enough for the socket buffer */
-#endif
 	if (se->se_banners == NULL)
 		return;
 	bn = &se->se_banners[which];
 	if (bn->bn_len > 0)
-		(void)send(fd, bn->bn_buf, bn->bn_len, MSG_DONTWAIT);
+		(void)send(fd, bn->bn_buf, bn->bn_len, PINETD_DONTWAIT);
 }
 
 #ifdef HAVE_FORK

@@ -157,6 +157,7 @@ conf_user_known(const char *user, uid_t *uid, gid_t *gid)
 	return (*user != '\0');
 }
 
+/* No group database either: any group name is accepted and means nothing. */
 static int
 conf_group_known(const char *group, gid_t *gid)
 {

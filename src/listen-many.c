@@ -32,7 +32,7 @@ struct listen_many_job {
 
 /* Open one share of the sockets; runs on a worker or the main thread. */
 static void *
-listen_many_main(void *arg)
+listen_many_cb(void *arg)
 {
 	struct listen_many_job	*job = arg;
 	struct service		*se;
@@ -111,15 +111,15 @@ listen_open_many(struct service *head, int count)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (i = 1; i < nthreads; i++)
-		started[i] = pthread_create(&tids[i], NULL, listen_many_main,
+		started[i] = pthread_create(&tids[i], NULL, listen_many_cb,
 		    &jobs[i]) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	listen_many_main(&jobs[0]);
+	listen_many_cb(&jobs[0]);
 	for (i = 1; i < nthreads; i++) {
 		if (started[i])
 			pthread_join(tids[i], NULL);
 		else
-			listen_many_main(&jobs[i]);	/* no thread: do it here */
+			listen_many_cb(&jobs[i]);	/* no thread: do it here */
 	}
 	free(list);
 }

@@ -253,7 +253,7 @@ start_services(void)
 
 /* The daemon proper: open every service and serve until told to stop. */
 static int
-pinetd_run(void)
+pinetd_run_cb(void)
 {
 	int	n;
 
@@ -290,6 +290,7 @@ pinetd_run(void)
 	return (0);
 }
 
+/* Parse the options, let the platform take its own commands, then run. */
 int
 main(int argc, char **argv)
 {
@@ -302,5 +303,5 @@ main(int argc, char **argv)
 		return (check_config());
 
 	daemon_prepare();
-	return (daemon_run(pinetd_run));
+	return (daemon_run(pinetd_run_cb));
 }

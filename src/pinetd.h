@@ -77,6 +77,17 @@ struct source;
  */
 #define UNUSED	__attribute__((__unused__))
 
+/*
+ * The flag for one send or recv that must not block. Winsock has none: its
+ * callers send what fits any socket buffer (banners) or ask select first
+ * (spawn_wait_ready).
+ */
+#ifdef MSG_DONTWAIT
+#define PINETD_DONTWAIT	MSG_DONTWAIT
+#else
+#define PINETD_DONTWAIT	0
+#endif
+
 /* Why a built-in refuses a connection from the FTP data port (log text). */
 #define BUILTIN_BOUNCE	"ftp-data source port"
 
@@ -333,7 +344,6 @@ void		 conf_finish(const char *, int, struct service *);
 int		 conf_reuseport(const char *, int, struct service *);
 int		 conf_bufsize(const char *, int, const char *, const char *,
 		    int *);
-int		 conf_child_size(const char *, rlim_t *);
 int		 conf_redirect(const char *, int, struct service *,
 		    const char *, const char *);
 
@@ -380,6 +390,7 @@ void		 conf_xinetd_load(const char *, struct conf_out *);
 int		 conf_xinetd_detect(FILE *);
 
 /* conf-child.c */
+int		 conf_child_size(const char *, rlim_t *);
 int		 conf_child_apply(const char *, struct service *,
 		    const struct xattr *, const struct xattr *);
 const char	*conf_child_refuse(const struct service *);
@@ -485,9 +496,6 @@ void		 limit_free(struct service *);
 /* listen.c */
 extern int	 listen_fdcap;
 int		 listen_open(struct service *);
-
-/* listen-many.c */
-void		 listen_open_many(struct service *, int);
 void		 listen_close(struct service *);
 void		 listen_unlink(const char *, dev_t, ino_t);
 void		 listen_nonblocking(int);
@@ -504,6 +512,9 @@ int		 listen_admit(struct service *, int, const struct sockaddr *,
 		    socklen_t, struct source **);
 const char	*listen_ntop(const struct sockaddr *, socklen_t, char *, size_t);
 void		 listen_ready_cb(evutil_socket_t, short, void *);
+
+/* listen-many.c */
+void		 listen_open_many(struct service *, int);
 
 /* acl.c */
 int		 acl_parse(const char *, int, struct acl_list *, const char *,

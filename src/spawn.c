@@ -144,10 +144,6 @@ spawn_wait_ready(struct service *se)
 #endif
 }
 
-#ifndef MSG_DONTWAIT
-#define MSG_DONTWAIT	0	/* spawn_wait_ready asked first */
-#endif
-
 /*
  * A wait datagram service's next datagram, looked at without taking it: as
  * xinetd does, one from an address the lists refuse, or outside
@@ -177,7 +173,7 @@ spawn_wait_refused(struct service *se)
 		memset(&ss, 0, sizeof ss);
 		len = sizeof ss;
 		if (recvfrom(se->se_fd, buf, sizeof buf, MSG_PEEK |
-		    MSG_DONTWAIT, (void *)&ss, &len) != -1)
+		    PINETD_DONTWAIT, (void *)&ss, &len) != -1)
 			break;
 		error = PLATFORM_SOCK_ERRNO();
 		if (error == EAGAIN || error == EWOULDBLOCK)
@@ -189,7 +185,7 @@ spawn_wait_refused(struct service *se)
 		return (0);
 	if ((why = listen_dgram_refused(se, (void *)&ss)) == NULL)
 		return (0);
-	(void)recv(se->se_fd, buf, sizeof buf, MSG_DONTWAIT);
+	(void)recv(se->se_fd, buf, sizeof buf, PINETD_DONTWAIT);
 	listen_refuse_dgram(se, (void *)&ss, len, why);
 	return (1);
 }

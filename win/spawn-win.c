@@ -361,7 +361,7 @@ spawn_null(void)
 
 /* Copy one way between a pipe and a socket until either side ends. */
 static DWORD WINAPI
-spawn_pump_thread(void *arg)
+spawn_pump_cb(void *arg)
 {
 	struct spawn_pump	*sp = arg;
 	char			 buf[65536];
@@ -432,7 +432,7 @@ spawn_pipe(int fds[2], int ours)
 		fds[0] = (int)sv[0];
 		fds[1] = (int)(intptr_t)wr;
 	}
-	th = CreateThread(NULL, 0, spawn_pump_thread, sp, 0, NULL);
+	th = CreateThread(NULL, 0, spawn_pump_cb, sp, 0, NULL);
 	if (th == NULL) {
 		evutil_closesocket(sv[0]);
 		evutil_closesocket(sv[1]);

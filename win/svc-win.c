@@ -714,7 +714,7 @@ svc_report_stopped(int rc)
 
 /* Controls from the service manager, on the dispatcher thread. */
 static DWORD WINAPI
-svc_handler(DWORD control, UNUSED DWORD type, UNUSED LPVOID data,
+svc_handler_cb(DWORD control, UNUSED DWORD type, UNUSED LPVOID data,
     UNUSED LPVOID context)
 {
 	switch (control) {
@@ -740,12 +740,12 @@ svc_handler(DWORD control, UNUSED DWORD type, UNUSED LPVOID data,
 
 /* The service's main thread: report running, run the daemon, report done. */
 static void WINAPI
-svc_main(UNUSED DWORD argc, UNUSED LPWSTR *argv)
+svc_main_cb(UNUSED DWORD argc, UNUSED LPWSTR *argv)
 {
 	SERVICE_STATUS_HANDLE	h;
 	int			rc;
 
-	h = RegisterServiceCtrlHandlerExW(svc_wname, svc_handler, NULL);
+	h = RegisterServiceCtrlHandlerExW(svc_wname, svc_handler_cb, NULL);
 	if (h == NULL) {
 		AcquireSRWLockExclusive(&svc_lock);
 		svc_exit = 1;
@@ -766,7 +766,7 @@ svc_main(UNUSED DWORD argc, UNUSED LPWSTR *argv)
 
 /* If the daemon exits on its own (fatal), still tell the manager it failed. */
 static void
-svc_atexit(void)
+svc_atexit_cb(void)
 {
 	AcquireSRWLockExclusive(&svc_lock);
 	if (svc_handle != NULL &&
@@ -788,8 +788,8 @@ svc_run(int (*run)(void))
 	svc_main_run = run;
 	memset(table, 0, sizeof table);
 	table[0].lpServiceName = svc_wname;
-	table[0].lpServiceProc = svc_main;
-	atexit(svc_atexit);
+	table[0].lpServiceProc = svc_main_cb;
+	atexit(svc_atexit_cb);
 	if (!StartServiceCtrlDispatcherW(table)) {
 		err = GetLastError();
 		if (err == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {

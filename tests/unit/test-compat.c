@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #define strlcpy		test_strlcpy
-#define strlcat		test_strlcat
 #define closefrom	test_closefrom
 #define reallocarray	test_reallocarray
 #define accept4		test_accept4
@@ -30,7 +29,6 @@
 #define scandir		test_scandir
 #define alphasort	test_alphasort
 #include "../../compat/strlcpy.c"
-#include "../../compat/strlcat.c"
 #include "../../compat/closefrom.c"
 #include "../../compat/reallocarray.c"
 #include "../../compat/accept4.c"
@@ -40,7 +38,7 @@
 
 #include "tap.h"
 
-/* strlcpy and strlcat truncate and return the length they tried to make. */
+/* strlcpy truncates and returns the length it tried to make. */
 static void
 check_strings(void)
 {
@@ -50,8 +48,6 @@ check_strings(void)
 	    strcmp(buf, "abcdefg") == 0, "strlcpy truncates, returns 10");
 	tap_ok(strlcpy(buf, "ab", sizeof buf) == 2 && strcmp(buf, "ab") == 0,
 	    "strlcpy copies");
-	tap_ok(strlcat(buf, "cdefghij", sizeof buf) == 10 &&
-	    strcmp(buf, "abcdefg") == 0, "strlcat truncates, returns 10");
 }
 
 /* reallocarray refuses a product that overflows. */

@@ -32,6 +32,7 @@ getrlimit(int resource, struct rlimit *rl)
 	return (-1);
 }
 
+/* Nor to set: it fails as getrlimit does, and callers say so. */
 static inline int
 setrlimit(int resource, const struct rlimit *rl)
 {
