@@ -16,6 +16,11 @@ static int	log_stderr = 1;
 static int	log_verbose;
 static int	log_fd = 2;	/* a private copy of stderr children can use */
 
+static void	log_vwrite(int, const char *, va_list)
+		    __attribute__((format(PLATFORM_PRINTF, 2, 0)));
+static void	log_vwrite_errno(int, int, const char *, va_list)
+		    __attribute__((format(PLATFORM_PRINTF, 3, 0)));
+
 /* Choose where messages go; called once options are known. */
 void
 log_init(int to_stderr, int verbose)

@@ -306,7 +306,8 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 int	 xasprintf(char **, const char *, ...)
 	    __attribute__((format(PLATFORM_PRINTF, 2, 3)));
-int	 xvasprintf(char **, const char *, va_list);
+int	 xvasprintf(char **, const char *, va_list)
+	    __attribute__((format(PLATFORM_PRINTF, 2, 0)));
 
 /* conf.c */
 struct conf_out {
@@ -347,7 +348,7 @@ int		 conf_bufsize(const char *, int, const char *, const char *,
 int		 conf_redirect(const char *, int, struct service *,
 		    const char *, const char *);
 
-/* conf-xinetd.c */
+/* xattr.c */
 #define XA_SVC		0x1	/* attribute allowed in a service block */
 #define XA_DEF		0x2	/* in defaults */
 #define XA_BSD		0x4	/* on a BSD entry's attribute line */
@@ -363,16 +364,6 @@ struct xattr {
 	int		  xa_line;
 	struct xattr	 *xa_next;
 };
-struct xinetd_seen;
-struct xinetd_parse {
-	struct conf_out		*xp_out;
-	const char		*xp_file;
-	struct xattr		*xp_defaults;
-	char			*xp_defbad;	/* "file:line" of broken defaults */
-	int			 xp_depth;
-	struct xinetd_seen	*xp_seen;	/* every file read in this load */
-	size_t			 xp_nseen;
-};
 struct xattr	*xattr_parse(const char *, int, char *, int, int *);
 void		 xattr_free(struct xattr *);
 int		 xattr_values(const struct xattr *, const struct xattr *,
@@ -385,6 +376,19 @@ int		 xattr_bsd_flags(const char *, struct service *,
 		    const struct xattr *);
 int		 xattr_twice(const char *, const struct xattr *,
 		    const struct xattr *);
+int		 xattr_flag(const char *);
+
+/* conf-xinetd.c */
+struct xinetd_seen;
+struct xinetd_parse {
+	struct conf_out		*xp_out;
+	const char		*xp_file;
+	struct xattr		*xp_defaults;
+	char			*xp_defbad;	/* "file:line" of broken defaults */
+	int			 xp_depth;
+	struct xinetd_seen	*xp_seen;	/* every file read in this load */
+	size_t			 xp_nseen;
+};
 void		 conf_xinetd_file(struct xinetd_parse *, const char *, int);
 void		 conf_xinetd_load(const char *, struct conf_out *);
 int		 conf_xinetd_detect(FILE *);
