@@ -595,11 +595,11 @@ void
 conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 {
 	struct conf_bsd	  cb;
-	struct xattr	 *attrs = NULL, **tail = &attrs, *xa;
+	struct xattr	 *attrs = NULL;
 	char		 *buf = NULL, *entry = NULL;
 	size_t		  bufsize = 0, elen = 0, len;
 	ssize_t		  n;
-	int		  line = 0, eline = 0, ignored, attrbad = 0, cr, nul;
+	int		  line = 0, eline = 0, attrbad = 0, cr, nul;
 
 	memset(&cb, 0, sizeof cb);
 	cb.cb_file = path;
@@ -631,15 +631,7 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 			continue;
 		if (entry != NULL && conf_bsd_is_continuation(buf) &&
 		    conf_bsd_is_attr(buf)) {
-			xa = xattr_parse(path, line, buf, XA_BSD, &ignored);
-			if (xa != NULL && xattr_twice(path, attrs, xa) != 0) {
-				xattr_free(xa);
-				co->co_nerr++;
-				attrbad = 1;
-			} else if (xa != NULL) {
-				*tail = xa;
-				tail = &xa->xa_next;
-			} else if (!ignored) {
+			if (xattr_add(path, line, buf, XA_BSD, &attrs) != 0) {
 				co->co_nerr++;
 				attrbad = 1;
 			}
@@ -662,7 +654,6 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 			xattr_free(attrs);
 			entry = NULL;
 			attrs = NULL;
-			tail = &attrs;
 			attrbad = 0;
 		}
 		if (strncmp(buf, "#@", 2) == 0)

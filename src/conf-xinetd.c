@@ -473,13 +473,13 @@ xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 void
 conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 {
-	struct xattr	 *attrs = NULL, **tail = &attrs, **dtail, *xa;
+	struct xattr	 *attrs = NULL, **dtail;
 	const char	 *saved = xp->xp_file, *why;
 	FILE		 *f;
 	char		 *buf = NULL, *p, *name = NULL, word[32];
 	size_t		  bufsize = 0;
 	ssize_t		  n;
-	int		  line = 0, bline = 0, state = 0, ignored;
+	int		  line = 0, bline = 0, state = 0;
 	int		  blockbad = 0;
 
 	/* state: 0 top level, 1 waiting for '{', 2 inside a block */
@@ -541,7 +541,6 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 				free(name);
 				name = NULL;
 				attrs = NULL;
-				tail = &attrs;
 				state = 0;
 				continue;
 			}
@@ -559,22 +558,12 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 				free(name);
 				name = NULL;
 				attrs = NULL;
-				tail = &attrs;
 				state = 0;
 				blockbad = 0;
 				/* FALLTHROUGH to the top level */
 			} else {
-				xa = xattr_parse(path, line, p, name == NULL ?
-				    XA_DEF : XA_SVC, &ignored);
-				if (xa != NULL && xattr_twice(path, attrs,
-				    xa) != 0) {
-					xattr_free(xa);
-					xp->xp_out->co_nerr++;
-					blockbad = 1;
-				} else if (xa != NULL) {
-					*tail = xa;
-					tail = &xa->xa_next;
-				} else if (!ignored) {
+				if (xattr_add(path, line, p, name == NULL ?
+				    XA_DEF : XA_SVC, &attrs) != 0) {
 					xp->xp_out->co_nerr++;
 					blockbad = 1;
 				}

@@ -30,12 +30,9 @@ usage(FILE *f)
 static int
 number_option(int ch, const char *arg, int min, int max)
 {
-	char	*end;
-	long	 v;
+	long	v;
 
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno != 0 || *arg == '\0' || *end != '\0' || v < min || v > max) {
+	if ((v = conf_number(arg, min, max)) == -1) {
 		fprintf(stderr, "pinetd: -%c: bad number '%s' (want %d to "
 		    "%d)\n", ch, arg, min, max);
 		exit(1);

@@ -364,7 +364,6 @@ struct xattr {
 	int		  xa_line;
 	struct xattr	 *xa_next;
 };
-struct xattr	*xattr_parse(const char *, int, char *, int, int *);
 void		 xattr_free(struct xattr *);
 int		 xattr_values(const struct xattr *, const struct xattr *,
 		    const char *, char ***, const char **, int *);
@@ -374,9 +373,8 @@ int		 xattr_apply(const char *, struct service *,
 		    const struct xattr *, const struct xattr *);
 int		 xattr_bsd_flags(const char *, struct service *,
 		    const struct xattr *);
-int		 xattr_twice(const char *, const struct xattr *,
-		    const struct xattr *);
 int		 xattr_flag(const char *);
+int		 xattr_add(const char *, int, char *, int, struct xattr **);
 
 /* conf-xinetd.c */
 struct xinetd_seen;

@@ -167,7 +167,7 @@ xattr_free(struct xattr *xa)
  * record, or NULL with an error reported (or, for an accepted-but-ignored
  * attribute, only a warning: *ignored is set).
  */
-struct xattr *
+static struct xattr *
 xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 {
 	const struct xattr_known	*xk;
@@ -247,7 +247,7 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
  * A second line setting a single-valued attribute in one block: xinetd
  * keeps the first and warns; here it is an error naming both lines.
  */
-int
+static int
 xattr_twice(const char *file, const struct xattr *block,
     const struct xattr *xa)
 {
@@ -589,5 +589,30 @@ xattr_flag(const char *word)
 		return (1);
 	if (xattr_in(word, xattr_flags_other))
 		return (2);
+	return (0);
+}
+
+/*
+ * Parse one attribute line of a block (or of a BSD entry) and append it to
+ * the block's list. 0 when it was added or ignored with a warning; -1 after
+ * an error was reported (a bad line, or a single-valued attribute given
+ * twice), which the caller counts.
+ */
+int
+xattr_add(const char *file, int line, char *text, int where,
+    struct xattr **list)
+{
+	struct xattr	*xa, **tail;
+	int		 ignored;
+
+	if ((xa = xattr_parse(file, line, text, where, &ignored)) == NULL)
+		return (ignored ? 0 : -1);
+	if (xattr_twice(file, *list, xa) != 0) {
+		xattr_free(xa);
+		return (-1);
+	}
+	for (tail = list; *tail != NULL; tail = &(*tail)->xa_next)
+		;
+	*tail = xa;
 	return (0);
 }
