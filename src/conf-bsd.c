@@ -333,8 +333,21 @@ conf_bsd_wline(const struct conf_bsd *cb, const char *text, const char *word,
 }
 
 /*
+ * The built-ins of the BSD inetds that pinetd does not have: an entry
+ * naming one is skipped with a warning, not refused, so that a stock file
+ * still reloads.
+ */
+static int
+conf_bsd_other_builtin(const char *name)
+{
+	return (strcmp(name, "tcpmux") == 0 || strcmp(name, "auth") == 0 ||
+	    strcmp(name, "ident") == 0);
+}
+
+/*
  * Parse one entry (continuation lines already joined). Returns the service, or
- * NULL for a line that defines none (counting an error when it was bad).
+ * NULL for a line that defines none (counting an error when it was bad, and
+ * setting cb_skipped for an entry of a kind pinetd does not run).
  */
 struct service *
 conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
@@ -376,18 +389,19 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	}
 
 	if (strncmp(w[0], "tcpmux/", 7) == 0) {
-		conf_error(cb->cb_file, wl[0], "'%s': tcpmux services are not "
-		    "supported", w[0]);
-		goto fail;
+		log_warnx("%s:%d: '%s': pinetd has no tcpmux services; entry "
+		    "skipped", cb->cb_file, wl[0], w[0]);
+		goto skip;
 	}
 	if ((socktype = conf_bsd_socktype(cb, wl[1], w[1])) == -1)
 		goto fail;
 	if ((popts = strchr(w[2], ',')) != NULL)
 		*popts++ = '\0';	/* ",sndbuf=SIZE,rcvbuf=SIZE" */
 	if (strncmp(w[2], "rpc/", 4) == 0) {
-		conf_error(cb->cb_file, wl[2], "protocol '%s': Sun-RPC "
-		    "services are not supported in this build", w[2]);
-		goto fail;
+		log_warnx("%s:%d: protocol '%s': Sun-RPC services are not "
+		    "supported in this build; entry skipped", cb->cb_file,
+		    wl[2], w[2]);
+		goto skip;
 	}
 	for (cp = conf_protos; cp->cp_name != NULL; cp++) {
 		if (strcmp(cp->cp_name, w[2]) == 0)
@@ -425,11 +439,26 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 		    w[0];
 		if (strncmp(name, "rp,", 3) == 0)
 			name += 3;
-		if (nw > 6 && strcmp(w[6], "internal") != 0)
-			name = w[6];
+		if (nw > 6 && strcmp(w[6], "internal") != 0) {
+			/* The BSDs ignore a word there that is no built-in. */
+			if (builtin_find(w[6]) == NULL &&
+			    builtin_find(name) != NULL)
+				log_warnx("%s:%d: '%s' after internal is no "
+				    "built-in; ignored for '%s'", cb->cb_file,
+				    wl[6], w[6], name);
+			else
+				name = w[6];
+		}
 		/* A redirect replaces internal: no built-in is needed. */
 		if ((se->se_builtin = builtin_find(name)) == NULL &&
 		    !cb->cb_redirect) {
+			if (conf_bsd_other_builtin(name)) {
+				log_warnx("%s:%d: pinetd has no built-in '%s'; "
+				    "entry skipped", cb->cb_file, name == w[6] ?
+				    wl[6] : wl[0], name);
+				service_free(se);
+				goto skip;
+			}
 			conf_error(cb->cb_file, name == w[6] ? wl[6] : wl[0],
 			    "unknown built-in service '%s'", name);
 			goto fail_se;
@@ -480,6 +509,10 @@ fail_se:
 fail:
 	free(w);
 	(*nerr)++;
+	return (NULL);
+skip:
+	free(w);
+	cb->cb_skipped = 1;
 	return (NULL);
 }
 
@@ -554,10 +587,11 @@ conf_bsd_entry(struct conf_bsd *cb, struct conf_out *co, int line,
 	if (redirect)
 		free(v);
 	cb->cb_redirect = redirect;
+	cb->cb_skipped = 0;
 	se = conf_bsd_line(cb, line, text, &co->co_nerr);
 	cb->cb_redirect = 0;
 	if (se == NULL) {
-		if (co->co_nerr == nerr && attrs != NULL) {
+		if (co->co_nerr == nerr && attrs != NULL && !cb->cb_skipped) {
 			conf_error(cb->cb_file, attrs->xa_line, "attribute "
 			    "'%s' under a host line; attributes belong to a "
 			    "service entry", attrs->xa_name);

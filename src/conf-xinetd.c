@@ -276,6 +276,36 @@ xinetd_defbad(struct xinetd_parse *xp, const char *path, int line)
 		xasprintf(&xp->xp_defbad, "%s:%d", path, line);
 }
 
+/*
+ * A service of a kind xinetd has and pinetd does not (type RPC, TCPMUX or
+ * TCPMUXPLUS) is skipped with a warning, not refused as an error: it is
+ * no mistake in the file, and an error would make every reload of an
+ * otherwise good file change nothing.
+ */
+static int
+xinetd_unsupported(const char *file, const struct xattr *svc,
+    const char *name)
+{
+	const char	 *at = file;
+	char		**types;
+	int		  ntypes, i, line = 0, skip = 0;
+
+	if ((ntypes = xattr_values(NULL, svc, "type", &types, &at,
+	    &line)) <= 0)
+		return (0);
+	for (i = 0; i < ntypes && !skip; i++) {
+		if (strcmp(types[i], "RPC") == 0 ||
+		    strcmp(types[i], "TCPMUX") == 0 ||
+		    strcmp(types[i], "TCPMUXPLUS") == 0) {
+			log_warnx("%s:%d: service '%s' skipped: pinetd has no "
+			    "type %s services", at, line, name, types[i]);
+			skip = 1;
+		}
+	}
+	free(types);
+	return (skip);
+}
+
 /* Build one service from its block and the defaults, and add it. */
 static void
 xinetd_service(struct xinetd_parse *xp, const char *name, int line,
@@ -304,6 +334,8 @@ xinetd_service(struct xinetd_parse *xp, const char *name, int line,
 		    name);
 		return;
 	}
+	if (xinetd_unsupported(xp->xp_file, svc, name))
+		return;
 	se = service_new();
 	se->se_file = intern(xp->xp_file);
 	se->se_line = line;

@@ -409,6 +409,7 @@ struct conf_bsd {
 	int		*cb_contline;	/* the entry starts, and its number */
 	int		 cb_ncont;
 	int		 cb_redirect;	/* the entry has a redirect line */
+	int		 cb_skipped;	/* the entry was skipped, not wrong */
 };
 struct service	*conf_bsd_line(struct conf_bsd *, int, char *, int *);
 void		 conf_bsd_load(const char *, FILE *, struct conf_out *);

@@ -250,20 +250,6 @@ def err_unknown_protocol():
 
 
 @test
-def err_rpc_tcp():
-    """-n: rpc/tcp: 'Sun-RPC services are not supported in this build'"""
-    check_bad("rstatd/1-3 stream rpc/tcp wait root /usr/sbin/rpc.rstatd rstatd",
-              message="Sun-RPC services are not supported in this build")
-
-
-@test
-def err_rpc_udp():
-    """-n: rpc/udp: 'Sun-RPC services are not supported in this build'"""
-    check_bad("rusersd/2-3 dgram rpc/udp wait root /usr/sbin/rpc.rusersd x",
-              message="Sun-RPC services are not supported in this build")
-
-
-@test
 def err_bad_wait():
     """-n: bad wait field 'waitt'"""
     check_bad(svc("stream tcp waitt root internal echo"), "waitt")

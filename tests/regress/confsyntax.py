@@ -189,7 +189,7 @@ def bsd_dialect_variants():
     """forms other BSDs write load as they mean there: FreeBSD's
     user/login-class (the class ignored with a warning) and an empty
     limit field (the default), NetBSD's nowait:max; a FreeBSD '#@' IPsec
-    line is warned about; a tcpmux entry is a clear error (each was an
+    line is warned about (each was an
     'unknown user', 'bad limit', 'bad wait field' or 'unknown service'
     error, or silently dropped)"""
     p, q, r = free_port(), free_port(), free_port()
@@ -214,10 +214,62 @@ def bsd_dialect_variants():
                % r, pos=mark)
     d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*instances unlimited," % q, pos=mark)
     d.stop()
-    check_load_error("tcpmux/+myserv stream tcp nowait root /bin/cat cat\n",
-                     r":1: 'tcpmux/\+myserv': tcpmux services are not "
-                     r"supported")
 
+
+
+UNSUPPORTED = [
+    ("rstatd/1-3 stream rpc/tcp wait root /usr/sbin/rpc.rstatd rstatd\n",
+     r"protocol 'rpc/tcp': Sun-RPC services are not supported in this "
+     r"build; entry skipped"),
+    ("rusersd/2-3 dgram rpc/udp wait root /usr/sbin/rpc.rusersd x\n"
+     "\tonly_from = 127.0.0.1\n",
+     r"protocol 'rpc/udp': Sun-RPC services are not supported in this "
+     r"build; entry skipped"),
+    ("tcpmux/+myserv stream tcp nowait root /bin/cat cat\n",
+     r"'tcpmux/\+myserv': pinetd has no tcpmux services; entry skipped"),
+    ("tcpmux stream tcp nowait root internal\n",
+     r"pinetd has no built-in 'tcpmux'; entry skipped"),
+    ("127.0.0.1:%d stream tcp nowait root internal auth -r\n",
+     r"pinetd has no built-in 'auth'; entry skipped"),
+]
+
+
+@test
+def unsupported_entries_skipped():
+    """entries of kinds the BSD inetds run and pinetd does not (Sun-RPC,
+    tcpmux, the auth built-in) are skipped with a warning, at start-up,
+    with -n (status 0) and on reload, so a stock file still reloads (each
+    was an error, and one such line made every reload change nothing);
+    'internal' followed by a word that is no built-in serves the service's
+    own built-in, as the BSDs do (it was an unknown built-in)"""
+    p, q, r = free_port(), free_port(), free_port()
+    lines = []
+    for text, _ in UNSUPPORTED:
+        lines.append(text % r if "%d" in text else text)
+    conf = ("".join(lines)
+            + "127.0.0.1:%d stream tcp nowait root internal echo\n" % p)
+    # -n binds nothing, so daytime's own port (13) can be named here.
+    rc, out, err = run_pinetd(["-n", write_conf(
+        conf + "daytime stream tcp nowait root internal in.daytimed\n")])
+    check_eq(rc, 0, "pinetd -n status (stderr %r)" % err)
+    for _, rx in UNSUPPORTED:
+        check(re.search(r":\d+: " + rx, err), "no warning /%s/ in %r" % (rx, err))
+    check(re.search(r":%d: 'in\.daytimed' after internal is no built-in; "
+                    r"ignored for 'daytime'\n" % (conf.count("\n") + 1), err),
+          "no warning about in.daytimed in %r" % err)
+    d = Daemon(conf)
+    check_eq(d.services, 1, "services loaded")
+    write_file(d.conf, conf + "127.0.0.1:%d stream tcp nowait root "
+               "internal echo\n" % q)
+    m = d.hup()
+    check(re.search(r"1 added", m.group(0)), "reload line: %r" % m.group(0))
+    check_echo(q, b"after the reload\n")
+    try:
+        connect(r).close()
+        raise Failure("the skipped auth entry listens on %d" % r)
+    except ConnectionRefusedError:
+        pass
+    d.stop()
 
 
 @test

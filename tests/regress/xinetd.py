@@ -1611,6 +1611,33 @@ def flags_id_interface_max_load():
     d.stop()
 
 
+@test
+def rpc_and_tcpmux_services_skipped():
+    """a service of type RPC or TCPMUX (xinetd has them, pinetd not) is
+    skipped with a warning, not an error: -n exits 0 and a reload of the
+    file applies (an error made every reload change nothing)"""
+    p, q = free_port(), free_port()
+    conf = ("service rstatd\n{\n\ttype = RPC UNLISTED\n\tsocket_type = "
+            "dgram\n\tprotocol = udp\n\twait = yes\n\tuser = root\n"
+            "\trpc_version = 2-4\n\tserver = /usr/sbin/rpc.rstatd\n}\n"
+            "service myserv\n{\n\ttype = TCPMUXPLUS\n\tsocket_type = "
+            "stream\n\twait = no\n\tuser = root\n\tserver = /bin/cat\n}\n"
+            + service_block("good", p, "env"))
+    rc, out, err = run_pinetd(["-n", write_conf(conf)])
+    check_eq(rc, 0, "pinetd -n status (stderr %r)" % err)
+    for rx in (r":3: service 'rstatd' skipped: pinetd has no type RPC "
+               r"services", r":13: service 'myserv' skipped: pinetd has no "
+               r"type TCPMUXPLUS services"):
+        check(re.search(rx, err), "no /%s/ in %r" % (rx, err))
+    d = Daemon(conf)
+    check_eq(d.services, 1, "services loaded")
+    write_file(d.conf, conf + service_block("new", q, "env"))
+    check(re.search(r"1 added", d.hup().group(0)), "reload applied")
+    got = answer(q)
+    check("REMOTE_ADDR=127.0.0.1" in got.split("\n"), "new service: %r" % got)
+    d.stop()
+
+
 def load_above(level):
     """Make the 1-minute load average pass level (it moves every 5 s): a
     busy process runs until it does. Returns that process, or None."""
