@@ -4,9 +4,9 @@
 
 #include "pinetd.h"
 
-
 #include <netinet/in.h>
 
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +29,8 @@ static const struct conf_proto conf_protos[] = {
 	{ "udp6",  SOCK_DGRAM,  AF_INET6,  1 },
 	{ "tcp46", SOCK_STREAM, AF_INET6,  0 },
 	{ "udp46", SOCK_DGRAM,  AF_INET6,  0 },
+	{ "tcp6only", SOCK_STREAM, AF_INET6, 1 },	/* inetutils' names */
+	{ "udp6only", SOCK_DGRAM,  AF_INET6, 1 },
 	{ "unix",  0,           AF_UNIX,   0 },
 	{ NULL,    0,           0,         0 }
 };
@@ -712,4 +714,57 @@ conf_bsd_load(const char *path, FILE *f, struct conf_out *co)
 	xattr_free(attrs);
 	free(buf);
 	conf_bsd_free(&cb);
+}
+
+/*
+ * Whether a file of a BSD directory is one to read: no editor or package
+ * manager leftovers (.name, name~, name.dpkg-old, name.rpmsave, ...).
+ */
+static int
+conf_bsd_wanted(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return (len > 0 && name[0] != '.' && name[len - 1] != '~' &&
+	    strstr(name, ".dpkg-") == NULL && strstr(name, ".rpm") == NULL &&
+	    strstr(name, ".ucf-") == NULL);
+}
+
+/*
+ * -b given a directory: every file in it, in name order, as inetd.conf
+ * lines, as inetutils' inetd reads /etc/inetd.d. Each file starts with no
+ * default host, as a file of its own would.
+ */
+void
+conf_bsd_dir(const char *dir, struct conf_out *co)
+{
+	struct dirent	**names;
+	const char	 *why;
+	char		 *path;
+	FILE		 *f;
+	int		  n, i;
+
+	if ((n = scandir(dir, &names, NULL, alphasort)) == -1) {
+		log_warn("%s", dir);
+		co->co_nerr++;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (conf_bsd_wanted(names[i]->d_name)) {
+			path = conf_join(dir, names[i]->d_name);
+			if ((why = conf_regular(path)) != NULL)
+				log_warnx("%s: skipped '%s': %s", dir, path,
+				    why);
+			else if ((f = conf_fopen(path)) == NULL) {
+				log_warn("%s", path);
+				co->co_nerr++;
+			} else {
+				conf_bsd_load(path, f, co);
+				fclose(f);
+			}
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
 }

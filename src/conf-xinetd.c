@@ -349,6 +349,24 @@ xinetd_service(struct xinetd_parse *xp, const char *name, int line,
 	conf_add(xp->xp_out, se);
 }
 
+/* Whether a line looks like an inetd.conf entry: six words or more, no '='. */
+static int
+xinetd_bsdlike(const char *p)
+{
+	int	words = 0;
+
+	if (strchr(p, '=') != NULL)
+		return (0);
+	while (*p != '\0') {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			break;
+		words++;
+		p += strcspn(p, " \t");
+	}
+	return (words >= 6);
+}
+
 /*
  * Strip a comment and trailing blanks; returns the first non-blank. A
  * comment is a '#' starting a word: inside one ("a#b", "Z=#3") it is part
@@ -444,24 +462,6 @@ xinetd_seen(struct xinetd_parse *xp, FILE *f, const char *path, int from)
 }
 
 /*
- * A directory and a name in it, with the system's separator between them
- * unless the directory already ends in one (or, on Windows, is "Z:").
- */
-static char *
-xinetd_join(const char *dir, const char *name)
-{
-	size_t	 len = strlen(dir);
-	char	*path;
-
-	if (len > 0 && (dir[len - 1] == '/' || (PLATFORM_DRIVE_PATHS &&
-	    strchr("\\:", dir[len - 1]) != NULL)))
-		xasprintf(&path, "%s%s", dir, name);
-	else
-		xasprintf(&path, "%s%s%s", dir, PLATFORM_DIRSEP, name);
-	return (path);
-}
-
-/*
  * Read every wanted file of a directory, in name order. What is not a
  * regular file (a subdirectory, a FIFO) is skipped with a warning, as
  * xinetd skips it, and not counted as an error.
@@ -482,7 +482,7 @@ xinetd_dir(struct xinetd_parse *xp, const char *dir, int line)
 	}
 	for (i = 0; i < n; i++) {
 		if (xinetd_wanted(names[i]->d_name)) {
-			path = xinetd_join(dir, names[i]->d_name);
+			path = conf_join(dir, names[i]->d_name);
 			if ((why = conf_regular(path)) != NULL && line == 0)
 				log_warnx("%s: skipped '%s': %s", dir, path,
 				    why);	/* the directory given to pinetd */
@@ -655,7 +655,9 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			xp->xp_file = path;
 		} else {
 			conf_error(path, line, "expected 'service', 'defaults', "
-			    "'include' or 'includedir', not '%s'", p);
+			    "'include' or 'includedir', not '%s'%s", p,
+			    xinetd_bsdlike(p) ? " (an inetd.conf line? -b "
+			    "reads a file or directory of them)" : "");
 			xp->xp_out->co_nerr++;
 		}
 	}

@@ -195,6 +195,24 @@ conf_labels(struct service *list)
 }
 
 /*
+ * A directory and a name in it, with the system's separator between them
+ * unless the directory already ends in one (or, on Windows, is "Z:").
+ */
+char *
+conf_join(const char *dir, const char *name)
+{
+	size_t	 len = strlen(dir);
+	char	*path;
+
+	if (len > 0 && (dir[len - 1] == '/' || (PLATFORM_DRIVE_PATHS &&
+	    strchr("\\:", dir[len - 1]) != NULL)))
+		xasprintf(&path, "%s%s", dir, name);
+	else
+		xasprintf(&path, "%s%s%s", dir, PLATFORM_DIRSEP, name);
+	return (path);
+}
+
+/*
  * Read a configuration (inetd.conf lines, or xinetd blocks: chosen by -x/-b
  * or by the file's first word) into a new list of services. Bad entries are
  * reported and left out; the count of errors is returned in *nerr, or -1 if
@@ -228,7 +246,9 @@ conf_load(const char *path, int *nerr)
 		xinetd = conf_xinetd_detect(f);
 	co.co_table = xcalloc(CONF_HASHSIZE, sizeof *co.co_table);
 	conf_cache_reset();
-	if (xinetd)
+	if (xinetd && opts.dialect == DIALECT_BSD)
+		conf_bsd_dir(path, &co);	/* -b: inetutils' inetd.d */
+	else if (xinetd)
 		conf_xinetd_load(path, &co);
 	else
 		conf_bsd_load(path, f, &co);

@@ -324,6 +324,7 @@ FILE		*conf_fopen(const char *);
 void		 conf_error(const char *, int, const char *, ...)
 		    __attribute__((format(PLATFORM_PRINTF, 3, 4)));
 int		 conf_reload(const char *);
+char		*conf_join(const char *, const char *);
 
 /* conf-service.c */
 long		 conf_number(const char *, long, long);
@@ -413,6 +414,7 @@ struct conf_bsd {
 };
 struct service	*conf_bsd_line(struct conf_bsd *, int, char *, int *);
 void		 conf_bsd_load(const char *, FILE *, struct conf_out *);
+void		 conf_bsd_dir(const char *, struct conf_out *);
 void		 conf_bsd_free(struct conf_bsd *);
 
 /* notify.c */

@@ -273,6 +273,52 @@ def unsupported_entries_skipped():
 
 
 @test
+def bsd_directory_with_b():
+    """-b given a directory reads every file in it as inetd.conf lines, in
+    name order, skipping editor and package leftovers (.name, name~,
+    name.dpkg-old), as inetutils' inetd reads /etc/inetd.d; without -b an
+    inetd.conf line there gets a hint at -b (it was read as xinetd, and
+    -b made no difference)"""
+    p, q = free_port(), free_port()
+    top = tmpdir()
+    d = os.path.join(top, "inetd.d")
+    os.mkdir(d)
+    line = "127.0.0.1:%d stream tcp nowait root internal echo\n"
+    write_file(os.path.join(d, "echo"), line % p)
+    write_file(os.path.join(d, "more"), "127.0.0.1:\n" + line % q)
+    for junk in (".hidden", "echo~", "echo.dpkg-old"):
+        write_file(os.path.join(d, junk), line % p)  # the same socket
+    dm = Daemon(d, args=["-b"])
+    check_eq(dm.services, 2, "services loaded")
+    check_echo(p, b"first file\n")
+    check_echo(q, b"second file\n")
+    dm.stop()
+    rc, out, err = run_pinetd(["-n", d])
+    check(rc == 1 and re.search(r"echo:1: expected 'service', .*\(an "
+                                r"inetd\.conf line\? -b reads a file or "
+                                r"directory of them\)", err),
+          "pinetd -n without -b: %d %r" % (rc, err))
+
+
+@test
+def inetutils_v6only_protocols():
+    """inetutils' tcp6only and udp6only are tcp6 and udp6 (IPv6 alone;
+    they were unknown protocols)"""
+    if not have_ipv6():
+        skip("no IPv6")
+    p = free_port()
+    d = Daemon("[::1]:%d stream tcp6only nowait root internal echo\n"
+               "[::1]:%d dgram udp6only wait root internal echo\n" % (p, p))
+    check_eq(d.services, 2, "services loaded")
+    s = connect(p, host="::1")
+    s.sendall(b"six\n")
+    check_eq(recv_exact(s, 4), b"six\n", "tcp6only echo")
+    s.close()
+    check_eq(udp_query(p, b"six", host="::1"), b"six", "udp6only echo")
+    d.stop()
+
+
+@test
 def byte_order_mark_skipped():
     """a UTF-8 byte order mark (Notepad writes one) at the start of an
     inetd.conf, an xinetd file or a file it includes is skipped (it was
