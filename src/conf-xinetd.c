@@ -577,9 +577,9 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 				continue;
 			}
 			sscanf(p, "%31s", word);
-			if (strcmp(word, "service") == 0 ||
-			    strcmp(word, "defaults") == 0 ||
-			    strcmp(word, "includedir") == 0) {
+			if (strcasecmp(word, "service") == 0 ||
+			    strcasecmp(word, "defaults") == 0 ||
+			    strcasecmp(word, "includedir") == 0) {
 				conf_error(path, bline, "missing '}' for '%s' "
 				    "(found '%s' at line %d)", name != NULL ?
 				    name : "defaults", p, line);
@@ -614,7 +614,7 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			name = NULL;
 			state = 0;
 		}
-		if (strncmp(p, "service", 7) == 0 && (p[7] == ' ' ||
+		if (strncasecmp(p, "service", 7) == 0 && (p[7] == ' ' ||
 		    p[7] == '\t')) {
 			p += 8;
 			p += strspn(p, " \t");
@@ -628,22 +628,22 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 				xp->xp_out->co_nerr++;
 				blockbad = 1;	/* read to its '}', not loaded */
 			}
-		} else if (strncmp(p, "defaults", 8) == 0 &&
+		} else if (strncasecmp(p, "defaults", 8) == 0 &&
 		    !xinetd_opens(p + 8)) {
 			conf_error(path, line, "expected '{' after 'defaults', "
 			    "not '%s'", p + 8 + strspn(p + 8, " \t"));
 			xp->xp_out->co_nerr++;
-		} else if (strncmp(p, "defaults", 8) == 0) {
+		} else if (strncasecmp(p, "defaults", 8) == 0) {
 			name = NULL;
 			bline = line;
 			state = strchr(p, '{') != NULL ? 2 : 1;
 			blockbad = 0;
-		} else if (strncmp(p, "includedir", 10) == 0 &&
+		} else if (strncasecmp(p, "includedir", 10) == 0 &&
 		    (p[10] == ' ' || p[10] == '\t')) {
 			p += 10 + strspn(p + 10, " \t");
 			xinetd_dir(xp, p, line);
 			xp->xp_file = path;
-		} else if (strncmp(p, "include", 7) == 0 &&
+		} else if (strncasecmp(p, "include", 7) == 0 &&
 		    (p[7] == ' ' || p[7] == '\t')) {
 			p += 7 + strspn(p + 7, " \t");
 			if ((why = conf_regular(p)) != NULL) {
@@ -710,11 +710,11 @@ conf_xinetd_detect(FILE *f)
 		if (*p == '\0')
 			continue;
 		if (sscanf(p, "%31s", word) == 1)
-			found = strcmp(word, "service") == 0 ||
-			    strcmp(word, "defaults") == 0 ||
-			    strcmp(word, "defaults{") == 0 ||
-			    strcmp(word, "include") == 0 ||
-			    strcmp(word, "includedir") == 0;
+			found = strcasecmp(word, "service") == 0 ||
+			    strcasecmp(word, "defaults") == 0 ||
+			    strcasecmp(word, "defaults{") == 0 ||
+			    strcasecmp(word, "include") == 0 ||
+			    strcasecmp(word, "includedir") == 0;
 		break;
 	}
 	free(buf);

@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,59 +23,72 @@
 struct xattr_known {
 	const char	*xk_name;
 	int		 xk_where;
+	int		 xk_fold;	/* how its keywords are spelt */
 };
 
+/*
+ * xinetd compares keywords without regard to case (wait = No, per_source =
+ * unlimited, flags = ipv4): a value that is a keyword whatever its case is
+ * given the spelling the rest of pinetd compares with, once, here. Names,
+ * paths, arguments, addresses and anything else keep theirs (and an error
+ * shows what was written).
+ */
+#define XF_NONE		0
+#define XF_ALL		1	/* any word may be a keyword */
+#define XF_FIRST	2	/* the first only (log_type SYSLOG or FILE) */
+#define XF_FLAGS	3	/* flags: the flag tables' spellings */
+
 static const struct xattr_known xattr_known[] = {
-	{ "socket_type",	XA_SVC },
-	{ "protocol",		XA_SVC },
-	{ "wait",		XA_SVC },
-	{ "user",		XA_SVC },
-	{ "group",		XA_SVC },
-	{ "server",		XA_SVC },
-	{ "server_args",	XA_SVC },
-	{ "port",		XA_SVC },
-	{ "bind",		XA_SVC|XA_DEF },
-	{ "interface",		XA_SVC|XA_DEF },
-	{ "flags",		XA_ALL },
-	{ "disable",		XA_SVC },
-	{ "type",		XA_SVC },
-	{ "id",			XA_SVC },
-	{ "env",		XA_ALL },
-	{ "passenv",		XA_ALL },
-	{ "only_from",		XA_ALL },
-	{ "no_access",		XA_ALL },
-	{ "instances",		XA_ALL },
-	{ "per_source",		XA_ALL },
-	{ "cps",		XA_ALL },
-	{ "log_type",		XA_ALL },
-	{ "log_on_success",	XA_ALL },
-	{ "log_on_failure",	XA_ALL },
-	{ "redirect",		XA_SVC|XA_BSD },
-	{ "cpu_affinity",	XA_ALL },
-	{ "tls_cert",		XA_SVC|XA_BSD },
-	{ "tls_key",		XA_SVC|XA_BSD },
-	{ "console",		XA_ALL },
-	{ "handoff",		XA_SVC|XA_BSD },
-	{ "umask",		XA_ALL },
-	{ "nice",		XA_ALL },
-	{ "groups",		XA_ALL },
-	{ "banner",		XA_ALL },
-	{ "banner_success",	XA_ALL },
-	{ "banner_fail",	XA_ALL },
-	{ "rlimit_as",		XA_ALL },
-	{ "rlimit_cpu",		XA_ALL },
-	{ "rlimit_data",	XA_ALL },
-	{ "rlimit_rss",		XA_ALL },
-	{ "rlimit_stack",	XA_ALL },
-	{ "rlimit_files",	XA_ALL },
-	{ "max_load",		XA_ALL },
-	{ "access_times",	XA_ALL },
-	{ "sndbuf",		XA_ALL },
-	{ "rcvbuf",		XA_ALL },
-	{ "v6only",		XA_SVC|XA_DEF },
-	{ "disabled",		XA_DEF },
-	{ "enabled",		XA_DEF },
-	{ NULL,			0 }
+	{ "socket_type",	XA_SVC, XF_ALL },
+	{ "protocol",		XA_SVC, XF_ALL },
+	{ "wait",		XA_SVC, XF_ALL },
+	{ "user",		XA_SVC, XF_NONE },
+	{ "group",		XA_SVC, XF_NONE },
+	{ "server",		XA_SVC, XF_NONE },
+	{ "server_args",	XA_SVC, XF_NONE },
+	{ "port",		XA_SVC, XF_NONE },
+	{ "bind",		XA_SVC|XA_DEF, XF_NONE },
+	{ "interface",		XA_SVC|XA_DEF, XF_NONE },
+	{ "flags",		XA_ALL, XF_FLAGS },
+	{ "disable",		XA_SVC, XF_ALL },
+	{ "type",		XA_SVC, XF_ALL },
+	{ "id",			XA_SVC, XF_NONE },
+	{ "env",		XA_ALL, XF_NONE },
+	{ "passenv",		XA_ALL, XF_NONE },
+	{ "only_from",		XA_ALL, XF_NONE },
+	{ "no_access",		XA_ALL, XF_NONE },
+	{ "instances",		XA_ALL, XF_ALL },
+	{ "per_source",		XA_ALL, XF_ALL },
+	{ "cps",		XA_ALL, XF_NONE },
+	{ "log_type",		XA_ALL, XF_FIRST },
+	{ "log_on_success",	XA_ALL, XF_ALL },
+	{ "log_on_failure",	XA_ALL, XF_ALL },
+	{ "redirect",		XA_SVC|XA_BSD, XF_NONE },
+	{ "cpu_affinity",	XA_ALL, XF_NONE },
+	{ "tls_cert",		XA_SVC|XA_BSD, XF_NONE },
+	{ "tls_key",		XA_SVC|XA_BSD, XF_NONE },
+	{ "console",		XA_ALL, XF_NONE },
+	{ "handoff",		XA_SVC|XA_BSD, XF_ALL },
+	{ "umask",		XA_ALL, XF_NONE },
+	{ "nice",		XA_ALL, XF_NONE },
+	{ "groups",		XA_ALL, XF_ALL },
+	{ "banner",		XA_ALL, XF_NONE },
+	{ "banner_success",	XA_ALL, XF_NONE },
+	{ "banner_fail",	XA_ALL, XF_NONE },
+	{ "rlimit_as",		XA_ALL, XF_ALL },
+	{ "rlimit_cpu",		XA_ALL, XF_ALL },
+	{ "rlimit_data",	XA_ALL, XF_ALL },
+	{ "rlimit_rss",		XA_ALL, XF_ALL },
+	{ "rlimit_stack",	XA_ALL, XF_ALL },
+	{ "rlimit_files",	XA_ALL, XF_ALL },
+	{ "max_load",		XA_ALL, XF_NONE },
+	{ "access_times",	XA_ALL, XF_NONE },
+	{ "sndbuf",		XA_ALL, XF_NONE },
+	{ "rcvbuf",		XA_ALL, XF_NONE },
+	{ "v6only",		XA_SVC|XA_DEF, XF_ALL },
+	{ "disabled",		XA_DEF, XF_NONE },
+	{ "enabled",		XA_DEF, XF_NONE },
+	{ NULL,			0, XF_NONE }
 };
 
 /* Attributes of xinetd that pinetd does not have yet: a clear error. */
@@ -97,6 +111,16 @@ static const char *xattr_cumulative[] = {
 	"passenv", "disabled", "enabled", NULL
 };
 
+/*
+ * The lists '+=' and '-=' apply to. On anything else xinetd ignores the
+ * line; here it is an error, as access_times += would have widened access.
+ */
+static const char *xattr_lists[] = {
+	"only_from", "no_access", "log_on_success", "log_on_failure",
+	"passenv", "env", "flags", "disabled", "enabled", "cpu_affinity",
+	NULL
+};
+
 /* Attributes with one value (or one group of values): set once a block. */
 static const char *xattr_single[] = {
 	"socket_type", "protocol", "wait", "user", "group", "server", "port",
@@ -106,6 +130,14 @@ static const char *xattr_single[] = {
 	"rlimit_as", "rlimit_cpu", "rlimit_data", "rlimit_rss", "rlimit_stack",
 	"rlimit_files", "max_load", "sndbuf", "rcvbuf", "server_args",
 	"cpu_affinity", "v6only", NULL
+};
+
+/* The keywords values may be, in the spelling pinetd compares with. */
+static const char *xattr_keywords[] = {
+	"yes", "no", "stream", "dgram", "seqpacket", "raw", "rdm", "tcp",
+	"udp", "pipe", "port", "socket", "UNLIMITED", "INTERNAL", "UNLISTED",
+	"RPC", "TCPMUX", "TCPMUXPLUS", "SYSLOG", "FILE", "HOST", "PID", "EXIT",
+	"DURATION", "USERID", "ATTEMPT", "RECORD", "TRAFFIC", NULL
 };
 
 /* Flags pinetd uses. */
@@ -162,6 +194,35 @@ xattr_free(struct xattr *xa)
 	}
 }
 
+/* Spell a word as the list does if it is in it whatever its case. */
+static void
+xattr_spell(char *word, const char **list)
+{
+	for (; *list != NULL; list++) {
+		if (strcasecmp(*list, word) == 0) {
+			strcpy(word, *list);	/* the same length */
+			return;
+		}
+	}
+}
+
+/* Give an attribute's keywords the spelling pinetd compares with. */
+static void
+xattr_fold(struct xattr *xa, int how)
+{
+	int	i;
+
+	for (i = 0; i < xa->xa_n && how != XF_NONE; i++) {
+		if (how == XF_FLAGS) {
+			xattr_spell(xa->xa_v[i], xattr_flags_used);
+			xattr_spell(xa->xa_v[i], xattr_flags_other);
+		} else
+			xattr_spell(xa->xa_v[i], xattr_keywords);
+		if (how == XF_FIRST)
+			break;
+	}
+}
+
 /*
  * Parse "name = values", "name += values" or "name -= values". Returns the
  * record, or NULL with an error reported (or, for an accepted-but-ignored
@@ -188,6 +249,8 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 	name = xmalloc(p - start + 1);
 	memcpy(name, start, p - start);
 	name[p - start] = '\0';
+	for (word = name; *word != '\0'; word++)	/* Port is port */
+		*word = tolower((unsigned char)*word);
 	while (*p == ' ' || *p == '\t')
 		p++;
 	op = p;
@@ -220,6 +283,7 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 		free(name);
 		return (NULL);
 	}
+
 	if ((xk->xk_where & where) == 0) {
 		conf_error(file, line, "attribute '%s' is not allowed %s", name,
 		    where == XA_DEF ? "in defaults" : where == XA_BSD ?
@@ -228,6 +292,13 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 		return (NULL);
 	}
 
+	if (*op != '=' && !xattr_in(name, xattr_lists)) {
+		conf_error(file, line, "'%c=' on '%s', which is no list (only "
+		    "only_from, no_access, log_on_*, passenv, env, flags, "
+		    "disabled, enabled and cpu_affinity take it)", *op, name);
+		free(name);
+		return (NULL);
+	}
 	xa = xcalloc(1, sizeof *xa);
 	xa->xa_name = name;
 	xa->xa_op = op[0] == '+' ? XOP_ADD : op[0] == '-' ? XOP_DEL : XOP_SET;
@@ -240,6 +311,7 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 		    sizeof *xa->xa_v);
 		xa->xa_v[xa->xa_n++] = xstrdup(word);
 	}
+	xattr_fold(xa, xk->xk_fold);
 	return (xa);
 }
 

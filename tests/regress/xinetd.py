@@ -1638,6 +1638,50 @@ def rpc_and_tcpmux_services_skipped():
     d.stop()
 
 
+@test
+def keywords_in_any_case():
+    """block words, attribute names and keyword values are read whatever
+    their case, as xinetd compares them (per_source = UNLIMITED from a real
+    file, wait = No, Flags = ipv4 were errors and left services out)"""
+    p = free_port()
+    conf = ("DEFAULTS\n{\n\tInstances = 5\n\tlog_on_failure = host\n}\n"
+            "Service mixed\n{\n\tType = unlisted\n\tSocket_Type = STREAM\n"
+            "\tWait = No\n\tDisable = No\n\tUser = root\n\tPort = %d\n"
+            "\tBind = 127.0.0.1\n\tFlags = reuse ipv4 nodelay\n"
+            "\tPer_Source = Unlimited\n\tGroups = Yes\n"
+            "\tRLIMIT_CPU = unlimited\n\tServer = %s\n"
+            "\tServer_Args = Sockopts\n}\n" % (p, TESTHELPER))
+    d = Daemon(conf)
+    check_eq(d.services, 1, "services loaded")
+    # argv[1] keeps its case: the helper does not know 'Sockopts'.
+    s = connect(p)
+    recv_all(s)
+    s.close()
+    d.stop()
+    d = Daemon(conf.replace("Sockopts", "sockopts"))
+    check_eq(answer(p), "nodelay=1 keepalive=0\n", "Flags = ... nodelay")
+    m = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: mixed/tcp: .*instances 5, per_source unlimited",
+               pos=m)
+    d.stop()
+
+
+@test
+def plus_equals_only_on_lists():
+    """'+=' or '-=' on an attribute that is no list is an error naming the
+    line (access_times += 00:00-23:59 widened access, server_args += added
+    arguments; xinetd ignores such lines)"""
+    p = free_port()
+    check_load_errors(service_block("good", p, "env"), [
+        (service_block("at", free_port(), "env",
+                       "\taccess_times = 01:00-02:00\n"
+                       "\taccess_times += 00:00-23:59\n"),
+         r":21: '\+=' on 'access_times', which is no list"),
+        (service_block("sa", free_port(), "env", "\tserver_args -= env\n"),
+         r":20: '-=' on 'server_args', which is no list")])
+
+
 def load_above(level):
     """Make the 1-minute load average pass level (it moves every 5 s): a
     busy process runs until it does. Returns that process, or None."""
