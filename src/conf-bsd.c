@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONF_BSD_MAXRATE	1000000
+/*
+ * Largest number a wait field takes: any int, as openbsd-inetd takes
+ * nowait.100000000 to mean no limit worth the name.
+ */
+#define CONF_BSD_MAXRATE	2147483647L
 
 /* The protocol field: what it means for the socket. */
 struct conf_proto {

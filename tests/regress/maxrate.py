@@ -161,6 +161,25 @@ def max0_is_unlimited():
 
 
 @test
+def max_as_large_as_an_int():
+    """nowait.100000000, which openbsd-inetd files use for 'no limit',
+    loads (it was a bad maximum past 1000000), and the dump shows it; one
+    past the largest int is still a bad maximum"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait.100000000 root %s\n"
+               % (p, helper("peer")))
+    served(p)
+    m = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: 127\.0\.0\.1:%d/tcp: .*max 100000000/min," % p,
+               pos=m)
+    d.stop()
+    check_load_error("127.0.0.1:%d stream tcp nowait.2147483648 root %s\n"
+                     % (p, helper("peer")),
+                     r":1: bad maximum in 'nowait\.2147483648'")
+
+
+@test
 def max_other_service_unaffected():
     """a paused service does not affect another service"""
     p = free_port()
