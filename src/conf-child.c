@@ -76,7 +76,10 @@ conf_child_size(const char *value, rlim_t *out)
 /*
  * Read a banner file now, so a connection never waits for the disk. Only a
  * regular file that reads without error: a directory read as an empty
- * banner, and a FIFO held the load until a writer came.
+ * banner, and a FIFO held the load until a writer came. A file that does
+ * not exist is a warning, and the service runs without that banner, as
+ * xinetd serves when its banner cannot be opened (vsftpd's example names
+ * one an admin writes later).
  */
 static int
 conf_child_banner(const char *file, int line, const char *path, char **buf,
@@ -86,6 +89,13 @@ conf_child_banner(const char *file, int line, const char *path, char **buf,
 	ssize_t		 n;
 	int		 fd;
 
+	*buf = NULL;
+	*len = 0;
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		log_warnx("%s:%d: banner '%s': %s; the service runs without it",
+		    file, line, path, strerror(ENOENT));
+		return (0);
+	}
 	if ((why = conf_regular(path)) != NULL) {
 		conf_error(file, line, "banner '%s': %s", path, why);
 		return (-1);

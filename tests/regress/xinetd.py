@@ -684,6 +684,30 @@ def banner_must_be_a_regular_file():
 
 
 @test
+def missing_banner_is_a_warning():
+    """a banner file that does not exist is a warning naming the line, and
+    the service runs without it, as xinetd serves (vsftpd's example names
+    a busy banner an admin writes later); a reload after it is written
+    sends it"""
+    top = tmpdir()
+    busy = os.path.join(top, "busy_banner")
+    p = free_port()
+    conf = service_block("b", p, "env", "\tbanner = %s\n" % busy)
+    rc, out, err = run_pinetd(["-n", write_conf(conf)])
+    check(rc == 0 and re.search(r":10: banner '%s': No such file or "
+                                r"directory; the service runs without it"
+                                % re.escape(busy), err),
+          "pinetd -n: %d %r" % (rc, err))
+    d = Daemon(conf)
+    check_eq(d.services, 1, "services loaded")
+    check("REMOTE_ADDR=127.0.0.1" in answer(p).split("\n"), "served")
+    write_file(busy, "busy\n")
+    check(re.search(r"1 changed", d.hup().group(0)), "reload changed it")
+    check(answer(p).startswith("busy\n"), "banner sent after the reload")
+    d.stop()
+
+
+@test
 def log_file_checked_not_made_by_n():
     """log_type = FILE: -n checks the path without making the file (it
     made an empty one), and still fails on a missing directory; a FIFO is
