@@ -213,6 +213,50 @@ conf_join(const char *dir, const char *name)
 }
 
 /*
+ * TCP wrappers' files with rules in them: xinetd and the inetds built with
+ * libwrap apply them to every service, pinetd to none, so access an admin
+ * relied on would widen without a word. Said at each load, unless every
+ * program runs through tcpd, which reads them itself.
+ */
+static void
+conf_wrappers(const struct service *list)
+{
+	static const char	*files[] = {
+		"/etc/hosts.allow", "/etc/hosts.deny"
+	};
+	const struct service	*se;
+	FILE			*f;
+	char			*buf = NULL, *p;
+	size_t			 size = 0;
+	unsigned int		 i;
+	int			 rules;
+
+	for (se = list; se != NULL; se = se->se_next) {
+		if (se->se_server == NULL ||
+		    strcmp(conf_basename(se->se_server), "tcpd") != 0)
+			break;
+	}
+	if (se == NULL)
+		return;
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		if ((f = fopen(files[i], "r")) == NULL)
+			continue;
+		rules = 0;
+		while (!rules && getline(&buf, &size, f) != -1) {
+			p = buf + strspn(buf, " \t\r\n");
+			rules = *p != '\0' && *p != '#';
+		}
+		fclose(f);
+		if (rules)
+			log_warnx("%s has rules, which pinetd does not apply "
+			    "(xinetd and inetds built with libwrap do): write "
+			    "them as only_from or no_access, or run the server "
+			    "through tcpd", files[i]);
+	}
+	free(buf);
+}
+
+/*
  * Read a configuration (inetd.conf lines, or xinetd blocks: chosen by -x/-b
  * or by the file's first word) into a new list of services. Bad entries are
  * reported and left out; the count of errors is returned in *nerr, or -1 if
@@ -257,6 +301,8 @@ conf_load(const char *path, int *nerr)
 	conf_cache_reset();
 	free(co.co_table);
 	conf_labels(co.co_list);
+	if (co.co_nerr == 0)
+		conf_wrappers(co.co_list);
 	*nerr = co.co_nerr;
 	return (co.co_list);
 }

@@ -319,6 +319,34 @@ def inetutils_v6only_protocols():
 
 
 @test
+def tcp_wrappers_rules_warned():
+    """rules in /etc/hosts.deny, which xinetd and inetds built with libwrap
+    apply and pinetd does not, are a warning at each load (access widened
+    without a word), unless every program runs through tcpd"""
+    if not IS_ROOT:
+        skip("a mount namespace needs root")
+    pre = private_etc_with("hosts.deny", "# tcpd\n\necho: 127.0.0.1\n")
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait root internal echo\n" % p,
+               preexec_fn=pre)
+    rx = (r"^/etc/hosts\.deny has rules, which pinetd does not apply "
+          r"\(xinetd and inetds built with libwrap do\): write them as "
+          r"only_from or no_access, or run the server through tcpd$")
+    d.wait_log(rx, pos=0)
+    check(not d.find_log(r"^/etc/hosts\.allow", 0), "hosts.allow named")
+    m = d.pos()
+    d.hup()
+    d.wait_log(rx, pos=m)
+    d.stop()
+    tcpd = os.path.join(tmpdir(), "tcpd")
+    os.symlink(TESTHELPER, tcpd)
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s tcpd env\n"
+               % (p, tcpd), preexec_fn=pre)
+    check(not d.find_log(r"hosts\.deny", 0), "warned with tcpd")
+    d.stop()
+
+
+@test
 def byte_order_mark_skipped():
     """a UTF-8 byte order mark (Notepad writes one) at the start of an
     inetd.conf, an xinetd file or a file it includes is skipped (it was

@@ -111,32 +111,50 @@ def _try_bind(family, stype, addr):
         s.close()
 
 
-def private_etc_file(name, extra):
-    """A preexec_fn giving the daemon a private /etc/NAME with the line
-    extra added (a mount namespace, a bind mount), so that a test can add
-    a group member or a host name without touching the system's file;
-    skips where that cannot be done."""
+def _private_mount(src, dst, name, line):
+    """A preexec_fn that bind-mounts src over dst in a mount namespace of
+    its own; skips unless /etc/NAME then holds line."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
-    etc = "/etc/" + name
-    path = os.path.join(tmpdir(), name)
-    with open(etc) as f:
-        write_file(path, f.read() + extra)
     ms_bind, ms_rec, ms_private, clone_newns = 0x1000, 0x4000, 1 << 18, 0x20000
 
     def preexec():
         if (libc.unshare(clone_newns) != 0 or
                 libc.mount(b"none", b"/", None, ms_rec | ms_private,
                            None) != 0 or
-                libc.mount(path.encode(), etc.encode(), None, ms_bind,
-                           None) != 0):
+                libc.mount(src.encode(), dst.encode(), None,
+                           ms_bind | ms_rec, None) != 0):
             os._exit(97)
-    r = subprocess.run(["grep", "-qxF", extra.strip(), etc],
+    r = subprocess.run(["grep", "-qxF", line, "/etc/" + name],
                        preexec_fn=preexec)
     if r.returncode != 0:
-        skip("no private %s (mount namespace): status %d"
-             % (etc, r.returncode))
+        skip("no private /etc/%s (mount namespace): status %d"
+             % (name, r.returncode))
     return preexec
+
+
+def private_etc_file(name, extra):
+    """A preexec_fn giving the daemon a private /etc/NAME with the line
+    extra added (a mount namespace, a bind mount), so that a test can add
+    a group member or a host name without touching the system's file;
+    skips where that cannot be done."""
+    path = os.path.join(tmpdir(), name)
+    with open("/etc/" + name) as f:
+        write_file(path, f.read() + extra)
+    return _private_mount(path, "/etc/" + name, name, extra.strip())
+
+
+def private_etc_with(name, text):
+    """The same for a file the system may not have at all: a private copy
+    of the whole of /etc holding /etc/NAME with text."""
+    import shutil
+    etc = os.path.join(tmpdir(), "etc")
+    shutil.copytree("/etc", etc, symlinks=True,
+                    ignore_dangling_symlinks=True,
+                    copy_function=lambda a, b: shutil.copy2(a, b)
+                    if os.path.isfile(a) else None)
+    write_file(os.path.join(etc, name), text)
+    return _private_mount(etc, "/etc", name, text.strip().split("\n")[-1])
 
 
 def have_ipv6():
