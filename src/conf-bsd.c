@@ -339,6 +339,56 @@ conf_bsd_wline(const struct conf_bsd *cb, const char *text, const char *word,
 }
 
 /*
+ * A unix socket's path, after FreeBSD's optional ":user:group:mode:" that
+ * gives the socket file's owner and mode (0666 without it).
+ */
+static int
+conf_bsd_unix(struct conf_bsd *cb, int line, const char *word,
+    struct service *se)
+{
+	char	*copy, *user, *group, *mode, *path, *end;
+	long	 m;
+	int	 rc = -1;
+
+	if (word[0] != ':')
+		return (conf_unix(cb->cb_file, line, se, word));
+	copy = xstrdup(word);
+	user = copy + 1;
+	if ((group = strchr(user, ':')) == NULL ||
+	    (mode = strchr(group + 1, ':')) == NULL ||
+	    (path = strchr(mode + 1, ':')) == NULL) {
+		conf_error(cb->cb_file, line, "'%s': want ':user:group:mode:' "
+		    "before the socket's path", word);
+		goto out;
+	}
+	*group++ = '\0';
+	*mode++ = '\0';
+	*path++ = '\0';
+	m = strtol(mode, &end, 8);
+	if (!conf_user_known(user, &se->se_sockuid, NULL))
+		conf_error(cb->cb_file, line, "unknown user '%s'", user);
+	else if (!conf_group_known(group, &se->se_sockgid))
+		conf_error(cb->cb_file, line, "unknown group '%s'", group);
+	else if (*mode < '0' || *mode > '7' || *end != '\0' || m > 0777)
+		conf_error(cb->cb_file, line, "bad mode '%s' (want octal, at "
+		    "most 0777)", mode);
+#ifndef HAVE_LCHOWN
+	else
+		conf_error(cb->cb_file, line, "a unix socket's owner needs "
+		    "lchown, which this system does not have");
+#else
+	else {
+		se->se_sockown = 1;
+		se->se_sockmode = (int)m;
+		rc = conf_unix(cb->cb_file, line, se, path);
+	}
+#endif
+out:
+	free(copy);
+	return (rc);
+}
+
+/*
  * The built-ins of the BSD inetds that pinetd does not have: an entry
  * naming one is skipped with a warning, not refused, so that a stock file
  * still reloads.
@@ -483,7 +533,7 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 	se->se_family = cp->cp_family;
 	se->se_v6only = cp->cp_v6only;
 	if (cp->cp_family == AF_UNIX) {
-		if (conf_unix(cb->cb_file, wl[0], se, w[0]) != 0)
+		if (conf_bsd_unix(cb, wl[0], w[0], se) != 0)
 			goto fail_se;
 	} else {
 		if (socktype == SOCK_SEQPACKET) {

@@ -122,7 +122,7 @@ conf_user_known(const char *user, uid_t *uid, gid_t *gid)
 }
 
 /* Whether a group exists (cached); its id in *gid. */
-static int
+int
 conf_group_known(const char *group, gid_t *gid)
 {
 	struct group	*gr;
@@ -158,7 +158,7 @@ conf_user_known(const char *user, uid_t *uid, gid_t *gid)
 }
 
 /* No group database either: any group name is accepted and means nothing. */
-static int
+int
 conf_group_known(const char *group, gid_t *gid)
 {
 	*gid = 0;

@@ -64,25 +64,37 @@ listen_unix_file(const struct service *se)
 /*
  * Bind a socket. A unix socket's file is made mode 0666, so any local user
  * may connect, as with openbsd-inetd and systemd's sockets (a directory's
- * permissions can narrow that): by binding under umask 0111, not by a chmod
+ * permissions can narrow that), or the mode FreeBSD's :user:group:mode:
+ * prefix gave: by binding under the umask that leaves it, not by a chmod
  * after it, which follows a symbolic link a user who can write to the
- * directory may have put there in the meantime. The umask is the process's,
- * so this runs on the main thread only (listen-many.c leaves unix sockets
- * to it).
+ * directory may have put there in the meantime (lchown, for the owner,
+ * changes a link, not what it names). The umask is the process's, so this
+ * runs on the main thread only (listen-many.c leaves unix sockets to it).
  */
 static int
 listen_bind(struct service *se, int fd)
 {
-	mode_t	old;
-	int	rc, saved;
+	const struct sockaddr_un	*sun = (const void *)&se->se_addr;
+	mode_t				 old;
+	int				 rc, saved;
 
 	if (!listen_unix_file(se))
 		return (bind(fd, (struct sockaddr *)&se->se_addr,
 		    se->se_addrlen));
-	old = umask(0111);
+	old = umask(~se->se_sockmode & 0777);
 	rc = bind(fd, (struct sockaddr *)&se->se_addr, se->se_addrlen);
 	saved = errno;
 	umask(old);
+#ifdef HAVE_LCHOWN
+	if (rc == 0 && se->se_sockown &&
+	    lchown(sun->sun_path, se->se_sockuid, se->se_sockgid) == -1) {
+		saved = errno;
+		(void)unlink(sun->sun_path);
+		rc = -1;
+	}
+#else
+	(void)sun;
+#endif
 	errno = saved;
 	return (rc);
 }

@@ -173,6 +173,10 @@ struct service {
 	int		 se_family;	/* AF_INET, AF_INET6 or AF_UNIX */
 	int		 se_v6only;	/* IPV6_V6ONLY value for AF_INET6 */
 	int		 se_reuseport;	/* rp, prefix: SO_REUSEPORT */
+	int		 se_sockmode;	/* a unix socket file's mode (0666) */
+	int		 se_sockown;	/* FreeBSD's :user:group:mode: given */
+	uid_t		 se_sockuid;	/* then its owner */
+	gid_t		 se_sockgid;
 	struct sockaddr_storage se_addr;
 	socklen_t	 se_addrlen;
 	int		 se_wait;
@@ -332,6 +336,7 @@ int		 conf_absolute(const char *);
 const char	*conf_basename(const char *);
 void		 conf_cache_reset(void);
 int		 conf_user_known(const char *, uid_t *, gid_t *);
+int		 conf_group_known(const char *, gid_t *);
 int		 conf_user(const char *, int, struct service *, const char *,
 		    const char *);
 int		 conf_have_inet6(void);

@@ -35,6 +35,7 @@ service_new(void)
 	se = xcalloc(1, sizeof *se);
 	se->se_fd = -1;
 	se->se_umask = -1;
+	se->se_sockmode = 0666;
 	se->se_refs = 1;
 	se->se_state = SE_CLOSED;
 	return (se);
@@ -379,6 +380,9 @@ service_same(const struct service *a, const struct service *b)
 	if (a->se_wait != b->se_wait || a->se_max != b->se_max ||
 	    a->se_socktype != b->se_socktype ||
 	    a->se_reuseport != b->se_reuseport ||
+	    a->se_sockmode != b->se_sockmode ||
+	    a->se_sockown != b->se_sockown || a->se_sockuid != b->se_sockuid ||
+	    a->se_sockgid != b->se_sockgid ||
 	    a->se_instances != b->se_instances ||
 	    a->se_per_source != b->se_per_source ||
 	    a->se_cpm_per_ip != b->se_cpm_per_ip ||
@@ -493,6 +497,10 @@ service_adopt(struct service *se, struct service *from)
 	reopen = strcmp(se->se_key, from->se_key) != 0 ||
 	    se->se_socktype != from->se_socktype ||
 	    se->se_reuseport != from->se_reuseport ||
+	    se->se_sockmode != from->se_sockmode ||
+	    se->se_sockown != from->se_sockown ||
+	    se->se_sockuid != from->se_sockuid ||
+	    se->se_sockgid != from->se_sockgid ||
 	    se->se_sndbuf != from->se_sndbuf || se->se_rcvbuf != from->se_rcvbuf ||
 	    ((service_nonblocking(se) != service_nonblocking(from) ||
 	    (se->se_socktype == SOCK_DGRAM &&
