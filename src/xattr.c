@@ -481,6 +481,35 @@ xattr_logflags(const char *file, int line, const char *name, char **v, int n,
 }
 
 /*
+ * A wait stream service that runs a program hands its listening socket to
+ * the server, which accepts: the access lists, access_times and max_load
+ * it names itself can never apply, which is said at load rather than left
+ * for an admin to find out.
+ */
+static void
+xattr_wait_stream(const struct service *se, const struct xattr *svc)
+{
+	static const char	*names[] = { "only_from", "no_access",
+				    "access_times", "max_load" };
+	const char		*file;
+	char			**v;
+	unsigned int		 i;
+	int			 line;
+
+	if (se->se_socktype != SOCK_STREAM || !se->se_wait ||
+	    se->se_builtin != NULL || se->se_redirectlen != 0)
+		return;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (xattr_values(NULL, svc, names[i], &v, &file, &line) == -1)
+			continue;
+		free(v);
+		log_warnx("%s:%d: %s does not apply to a wait stream program, "
+		    "whose server accepts its own connections; ignored", file,
+		    line, names[i]);
+	}
+}
+
+/*
  * Apply the attributes that are not about the socket or the program: access
  * lists, limits, environment, logging. Used for xinetd services and for the
  * attribute lines of BSD entries.
@@ -611,6 +640,8 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 		}
 		free(v);
 	}
+	if (bad == 0)
+		xattr_wait_stream(se, svc);
 	return (bad == 0 ? 0 : -1);
 }
 

@@ -108,6 +108,29 @@ def wait_dgram_datagram_queued_while_child_runs():
 
 
 @test
+def wait_stream_access_attributes_warned():
+    """only_from, no_access, access_times and max_load on a wait stream
+    program are a warning naming each line at load, since its server
+    accepts and they cannot apply (they were silently not applied); on a
+    nowait service they are no warning"""
+    p = free_port()
+    attrs = ("\tonly_from = 127.0.0.1\n\tno_access = 10.0.0.1\n"
+             "\taccess_times = 00:00-23:59\n\tmax_load = 100\n")
+    conf = write_conf("127.0.0.1:%d stream tcp wait root %s\n" % (
+        p, helper("streamwait")) + attrs + "127.0.0.1:%d stream tcp nowait "
+        "root internal echo\n" % free_port() + attrs)
+    rc, out, err = run_pinetd(["-n", conf])
+    check_eq(rc, 0, "pinetd -n status (stderr %r)" % err)
+    for line, name in ((2, "only_from"), (3, "no_access"),
+                       (4, "access_times"), (5, "max_load")):
+        check(re.search(r":%d: %s does not apply to a wait stream program, "
+                        r"whose server accepts its own connections; "
+                        r"ignored\n" % (line, name), err),
+              "no warning for %s in %r" % (name, err))
+    check_eq(len(re.findall("does not apply", err)), 4, "warnings")
+
+
+@test
 def wait_stream_each_connection_new_child():
     """wait stream: each connection is accepted by a new child after the last exits"""
     p = free_port()
