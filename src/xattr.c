@@ -561,13 +561,14 @@ xattr_apply(const char *file, struct service *se, const struct xattr *def,
 			bad++;
 	}
 	if ((n = xattr_values(def, svc, "cps", &v, &file, &line)) != -1) {
-		if (n != 2 || (se->se_cps = (int)conf_number(v[0], 1,
+		/* A rate of 0 is no limit, as in xinetd (cps = 0 0). */
+		if (n != 2 || (se->se_cps = (int)conf_number(v[0], 0,
 		    1000000)) == -1 || (se->se_cps_pause = (int)conf_number(
-		    v[1], 1, 86400)) == -1) {
+		    v[1], se->se_cps == 0 ? 0 : 1, 86400)) == -1) {
 			conf_error(file, line, "cps wants a rate (1 to "
-			    "1000000) and a pause in seconds (1 to 86400), not "
-			    "'%s%s%s'", n > 0 ? v[0] : "", n > 1 ? " " : "",
-			    n > 1 ? v[1] : "");
+			    "1000000, or 0 for none) and a pause in seconds (1 "
+			    "to 86400), not '%s%s%s'", n > 0 ? v[0] : "",
+			    n > 1 ? " " : "", n > 1 ? v[1] : "");
 			se->se_cps = 0;
 			bad++;
 		}

@@ -407,6 +407,24 @@ def cps_pauses():
 
 
 @test
+def cps_zero_is_no_limit():
+    """cps = 0 0, which xinetd takes as no limit, loads as no limit: a burst
+    of 30 connections is all served and the dump says cps unlimited (it was
+    an error that left the service out)"""
+    p = free_port()
+    d = Daemon(service_block("nocps", p, "exit 0", "\tcps = 0 0\n"))
+    for _ in range(30):
+        s = connect(p)
+        check_eq(recv_all(s), b"", "served")
+        s.close()
+    check(not d.find_log(r"paused"), "paused")
+    m = d.pos()
+    d.send(__import__("signal").SIGUSR1)
+    d.wait_log(r"^dump: nocps/tcp: .*cps unlimited", pos=m)
+    d.stop()
+
+
+@test
 def bsd_attribute_lines():
     """indented 'name = value' lines give an inetd.conf entry the same
     controls: only_from, env, instances"""
@@ -525,9 +543,9 @@ def errors_name_file_line_attribute():
          r":20: unknown syslog level 'bogus'"),
         (service_block("bad", q, "env", "\tlog_type = SYSLOG kern\n"),
          r":20: unknown syslog facility 'kern'"),
-        (service_block("bad", q, "env", "\tcps = 0 5\n"),
-         r":20: cps wants a rate \(1 to 1000000\) and a pause in seconds "
-         r"\(1 to 86400\), not '0 5'"),
+        (service_block("bad", q, "env", "\tcps = 5 0\n"),
+         r":20: cps wants a rate \(1 to 1000000, or 0 for none\) and a "
+         r"pause in seconds \(1 to 86400\), not '5 0'"),
     ]
     err = check_load_errors(good, cases)
     d = Daemon(good + cases[0][0])

@@ -141,8 +141,8 @@ main(void)
 	    "not allowed in defaults", "service-only attribute in defaults");
 	bad(SVC("\tper_source = x\n"), "bad value 'x' for 'per_source'",
 	    "bad per_source");
-	bad(SVC("\tcps = 5\n"), "cps wants a rate (1 to 1000000) and a pause "
-	    "in seconds (1 to 86400), not '5'", "bad cps");
+	bad(SVC("\tcps = 5\n"), "cps wants a rate (1 to 1000000, or 0 for "
+	    "none) and a pause in seconds (1 to 86400), not '5'", "bad cps");
 	bad(SVC("\tenv = NOEQUALS\n"), "env wants NAME=value, not 'NOEQUALS'",
 	    "bad env");
 	bad("service t\n{\n\tsocket_type = stream\n\twait = maybe\n}\n",
