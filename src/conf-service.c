@@ -817,13 +817,14 @@ conf_redirect(const char *file, int line, struct service *se,
 		    se->se_builtin->bi_name);
 		return (-1);
 	}
-	if (conf_number(port, 1, 65535) == -1) {
+	/* A number, or a name from the services database, as xinetd takes. */
+	if (conf_number(port, 1, 65535) == -1 &&
+	    (getservbyname(port, "tcp") == NULL || *port == '\0')) {
 		conf_error(file, line, "bad redirect port '%s'", port);
 		return (-1);
 	}
 	memset(&hints, 0, sizeof hints);
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
 	if ((error = getaddrinfo(host, port, &hints, &res)) != 0) {
 		conf_error(file, line, "bad redirect host '%s': %s", host,
 		    gai_strerror(error));

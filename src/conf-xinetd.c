@@ -278,7 +278,7 @@ xinetd_defbad(struct xinetd_parse *xp, const char *path, int line)
 
 /*
  * A service of a kind xinetd has and pinetd does not (type RPC, TCPMUX or
- * TCPMUXPLUS) is skipped with a warning, not refused as an error: it is
+ * TCPMUXPLUS, flags SENSOR) is skipped with a warning, not refused as an error: it is
  * no mistake in the file, and an error would make every reload of an
  * otherwise good file change nothing.
  */
@@ -291,18 +291,30 @@ xinetd_unsupported(const char *file, const struct xattr *svc,
 	int		  ntypes, i, line = 0, skip = 0;
 
 	if ((ntypes = xattr_values(NULL, svc, "type", &types, &at,
-	    &line)) <= 0)
-		return (0);
-	for (i = 0; i < ntypes && !skip; i++) {
-		if (strcmp(types[i], "RPC") == 0 ||
-		    strcmp(types[i], "TCPMUX") == 0 ||
-		    strcmp(types[i], "TCPMUXPLUS") == 0) {
-			log_warnx("%s:%d: service '%s' skipped: pinetd has no "
-			    "type %s services", at, line, name, types[i]);
-			skip = 1;
+	    &line)) > 0) {
+		for (i = 0; i < ntypes && !skip; i++) {
+			if (strcmp(types[i], "RPC") == 0 ||
+			    strcmp(types[i], "TCPMUX") == 0 ||
+			    strcmp(types[i], "TCPMUXPLUS") == 0) {
+				log_warnx("%s:%d: service '%s' skipped: pinetd "
+				    "has no type %s services", at, line, name,
+				    types[i]);
+				skip = 1;
+			}
 		}
 	}
 	free(types);
+	if (!skip && (ntypes = xattr_values(NULL, svc, "flags", &types, &at,
+	    &line)) > 0) {
+		for (i = 0; i < ntypes && !skip; i++) {
+			if (strcmp(types[i], "SENSOR") == 0) {
+				log_warnx("%s:%d: service '%s' skipped: pinetd "
+				    "has no SENSOR services", at, line, name);
+				skip = 1;
+			}
+		}
+		free(types);
+	}
 	return (skip);
 }
 

@@ -1186,6 +1186,29 @@ def redirect_socket_not_inherited():
 
 
 @test
+def redirect_port_by_name():
+    """redirect's port may be a name from the services database, as xinetd
+    looks it up (redirect = 127.0.0.1 echo was a bad redirect port)"""
+    target = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    target.bind(("127.0.0.1", 0))
+    target.listen(4)
+    pre = private_etc_file("services", "pinetd-redir\t%d/tcp\n"
+                           % target.getsockname()[1])
+    p = free_port()
+    d = Daemon(redirect_block("rd", p, 0).replace(
+        "redirect = 127.0.0.1 0", "redirect = 127.0.0.1 pinetd-redir"),
+        preexec_fn=pre)
+    c = connect(p)
+    target.settimeout(10)
+    t, _ = target.accept()
+    c.sendall(b"through a named port\n")
+    check_eq(recv_exact(t, 21), b"through a named port\n", "relayed")
+    for x in (c, t, target):
+        x.close()
+    d.stop()
+
+
+@test
 def redirect_half_close():
     """redirect relays both ways; the client's half-close reaches the
     target, whose answer and close come back; no process is started"""
@@ -1655,8 +1678,8 @@ def flags_id_interface_max_load():
 
 @test
 def rpc_and_tcpmux_services_skipped():
-    """a service of type RPC or TCPMUX (xinetd has them, pinetd not) is
-    skipped with a warning, not an error: -n exits 0 and a reload of the
+    """a service of type RPC or TCPMUX, or a SENSOR (xinetd has them,
+    pinetd not), is skipped with a warning, not an error: -n exits 0 and a reload of the
     file applies (an error made every reload change nothing)"""
     p, q = free_port(), free_port()
     conf = ("service rstatd\n{\n\ttype = RPC UNLISTED\n\tsocket_type = "
@@ -1664,12 +1687,15 @@ def rpc_and_tcpmux_services_skipped():
             "\trpc_version = 2-4\n\tserver = /usr/sbin/rpc.rstatd\n}\n"
             "service myserv\n{\n\ttype = TCPMUXPLUS\n\tsocket_type = "
             "stream\n\twait = no\n\tuser = root\n\tserver = /bin/cat\n}\n"
+            "service ftp\n{\n\ttype = INTERNAL\n\tflags = SENSOR\n"
+            "\tsocket_type = stream\n\twait = no\n}\n"
             + service_block("good", p, "env"))
     rc, out, err = run_pinetd(["-n", write_conf(conf)])
     check_eq(rc, 0, "pinetd -n status (stderr %r)" % err)
     for rx in (r":3: service 'rstatd' skipped: pinetd has no type RPC "
                r"services", r":13: service 'myserv' skipped: pinetd has no "
-               r"type TCPMUXPLUS services"):
+               r"type TCPMUXPLUS services", r":22: service 'ftp' skipped: "
+               r"pinetd has no SENSOR services"):
         check(re.search(rx, err), "no /%s/ in %r" % (rx, err))
     d = Daemon(conf)
     check_eq(d.services, 1, "services loaded")
