@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#define LISTEN_DRAIN_MAX	4096	/* queued connections refused at a pause */
+
 /* Set a socket's close-on-exec flag and, if asked, make it non-blocking. */
 static int
 listen_flags(int fd, int nonblock)
@@ -346,6 +348,32 @@ listen_refuse(struct service *se, int fd, const struct sockaddr *sa,
 	evutil_closesocket(fd);
 	se->se_refused++;
 	listen_refused_log(se, "connection", sa, len, why);
+}
+
+/*
+ * A service about to close for a pause: the connections already queued on
+ * its socket are taken and refused, counted and logged as over the start
+ * limit, where the close would have had the kernel reset them unseen. Only
+ * a socket the daemon accepts from without blocking (nowait stream), and
+ * at most a backlog's worth, so a flood cannot hold the loop.
+ */
+void
+listen_drain(struct service *se)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len;
+	int			fd, n;
+
+	if (se->se_fd == -1 || se->se_socktype != SOCK_STREAM ||
+	    !service_nonblocking(se))
+		return;
+	for (n = 0; n < LISTEN_DRAIN_MAX; n++) {
+		len = sizeof ss;
+		if ((fd = accept4(se->se_fd, (void *)&ss, &len,
+		    SOCK_CLOEXEC)) == -1)
+			break;
+		listen_refuse(se, fd, (void *)&ss, len, "start");
+	}
 }
 
 /*

@@ -522,6 +522,7 @@ int		 listen_admit(struct service *, int, const struct sockaddr *,
 		    socklen_t, struct source **);
 const char	*listen_ntop(const struct sockaddr *, socklen_t, char *, size_t);
 void		 listen_ready_cb(evutil_socket_t, short, void *);
+void		 listen_drain(struct service *);
 
 /* listen-many.c */
 void		 listen_open_many(struct service *, int);

@@ -581,10 +581,14 @@ service_may_start(struct service *se)
 	return (0);
 }
 
-/* Close a service that went over a rate, and reopen it after a pause. */
+/*
+ * Close a service that went over a rate, refusing what was already queued,
+ * and reopen it after a pause.
+ */
 static void
 service_pause(struct service *se, int seconds)
 {
+	listen_drain(se);
 	service_stop(se);
 	se->se_state = SE_PAUSED;
 	se->se_paused = time(NULL) + seconds;

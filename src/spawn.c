@@ -198,8 +198,12 @@ spawn_wait(struct service *se)
 	int	  fds[3];
 	pid_t	  pid;
 
-	if (spawn_wait_refused(se) || !service_may_start(se))
+	if (spawn_wait_refused(se))
 		return;
+	if (!service_may_start(se)) {
+		se->se_refused++;	/* what woke it goes with the socket */
+		return;
+	}
 	envp = env_connection(se, NULL, listen_wildcard(se) ? NULL :
 	    (const void *)&se->se_addr);
 	if (spawn_start(se, fds_of(se->se_fd, fds), se->se_argv, envp,
