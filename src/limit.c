@@ -100,17 +100,13 @@ limit_none(const struct service *se)
 	return (NULL);
 }
 
-/* Whether a service has any per-address limit. */
-static int
-limit_per_address(const struct service *se)
-{
-	return (se->se_per_source != 0 || se->se_cpm_per_ip > 0);
-}
-
 /*
  * Check the limits for a new connection from sa. Returns the source record
- * to charge the child to (or NULL when none is kept), and sets *why to a
- * reason when the connection must be refused.
+ * to charge the child to (NULL for a peer with no address, or one
+ * refused), and sets *why to a reason when the connection must be refused.
+ * The record is kept even for a service with no per-address limit, so that
+ * one a reload adds counts the servers already running (they went
+ * uncounted: 12 ran at once from one address under per_source = 2).
  */
 struct source *
 limit_check(struct service *se, const struct sockaddr *sa, const char **why)
@@ -124,7 +120,7 @@ limit_check(struct service *se, const struct sockaddr *sa, const char **why)
 		*why = "instances";
 		return (NULL);
 	}
-	if (!limit_per_address(se) || (so = limit_source(se, sa, 1)) == NULL)
+	if ((so = limit_source(se, sa, 1)) == NULL)
 		return (NULL);
 	if (se->se_per_source != 0 &&
 	    so->so_children >= LIMIT_OF(se->se_per_source)) {

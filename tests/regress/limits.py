@@ -82,6 +82,33 @@ def per_source_limit():
 
 
 @test
+def per_source_added_by_reload_counts_running():
+    """per_source added by a reload counts the servers already running from
+    each address: with 3 running from 127.0.0.1, a fourth is refused under
+    the new limit of 2 and another address is served (servers started
+    with no per-address limit were tied to no address: 2 more got in)"""
+    p = free_port()
+    line = "*:%d stream tcp nowait%s root %s\n"
+    d = Daemon(line % (p, "", helper("echo-once")))
+    held = []
+    for _ in range(3):
+        s = connect_from(p, "127.0.0.1")
+        started(d, p, s)
+        held.append(s)
+    write_file(d.conf, line % (p, "/0/0/2", helper("echo-once")))
+    check(re.search(r"1 changed", d.hup().group(0)), "reload changed it")
+    s = connect_from(p, "127.0.0.1")
+    refused(d, p, s, "per_source")
+    c = connect_from(p, "127.0.0.2")
+    started(d, p, c)
+    finish(c)
+    for s in held:
+        finish(s)
+    check_eq(spawn_count(d, p), 4, "processes started")
+    d.stop()
+
+
+@test
 def per_ip_per_minute_limit():
     """nowait/0/2: 3rd connection a minute from one address refused"""
     p = free_port()
