@@ -196,6 +196,7 @@ handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 		log_warnx("%s: pid %ld never accepted on port %d",
 		    ho->ho_se->se_label, (long)ho->ho_pid,
 		    ntohs(ho->ho_addr.sin_port));
+		service_start_failed(ho->ho_se);
 		handoff_free(ho, 1);
 		return;
 	}
@@ -210,6 +211,7 @@ handoff_try_cb(UNUSED evutil_socket_t fd, UNUSED short events, void *arg)
 
 	if ((ho->ho_target = relay_connector(AF_INET)) == NULL) {
 		log_warn("%s: hand-off: socket", ho->ho_se->se_label);
+		service_start_failed(ho->ho_se);
 		handoff_free(ho, 1);
 		return;
 	}

@@ -474,6 +474,7 @@ int		 service_same(const struct service *, const struct service *);
 void		 service_adopt(struct service *, struct service *);
 int		 service_may_start(struct service *);
 int		 service_nonblocking(const struct service *);
+void		 service_start_failed(struct service *);
 void		 service_busy(struct service *);
 void		 service_idle(struct service *);
 void		 service_retry_now(void);

@@ -45,6 +45,7 @@ struct relay {
 	struct relay_side	 rl_side[2];
 	int			 rl_counted;	/* counts toward instances */
 	int			 rl_redirect;	/* side 1 is a redirect target */
+	int			 rl_connected;	/* and it connected */
 	pid_t			 rl_kill;	/* server to end with the relay;
 						   -1 once it has exited */
 	struct service		*rl_se;
@@ -303,6 +304,7 @@ relay_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct relay_side	*rs = &rl->rl_side[side];
 
 	if (what & BEV_EVENT_CONNECTED) {
+		rl->rl_connected = 1;
 		bufferevent_enable(rl->rl_side[0].rs_in, EV_READ);
 		bufferevent_enable(bev, EV_READ);
 		return;
@@ -338,9 +340,12 @@ relay_event_cb(struct bufferevent *bev, short what, void *arg)
 		relay_maybe_shut(rl, !side);
 		return;
 	}
-	if ((what & BEV_EVENT_ERROR) && side == 1 && rl->rl_redirect)
+	if ((what & BEV_EVENT_ERROR) && side == 1 && rl->rl_redirect) {
 		log_warnx("%s: redirect: %s", rl->rl_se->se_label,
 		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		if (!rl->rl_connected)
+			service_start_failed(rl->rl_se);
+	}
 	relay_free(rl);
 }
 
@@ -439,13 +444,14 @@ relay_start(struct service *se, int fd, struct source *so)
 	rl->rl_redirect = 1;
 	if (client == NULL || target == NULL) {
 		log_warn("%s: relay: socket", se->se_label);
+		service_start_failed(se);
 		relay_free(rl);
 		return;
 	}
 	if (bufferevent_socket_connect(target,
 	    (struct sockaddr *)se->se_redirect, se->se_redirectlen) != 0) {
 		log_warn("%s: relay: connect", se->se_label);
-		se->se_failed++;
+		service_start_failed(se);
 		relay_free(rl);
 	}
 }

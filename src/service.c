@@ -545,6 +545,19 @@ service_adopt(struct service *se, struct service *from)
 }
 
 /*
+ * A connection counted as accepted that was not served after all (its
+ * server reported it could not start, a redirect target or a port-mode
+ * server could not be reached): counted as failed instead.
+ */
+void
+service_start_failed(struct service *se)
+{
+	se->se_failed++;
+	if (se->se_accepted > 0)
+		se->se_accepted--;
+}
+
+/*
  * Count a start against the .max rate. Over the limit, the service is closed
  * (so clients are refused, not queued) and reopened by a timer.
  */

@@ -149,9 +149,7 @@ spawn_report_cb(evutil_socket_t fd, UNUSED short events, void *arg)
 	if ((n = read(fd, &error, sizeof error)) == -1 && errno == EINTR)
 		return;		/* still readable: called again */
 	if (n == (ssize_t)sizeof error) {
-		se->se_failed++;
-		if (se->se_accepted > 0)
-			se->se_accepted--;
+		service_start_failed(se);
 		child_start_failed(sr->sr_pid, se);
 	}
 	spawn_report_free(sr);

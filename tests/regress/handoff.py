@@ -195,13 +195,14 @@ def port_mode_server_ignoring_sigterm_is_killed():
 @test
 def port_mode_server_never_listens():
     """a port-mode server that exits without listening: the client is
-    closed and it is logged"""
+    closed, it is logged, and counted as failed, not accepted"""
     p = free_port()
     d = Daemon(entry(p, helper("args", "%PORT%"), "port"))
     s = connect(p)
     check_eq(recv_all(s, timeout=15), b"", "client closed")
     s.close()
     d.wait_log(r"never accepted on port \d+$")
+    check_eq(d.counters(r"\S+"), (0, 0, 1), "accepted, refused, failed")
     d.stop()
 
 

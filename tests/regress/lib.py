@@ -462,6 +462,15 @@ class Daemon:
         """Send signal sig to the daemon."""
         os.kill(self.pid, sig)
 
+    def counters(self, label_rx):
+        """Send SIGUSR1 and return (accepted, refused, failed) from the
+        dump line of the service whose label matches label_rx."""
+        p = self.pos()
+        self.send(signal.SIGUSR1)
+        m = self.wait_log(r"^dump: %s: .*accepted (\d+), refused (\d+), "
+                          r"failed (\d+)," % label_rx, pos=p)
+        return tuple(int(x) for x in m.groups())
+
     def hup(self, timeout=None):
         """Send SIGHUP and wait for the next ``reload:`` line (returned)."""
         p = self.pos()

@@ -1291,7 +1291,8 @@ def stop_with_open_connections():
 @test
 def redirect_target_down():
     """a redirect whose target refuses: the client is closed, the failure
-    logged, the daemon keeps serving"""
+    logged and counted as failed, not accepted (the dump said accepted 2,
+    failed 0), the daemon keeps serving"""
     dead = free_port()
     p = free_port()
     d = Daemon(redirect_block("rd", p, dead))
@@ -1302,6 +1303,8 @@ def redirect_target_down():
     s = connect(p)
     check_eq(recv_all(s), b"", "still answering")
     s.close()
+    d.wait_log(r"^rd/tcp: redirect: Connection refused$")
+    check_eq(d.counters(r"rd/tcp"), (0, 0, 2), "accepted, refused, failed")
     d.stop()
 
 
