@@ -261,6 +261,7 @@ struct service {
 	int		 se_removed;	/* no longer in the table */
 	int		 se_seen;	/* reload: matched by the new file */
 	unsigned int	 se_sockgen;	/* bumped each time the socket closes */
+	int		 se_reopen;	/* a reload's new socket, once idle */
 	struct service	*se_match;	/* reload: the entry it moves */
 
 	struct service	*se_next;	/* the service table */

@@ -459,6 +459,7 @@ service_keep_state(struct service *se, const struct service *run)
 	se->se_cps_time = run->se_cps_time;
 	se->se_children = run->se_children;
 	se->se_sockgen = run->se_sockgen;
+	se->se_reopen = run->se_reopen;
 	se->se_active = run->se_active;
 	se->se_sources = run->se_sources;
 	se->se_accepted = run->se_accepted;
@@ -488,7 +489,7 @@ service_adopt(struct service *se, struct service *from)
 {
 	struct service	run;
 	time_t		now = time(NULL);
-	int		reopen, resume;
+	int		reopen, resume, later = 0;
 
 	resume = se->se_state == SE_PAUSED && (se->se_max != from->se_max ||
 	    se->se_cps != from->se_cps ||
@@ -506,12 +507,24 @@ service_adopt(struct service *se, struct service *from)
 	    (se->se_socktype == SOCK_DGRAM &&
 	    (se->se_builtin != NULL) != (from->se_builtin != NULL))) &&
 	    se->se_state != SE_BUSY);
+	/*
+	 * A wait server holds the socket: a new one on the same address now
+	 * would let a second server start beside it (UDP binds beside it),
+	 * so the socket is made anew once that server exits.
+	 */
+	if (reopen && se->se_state == SE_BUSY &&
+	    strcmp(se->se_key, from->se_key) == 0) {
+		reopen = 0;
+		later = 1;
+	}
 	if (reopen)
 		service_stop(se);
 	run = *se;
 	service_free_config(se);
 	*se = *from;
 	service_keep_state(se, &run);
+	if (later)
+		se->se_reopen = 1;
 
 	/* The reload loop still walks the replacement's list fields. */
 	run = *from;
@@ -623,6 +636,13 @@ service_idle(struct service *se)
 {
 	if (se->se_removed || se->se_state != SE_BUSY)
 		return;
+	if (se->se_reopen) {		/* a reload's settings, now */
+		se->se_reopen = 0;
+		se->se_state = SE_LISTEN;	/* its server holds nothing */
+		service_stop(se);
+		service_start(se);
+		return;
+	}
 	if (service_nonblocking(se))
 		listen_nonblocking(se->se_fd);	/* became nowait on reload */
 	if (se->se_socktype == SOCK_DGRAM && se->se_builtin != NULL)

@@ -131,6 +131,29 @@ def wait_stream_access_attributes_warned():
 
 
 @test
+def reload_of_busy_udp_wait_keeps_one_server():
+    """a reload that changes the socket of a UDP wait service whose server
+    runs (rcvbuf) makes the new socket once that server exits: meanwhile
+    its datagrams still go to that server, and one server runs (the new
+    socket bound beside the server's and a second server started)"""
+    p = free_port()
+    line = "127.0.0.1:%d dgram udp,rcvbuf=%s wait root %s\n"
+    d = Daemon(line % (p, "64k", helper("udpwait")))
+    u = udp_socket()
+    first = udp_ask(u, p, b"before")
+    write_file(d.conf, line % (p, "128k", helper("udpwait")))
+    check(re.search(r"1 changed", d.hup().group(0)), "reload changed it")
+    check_eq(udp_ask(u, p, b"after"), first, "pid answering after reload")
+    check_eq(d.counters(r"127\.0\.0\.1:%d/udp" % p), (1, 0, 0),
+             "accepted, refused, failed")
+    d.wait_log(r"^127\.0\.0\.1:%d/udp: pid %s exited, status 0$"
+               % (p, first), timeout=15)
+    check(udp_ask(u, p, b"new socket") != first, "a new server")
+    u.close()
+    d.stop()
+
+
+@test
 def wait_stream_each_connection_new_child():
     """wait stream: each connection is accepted by a new child after the last exits"""
     p = free_port()
@@ -199,9 +222,10 @@ def wait_exec_failure_counted():
 
 @test
 def reuseport_while_wait_child_holds_socket():
-    """rp, added by a reload while a wait server holds the socket: the new
-    socket cannot bind beside the old one until that server exits, and
-    then binds at once (it waited out the whole -T retry interval, 60 s)"""
+    """rp, added by a reload while a wait server holds the socket: the
+    socket is made anew, with SO_REUSEPORT, once that server exits, not
+    beside it (the new socket failed to bind and waited for a retry; a UDP
+    one bound beside it and a second server could start)"""
     p = free_port()
     line = "127.0.0.1:%d stream tcp wait root %s\n" % (p, helper("sleep", 2))
     d = Daemon(line)
@@ -210,37 +234,46 @@ def reuseport_while_wait_child_holds_socket():
     write_file(d.conf, "rp," + line)
     mark = d.pos()
     d.hup()
-    # "Address already in use" (glibc), "Address in use" (musl).
-    d.wait_log(r"bind 127\.0\.0\.1:%d: .*in use; retrying in 60 s$" % p,
-               pos=mark)
     d.wait_log(r"pid %s exited" % m.group(1), pos=mark)
     s.close()
     wait_connectable(p)
+    check(not d.find_log(r"in use", mark), "a bind beside the server")
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    t.bind(("127.0.0.1", p))     # only beside an SO_REUSEPORT socket
+    t.close()
     d.stop()
 
 
 @test
 def inuse_survives_a_changing_reload():
     """a socket whose bind waits for a wait server to let the address go
+    (a service on * takes the port of a busy wait service removed from
+    127.0.0.1)
     binds as soon as that server exits, also after a reload that changed
-    the service without reopening it (that reload dropped that the address
-    was in use, and the bind waited out the whole 60 s)"""
-    p = free_port()
-    line = "127.0.0.1:%d stream tcp wait root %s\n"
-    d = Daemon(line % (p, helper("sleep", 30)))
+    the new service without reopening it (that reload dropped that the
+    address was in use, and the bind waited out the whole 60 s)"""
+    p, q = free_port(), free_port()
+    d = Daemon("127.0.0.1:%d stream tcp wait root %s\n"
+               % (p, helper("sleep", 30)))
     s = connect(p)
     m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: started pid (\d+)$" % p)
-    write_file(d.conf, "rp," + line % (p, helper("sleep", 30)))
+    moved = ("127.0.0.1:%d stream tcp wait root %s\n"
+             % (q, helper("sleep", 30)))
+    write_file(d.conf, moved + "*:%d stream tcp nowait root internal "
+               "echo\n" % p)
     mark = d.pos()
     d.hup()
-    d.wait_log(r"bind 127\.0\.0\.1:%d: .*in use; retrying in 60 s$" % p,
+    d.wait_log(r"bind 0\.0\.0\.0:%d: .*in use; retrying in 60 s$" % p,
                pos=mark)
-    write_file(d.conf, "rp," + line % (p, helper("sleep", 31)))
+    write_file(d.conf, moved + "*:%d stream tcp nowait root internal "
+               "echo\n\tenv = X=1\n" % p)
     check(re.search(r"1 changed", d.hup().group(0)), "reload line")
     kill_quietly(int(m.group(1)))
     d.wait_log(r"pid %s killed by signal" % m.group(1), pos=mark)
     s.close()
     wait_connectable(p, timeout=20)
+    check_echo(p, b"the new service\n")
     d.stop()
 
 
