@@ -464,6 +464,7 @@ builtin_dgram_each(struct service *se, void (*reply)(struct service *,
 			continue;
 		}
 		if (!builtin_dgram_ok(&ss, len)) {
+			se->se_refused++;	/* counted, not logged: a loop */
 			log_debug("%s: datagram from a reserved port ignored",
 			    se->se_label);
 			continue;

@@ -422,10 +422,14 @@ def udp_discard():
 @test
 def udp_from_builtin_port():
     """udp echo: a datagram from source port 7 is not answered, nor one
-    from any port below 1024 or from 2049"""
+    from any port below 1024 or from 2049; each is counted as refused (they
+    were counted nowhere)"""
     if not IS_ROOT:
         skip("binding source port 7 needs root")
-    daemon()
+    d = daemon()
+    label = r"127\.0\.0\.1:%d/udp" % PORT["echo"]
+    before = d.counters(label)
+    sent = 1
     try:
         u = udp_socket("127.0.0.1", 7)
     except OSError as e:
@@ -444,12 +448,16 @@ def udp_from_builtin_port():
             continue
         try:
             u.sendto(b"loop?", ("127.0.0.1", PORT["echo"]))
+            sent += 1
             check(udp_recv(u, 0.3) is None,
                   "datagram from port %d was answered" % sport)
         finally:
             u.close()
     check_eq(udp_query(PORT["echo"], b"normal"), b"normal",
              "echo from an ordinary port")
+    after = d.counters(label)
+    check_eq((after[0] - before[0], after[1] - before[1]), (1, sent),
+             "accepted and refused since the test began")
 
 
 @test
