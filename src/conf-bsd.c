@@ -431,11 +431,17 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 			free(w);
 			return (NULL);
 		}
-		/* "host: service ...": the fields would all be one off. */
-		conf_error(cb->cb_file, wl[0], "'%s' ends in ':': write the "
-		    "service right after it ('%s%s'), or the host alone on its "
-		    "own line", w[0], w[0], w[1]);
-		goto fail;
+		/*
+		 * "host: service ...": the host for this entry alone, as
+		 * openbsd-inetd and NetBSD's read it. The service word moves
+		 * up to the host's (in place: it lies after it in text).
+		 */
+		memmove(w[0] + strlen(w[0]), w[1], strlen(w[1]) + 1);
+		for (i = 1; i < nw - 1; i++)
+			w[i] = w[i + 1];
+		for (i = 1; i < 6; i++)
+			wl[i] = wl[i + 1];
+		nw--;
 	}
 	if (nw < 6) {
 		conf_error(cb->cb_file, wl[6], "missing fields after '%s' "

@@ -211,15 +211,6 @@ def err_attribute_under_host_line():
 
 
 @test
-def err_host_prefix_with_space():
-    """'127.0.0.1: PORT stream ...' (a space after the host's ':') is an
-    error naming the host word and saying so, not 'unknown socket type'
-    about the port"""
-    check_bad("127.0.0.1: %d stream tcp nowait %s internal echo" % (PORT, ME),
-              word="127.0.0.1:", message="ends in ':'")
-
-
-@test
 def err_unknown_socket_type():
     """-n: unknown socket type 'strem'"""
     check_bad(svc("strem tcp nowait root internal echo"), "strem")

@@ -347,6 +347,22 @@ def tcp_wrappers_rules_warned():
 
 
 @test
+def host_then_space_then_service():
+    """'127.0.0.1: PORT stream ...' (a space after the host's ':') is the
+    host of that entry alone, as openbsd-inetd and NetBSD read it (it was
+    an error); the next entry keeps the default host"""
+    p, q = free_port(), free_port()
+    d = Daemon("127.0.0.1: %d stream tcp nowait root internal echo\n"
+               "%d stream tcp nowait root internal echo\n" % (p, q))
+    check_eq(d.services, 2, "services loaded")
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: listening on 127\.0\.0\.1:%d$"
+               % (p, p), pos=0)
+    d.wait_log(r"listening on 0\.0\.0\.0:%d$" % q, pos=0)
+    check_echo(p, b"host, space, port\n")
+    d.stop()
+
+
+@test
 def byte_order_mark_skipped():
     """a UTF-8 byte order mark (Notepad writes one) at the start of an
     inetd.conf, an xinetd file or a file it includes is skipped (it was
