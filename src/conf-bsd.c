@@ -217,11 +217,12 @@ conf_bsd_wait(struct conf_bsd *cb, int line, const char *word,
 		}
 		*limits[i] = (int)v;
 	}
+	/* FreeBSD takes them on wait too; its server accepts, not us. */
 	if (se->se_wait && (se->se_instances || se->se_cpm_per_ip ||
 	    se->se_per_source)) {
-		conf_error(cb->cb_file, line, "limits in '%s' need 'nowait'",
-		    word);
-		return (-1);
+		log_warnx("%s:%d: limits in '%s' do not apply to a wait "
+		    "service; ignored", cb->cb_file, line, word);
+		se->se_instances = se->se_cpm_per_ip = se->se_per_source = 0;
 	}
 	if (se->se_socktype == SOCK_DGRAM && (se->se_instances ||
 	    se->se_cpm_per_ip || se->se_per_source))

@@ -363,6 +363,21 @@ def host_then_space_then_service():
 
 
 @test
+def freebsd_limits_on_wait():
+    """FreeBSD's limits on a wait entry (wait/1) load with a warning that
+    they are ignored, and the server runs (they were an error and the
+    entry was left out)"""
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp wait/1/2 root %s\n"
+               % (p, helper("streamwait")))
+    check_eq(d.services, 1, "services loaded")
+    d.wait_log(r":1: limits in 'wait/1/2' do not apply to a wait service; "
+               r"ignored$", pos=0)
+    check(re.match(r"^pid=\d+ accepted\n$", answer(p)), "served")
+    d.stop()
+
+
+@test
 def byte_order_mark_skipped():
     """a UTF-8 byte order mark (Notepad writes one) at the start of an
     inetd.conf, an xinetd file or a file it includes is skipped (it was

@@ -219,7 +219,6 @@ test_bad(struct conf_bsd *cb)
 	bad(cb, "5000 stream tcp nowait/x root /bin/cat", "bad max-child");
 	bad(cb, "5000 stream tcp nowait/1/2/3/4 root /bin/cat",
 	    "too many limits");
-	bad(cb, "5000 stream tcp wait/3 root /bin/cat", "limits need nowait");
 
 	bad(cb, "5000 stream tcp nowait nosuchuser-zz /bin/cat",
 	    "unknown user");
