@@ -234,11 +234,12 @@ conf_bsd_wait(struct conf_bsd *cb, int line, const char *word,
 /*
  * The user[.group] or user[:group] field. FreeBSD's "/login-class" after
  * it is accepted and ignored with a warning: there are no login classes
- * here.
+ * here. For a built-in (internal) an unknown user is a warning too, as
+ * openbsd-inetd serves it.
  */
 static int
 conf_bsd_user(struct conf_bsd *cb, int line, const char *word,
-    struct service *se)
+    struct service *se, int internal)
 {
 	char	*user, *group = NULL, *sep;
 	int	 error;
@@ -254,6 +255,13 @@ conf_bsd_user(struct conf_bsd *cb, int line, const char *word,
 	    (sep = strchr(user, '.')) != NULL)) {
 		*sep = '\0';
 		group = sep + 1;
+	}
+	/* A built-in runs inside the daemon: its user means nothing. */
+	if (internal && !conf_user_known(user, NULL, NULL)) {
+		log_warnx("%s:%d: unknown user '%s' ignored: a built-in runs "
+		    "inside pinetd", cb->cb_file, line, user);
+		free(user);
+		return (conf_user(cb->cb_file, line, se, "0", NULL));
 	}
 	error = conf_user(cb->cb_file, line, se, user, group);
 	free(user);
@@ -489,7 +497,8 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 
 	if ((popts != NULL && conf_bsd_bufs(cb, wl[2], popts, se) != 0) ||
 	    conf_bsd_wait(cb, wl[3], w[3], se) != 0 ||
-	    conf_bsd_user(cb, wl[4], w[4], se) != 0)
+	    conf_bsd_user(cb, wl[4], w[4], se,
+	    strcmp(w[5], "internal") == 0) != 0)
 		goto fail_se;
 
 	if (strcmp(w[5], "internal") == 0) {

@@ -260,9 +260,16 @@ def err_negative_max():
 
 @test
 def err_unknown_user():
-    """-n: unknown user"""
-    check_bad(svc("stream tcp nowait nosuchuser_pt internal echo"),
+    """-n: unknown user for a program; for a built-in, which runs inside
+    the daemon, only a warning, as openbsd-inetd serves it (it was an
+    error)"""
+    check_bad(svc("stream tcp nowait nosuchuser_pt /bin/cat cat"),
               "nosuchuser_pt")
+    rc, out, err = run_pinetd(["-n", write_conf(
+        svc("stream tcp nowait nosuchuser_pt internal echo") + "\n")])
+    check(rc == 0 and re.search(r":1: unknown user 'nosuchuser_pt' "
+                                r"ignored: a built-in runs inside pinetd",
+                                err), "pinetd -n: %d %r" % (rc, err))
 
 
 @test
