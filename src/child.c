@@ -30,6 +30,7 @@ struct child {
 };
 
 static struct child	*child_table[CHILD_HASHSIZE];
+static int		 child_unlinks;	/* children with a ch_unlink */
 static int		 child_running;
 
 /* The bucket for a pid. */
@@ -105,6 +106,7 @@ child_exited(pid_t pid, int status)
 	if (ch->ch_unlink != NULL) {
 		listen_unlink(ch->ch_unlink, ch->ch_dev, ch->ch_ino);
 		free(ch->ch_unlink);
+		child_unlinks--;
 	}
 	free(ch);
 	if (se->se_log_success & LOGF_DURATION) {
@@ -151,11 +153,34 @@ child_unlink_later(struct service *se, const char *path, dev_t dev, ino_t ino)
 			if (ch->ch_service != se || !ch->ch_holds ||
 			    ch->ch_sockgen != se->se_sockgen)
 				continue;
+			if (ch->ch_unlink == NULL)
+				child_unlinks++;
 			free(ch->ch_unlink);
 			ch->ch_unlink = xstrdup(path);
 			ch->ch_dev = dev;
 			ch->ch_ino = ino;
 			return (1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * Whether a running wait server holds the unix socket file (device and
+ * inode): then it is no stale file to remove before a bind, and the bind
+ * waits for that server's exit instead of starting a second one beside it.
+ */
+int
+child_holds_file(dev_t dev, ino_t ino)
+{
+	struct child	*ch;
+	int		 i;
+
+	for (i = 0; i < CHILD_HASHSIZE && child_unlinks > 0; i++) {
+		for (ch = child_table[i]; ch != NULL; ch = ch->ch_next) {
+			if (ch->ch_unlink != NULL && ch->ch_dev == dev &&
+			    ch->ch_ino == ino)
+				return (1);
 		}
 	}
 	return (0);

@@ -305,7 +305,7 @@ xinetd_unsupported(const char *file, const struct xattr *svc,
 	}
 	free(types);
 	if (!skip && (ntypes = xattr_values(NULL, svc, "flags", &types, &at,
-	    &line)) > 0) {
+	    &line)) != -1) {
 		for (i = 0; i < ntypes && !skip; i++) {
 			if (strcmp(types[i], "SENSOR") == 0) {
 				log_warnx("%s:%d: service '%s' skipped: pinetd "

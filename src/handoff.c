@@ -28,6 +28,7 @@ struct handoff {
 	struct service		*ho_se;
 	pid_t			 ho_pid;
 	int			 ho_reaped;	/* ho_pid may be another's now */
+	int			 ho_failed;	/* its start is counted failed */
 	struct sockaddr_in	 ho_addr;
 	struct bufferevent	*ho_client;
 	struct bufferevent	*ho_target;
@@ -196,7 +197,8 @@ handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 		log_warnx("%s: pid %ld never accepted on port %d",
 		    ho->ho_se->se_label, (long)ho->ho_pid,
 		    ntohs(ho->ho_addr.sin_port));
-		service_start_failed(ho->ho_se);
+		if (!ho->ho_failed)
+			service_start_failed(ho->ho_se);
 		handoff_free(ho, 1);
 		return;
 	}
@@ -279,6 +281,23 @@ handoff_start(struct service *se, int fd, char **envp, pid_t *pid)
 	if (se->se_handoff == HANDOFF_PIPE)
 		return (handoff_pipe(se, fd, envp, pid));
 	return (handoff_port(se, fd, envp, pid));
+}
+
+/*
+ * A port-mode server's start failed and was counted so (its exec report):
+ * the hand-off that waits for it must not count it again when it gives up.
+ */
+void
+handoff_start_failed(pid_t pid)
+{
+	struct link	*l;
+	struct handoff	*ho;
+
+	for (l = handoffs; l != NULL; l = l->l_next) {
+		ho = (struct handoff *)l;
+		if (ho->ho_pid == pid && !ho->ho_reaped)
+			ho->ho_failed = 1;
+	}
 }
 
 /*

@@ -158,11 +158,13 @@ listen_open(struct service *se)
 #ifdef S_ISSOCK
 		struct stat	sb;
 
-		if (lstat(sun->sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode))
+		if (lstat(sun->sun_path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+		    !child_holds_file(sb.st_dev, sb.st_ino))
 			unlink(sun->sun_path);
 #endif
 	} else if (se->se_family != AF_UNIX) {
-		if (setsockopt(fd, SOL_SOCKET, PLATFORM_SO_REUSE, &on,
+		if ((se->se_socktype == SOCK_STREAM || PLATFORM_REUSE_DGRAM) &&
+		    setsockopt(fd, SOL_SOCKET, PLATFORM_SO_REUSE, &on,
 		    sizeof on) == -1)
 			goto fail;
 #if HAVE_DECL_SO_REUSEPORT
@@ -449,7 +451,7 @@ listen_tls_cb(struct service *se, int fd, void *arg)
 		fd = -1;
 	}
 	if (fd == -1)
-		se->se_failed++;
+		service_start_failed(se);	/* listen_inside counted it */
 	else
 		relay_start(se, fd, arg);
 	service_conn_end(se, arg);

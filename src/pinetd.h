@@ -434,6 +434,7 @@ void		 notify_stopping(void);
 #define HANDOFF_PORT	2	/* the server listens on %PORT%; relayed */
 int		 handoff_start(struct service *, int, char **, pid_t *);
 void		 handoff_shutdown(void);
+void		 handoff_start_failed(pid_t);
 void		 handoff_forget(pid_t);
 
 /* tls.c */
@@ -567,6 +568,7 @@ void		 child_exited(pid_t, int);
 int		 child_count(void);
 int		 child_alive(pid_t);
 void		 child_start_failed(pid_t, struct service *);
+int		 child_holds_file(dev_t, ino_t);
 int		 child_unlink_later(struct service *, const char *, dev_t,
 		    ino_t);
 

@@ -47,10 +47,18 @@
  * keeps it ours (and Windows rebinds past TIME_WAIT without help).
  */
 #define PLATFORM_SO_REUSE	SO_EXCLUSIVEADDRUSE
+#define PLATFORM_REUSE_DGRAM	1	/* exclusive for datagrams too */
 #else
 #define PLATFORM_UTF8_ARGS	0	/* execve takes bytes as they are */
 #define PLATFORM_SOCK_ERRNO()	(errno)	/* a socket call's error */
 #define PLATFORM_SO_REUSE	SO_REUSEADDR	/* rebind past TIME_WAIT */
+/*
+ * Not on datagram sockets, which have no TIME_WAIT: there SO_REUSEADDR
+ * lets a second socket bind beside one a wait server still holds, and a
+ * second server start (a reload moving a busy UDP service back, or
+ * removing and adding it again).
+ */
+#define PLATFORM_REUSE_DGRAM	0
 #define PLATFORM_X_OK		X_OK
 #define PLATFORM_PRINTF		printf
 #define PLATFORM_DRIVE_PATHS	0

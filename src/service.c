@@ -208,6 +208,7 @@ service_stop(struct service *se)
 		listen_close(se);
 		se->se_sockgen++;	/* a child holding it no longer counts */
 	}
+	se->se_reopen = 0;		/* closed: opened anew, whenever */
 	se->se_state = SE_CLOSED;
 }
 

@@ -150,6 +150,7 @@ spawn_report_cb(evutil_socket_t fd, UNUSED short events, void *arg)
 		return;		/* still readable: called again */
 	if (n == (ssize_t)sizeof error) {
 		service_start_failed(se);
+		handoff_start_failed(sr->sr_pid);
 		child_start_failed(sr->sr_pid, se);
 	}
 	spawn_report_free(sr);

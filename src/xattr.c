@@ -30,8 +30,8 @@ struct xattr_known {
  * xinetd compares keywords without regard to case (wait = No, per_source =
  * unlimited, flags = ipv4): a value that is a keyword whatever its case is
  * given the spelling the rest of pinetd compares with, once, here. Names,
- * paths, arguments, addresses and anything else keep theirs (and an error
- * shows what was written).
+ * paths, arguments, addresses and anything else keep theirs (an error
+ * about a keyword shows pinetd's spelling of it).
  */
 #define XF_NONE		0
 #define XF_ALL		1	/* any word may be a keyword */

@@ -192,18 +192,40 @@ def port_mode_server_ignoring_sigterm_is_killed():
     d.stop()
 
 
-@test
-def port_mode_server_never_listens():
-    """a port-mode server that exits without listening: the client is
-    closed, it is logged, and counted as failed, not accepted"""
-    p = free_port()
-    d = Daemon(entry(p, helper("args", "%PORT%"), "port"))
+def check_never_accepted(d, p):
+    """One client of a port-mode server that never listens: closed,
+    logged, counted failed once and not accepted; stops the daemon."""
     s = connect(p)
     check_eq(recv_all(s, timeout=15), b"", "client closed")
     s.close()
     d.wait_log(r"never accepted on port \d+$")
     check_eq(d.counters(r"\S+"), (0, 0, 1), "accepted, refused, failed")
     d.stop()
+
+
+@test
+def port_mode_server_never_listens():
+    """a port-mode server that exits without listening: the client is
+    closed, it is logged, and counted as failed, not accepted"""
+    p = free_port()
+    d = Daemon(entry(p, helper("args", "%PORT%"), "port"))
+    check_never_accepted(d, p)
+
+
+@test
+def port_mode_exec_failure_counted_once():
+    """a port-mode server whose exec fails (started by fork, as another
+    user) is counted failed once: by its exec report, not again when the
+    hand-off gives up on it (failed 2 for one connection)"""
+    if not IS_ROOT:
+        skip("running a server as nobody needs root")
+    prog = os.path.join(tmpdir(), "noexec")
+    write_file(prog, "#!/bin/sh\nexit 0\n")
+    os.chmod(prog, 0o644)
+    p = free_port()
+    d = Daemon("127.0.0.1:%d stream tcp nowait nobody %s noexec %%PORT%%\n"
+               "\thandoff = port\n" % (p, prog))
+    check_never_accepted(d, p)
 
 
 @test

@@ -259,6 +259,24 @@ def tls_block(name, port, body):
 
 
 @test
+def failed_handshake_on_redirect_counted_failed():
+    """a TLS redirect whose client fails the handshake is counted failed,
+    not accepted (it was both)"""
+    p, e = free_port(), free_port()
+    echo = ("service echo\n{\n\ttype = INTERNAL UNLISTED\n\tid = "
+            "echo-stream\n\tsocket_type = stream\n\twait = no\n"
+            "\tuser = root\n\tport = %d\n\tbind = 127.0.0.1\n}\n" % e)
+    d = Daemon(echo + tls_block("rd", p, "\tredirect = 127.0.0.1 %d\n" % e))
+    s = connect(p)
+    s.sendall(b"plain text, no TLS\r\n")
+    recv_all(s)
+    s.close()
+    d.wait_log(r"TLS handshake failed")
+    check_eq(d.counters(r"rd/tcp"), (0, 0, 1), "accepted, refused, failed")
+    d.stop()
+
+
+@test
 def reload_mid_handshake_changes_kind():
     """a reload that turns a TLS redirect into a program, or a program into
     a redirect, while a handshake is under way: that connection fails and

@@ -5,6 +5,7 @@ import os
 import re
 import signal
 import sys
+import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -149,6 +150,63 @@ def reload_of_busy_udp_wait_keeps_one_server():
     d.wait_log(r"^127\.0\.0\.1:%d/udp: pid %s exited, status 0$"
                % (p, first), timeout=15)
     check(udp_ask(u, p, b"new socket") != first, "a new server")
+    u.close()
+    d.stop()
+
+
+@test
+def busy_udp_wait_removed_and_added_back():
+    """a UDP wait service removed by a reload while its server runs, and
+    added back by the next, does not bind beside that server: datagrams
+    still reach it, one server runs, and a new socket is made once it
+    exits (with SO_REUSEADDR the new socket bound beside the server's and
+    a second server answered)"""
+    p = free_port()
+    line = "127.0.0.1:%d dgram udp wait root %s\n" % (p, helper("udpwait"))
+    other = "127.0.0.1:%d stream tcp nowait root internal echo\n" % (
+        free_port())
+    d = Daemon(line + other)
+    u = udp_socket()
+    first = udp_ask(u, p, b"before")
+    write_file(d.conf, other)
+    d.hup()
+    write_file(d.conf, line + other)
+    d.hup()
+    check_eq(udp_ask(u, p, b"after"), first, "pid answering after reloads")
+    d.wait_log(r"^127\.0\.0\.1:%d/udp: pid %s exited, status 0$"
+               % (p, first), timeout=15)
+    # The bind that found the address in use is retried at that exit.
+    deadline = time.monotonic() + 10
+    while udp_query(p, b"again", timeout=0.5, sock=u) is None:
+        check(time.monotonic() < deadline, "no new socket answers")
+    check(udp_ask(u, p, b"new server") != first, "a new server")
+    u.close()
+    d.stop()
+
+
+@test
+def deferred_reopen_dropped_by_a_move():
+    """a reopen deferred while a wait server ran (rcvbuf changed) is
+    dropped when a later reload moves the service: the next server's exit
+    does not close the new socket again"""
+    p, q = free_port(), free_port()
+    block = ("service wd\n{\n\ttype = UNLISTED\n\tsocket_type = dgram\n"
+             "\tprotocol = udp\n\twait = yes\n\tuser = root\n"
+             "\tport = %d\n\tbind = 127.0.0.1\n\trcvbuf = %d\n"
+             "\tserver = %s\n\tserver_args = udpwait\n}\n")
+    d = Daemon(block % (p, 65536, TESTHELPER))
+    u = udp_socket()
+    first = udp_ask(u, p, b"A")
+    write_file(d.conf, block % (p, 131072, TESTHELPER))
+    d.hup()
+    write_file(d.conf, block % (q, 131072, TESTHELPER))
+    d.hup()
+    d.wait_log(r"^wd/udp: pid %s exited" % first, timeout=15)
+    second = udp_ask(u, q, b"B")
+    mark = d.pos()
+    d.wait_log(r"^wd/udp: pid %s exited" % second, timeout=15)
+    check(not d.find_log(r"listening on", mark), "reopened after a move")
+    check(udp_ask(u, q, b"C") not in (first, second), "a third server")
     u.close()
     d.stop()
 

@@ -1700,8 +1700,9 @@ def rpc_and_tcpmux_services_skipped():
                r"type TCPMUXPLUS services", r":22: service 'ftp' skipped: "
                r"pinetd has no SENSOR services"):
         check(re.search(rx, err), "no /%s/ in %r" % (rx, err))
-    d = Daemon(conf)
-    check_eq(d.services, 1, "services loaded")
+    d = Daemon(conf + service_block("notsensor", free_port(), "env",
+                                    "\tflags = SENSOR\n\tflags -= SENSOR\n"))
+    check_eq(d.services, 2, "services loaded (SENSOR taken back with -=)")
     write_file(d.conf, conf + service_block("new", q, "env"))
     check(re.search(r"1 added", d.hup().group(0)), "reload applied")
     got = answer(q)
