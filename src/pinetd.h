@@ -586,5 +586,6 @@ int		 spawn_null(void);
 int		 spawn_pipe(int [2], int);
 void		 spawn_close(int);
 void		 spawn_kill(pid_t, int);
+void		 spawn_end(pid_t *, int, int);
 
 #endif /* PINETD_H */

@@ -62,6 +62,8 @@ struct relay_kill {
 };
 
 static struct link	*relays;
+static pid_t		*relay_ending;	/* servers to end at shutdown */
+static int		 relay_nending;
 static struct link	*relay_kills;
 static int		 relay_stopping;	/* shutdown: end servers now */
 
@@ -176,8 +178,8 @@ relay_forget(pid_t pid, struct source *so)
 /*
  * A hand-off server's client has gone: give the server a moment to finish
  * on its own (it may be exiting already), then end it; with now, it is
- * asked at once (it never got its client). At shutdown it is asked at once,
- * since nothing else would, and not waited for.
+ * asked at once (it never got its client). At shutdown it is put on the
+ * list relay_shutdown ends (asked, waited for, killed if it stays).
  */
 void
 relay_end_server(struct service *se, pid_t pid, int now)
@@ -187,10 +189,14 @@ relay_end_server(struct service *se, pid_t pid, int now)
 
 	if (!child_alive(pid))
 		return;
-	if (relay_stopping || now)
-		spawn_kill(pid, 0);
-	if (relay_stopping)
+	if (relay_stopping) {		/* ended by relay_shutdown */
+		relay_ending = xreallocarray(relay_ending, relay_nending + 1,
+		    sizeof *relay_ending);
+		relay_ending[relay_nending++] = pid;
 		return;
+	}
+	if (now)
+		spawn_kill(pid, 0);
 	rk = xcalloc(1, sizeof *rk);
 	rk->rk_pid = pid;
 	rk->rk_se = se;
@@ -470,8 +476,11 @@ relay_shutdown(void)
 		relay_free((struct relay *)relays);
 	while (relay_kills != NULL) {
 		rk = (struct relay_kill *)relay_kills;
-		if (!rk->rk_termed && child_alive(rk->rk_pid))
-			spawn_kill(rk->rk_pid, 0);
+		relay_end_server(rk->rk_se, rk->rk_pid, 0);
 		relay_kill_free(rk);
 	}
+	spawn_end(relay_ending, relay_nending, RELAY_TERM_WAIT);
+	free(relay_ending);
+	relay_ending = NULL;
+	relay_nending = 0;
 }

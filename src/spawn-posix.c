@@ -17,6 +17,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct event	*spawn_sigchld;
@@ -556,4 +557,42 @@ void
 spawn_kill(pid_t pid, int hard)
 {
 	kill(pid, hard ? SIGKILL : SIGTERM);
+}
+
+/*
+ * End servers at shutdown, hand-off servers whose relays are gone: asked
+ * with SIGTERM, waited for up to some seconds, then killed, so that none
+ * outlives the daemon by ignoring the request (the loop that would have
+ * killed it later is over).
+ */
+void
+spawn_end(pid_t *pids, int n, int seconds)
+{
+	struct timespec	ts = { 0, 50 * 1000 * 1000 };
+	int		i, left, tries, status;
+
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGTERM);
+	for (tries = seconds * 20; tries >= 0; tries--) {
+		for (i = left = 0; i < n; i++) {
+			if (pids[i] == -1)
+				continue;
+			if (waitpid(pids[i], &status, WNOHANG) != 0)
+				pids[i] = -1;	/* gone (or reaped already) */
+			else
+				left++;
+		}
+		if (left == 0)
+			return;
+		if (tries > 0)
+			nanosleep(&ts, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (pids[i] == -1)
+			continue;
+		log_warnx("hand-off server pid %ld still running %d s after "
+		    "SIGTERM at shutdown; killed", (long)pids[i], seconds);
+		kill(pids[i], SIGKILL);
+		(void)waitpid(pids[i], &status, 0);
+	}
 }

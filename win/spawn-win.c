@@ -471,3 +471,16 @@ spawn_kill(pid_t pid, int hard)
 		}
 	}
 }
+
+/*
+ * End servers at shutdown: without SIGTERM there is nothing to wait for,
+ * so each is terminated at once.
+ */
+void
+spawn_end(pid_t *pids, int n, UNUSED int seconds)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		spawn_kill(pids[i], 1);
+}

@@ -192,6 +192,35 @@ def port_mode_server_ignoring_sigterm_is_killed():
     d.stop()
 
 
+@test
+def server_ignoring_sigterm_ended_at_shutdown():
+    """stopping the daemon ends a hand-off server that ignores SIGTERM: it
+    is killed 5 s after being asked, before the daemon exits, and that is
+    logged (it outlived the daemon)"""
+    p = free_port()
+    stub = write_file(os.path.join(tmpdir(), "stubq"),
+                      "#!/bin/sh\ntrap '' TERM\nexec %s \"$@\"\n" % FAKEQ)
+    os.chmod(stub, 0o755)
+    d = Daemon("127.0.0.1:%d stream tcp nowait root %s fakeq /db -p %%PORT%%"
+               "\n\thandoff = port\n" % (p, stub))
+    c = Client()
+    c.hopen(p)
+    pid = c.sync(".z.i")
+    t = time.monotonic()
+    d.stop()
+    took = time.monotonic() - t
+    check(4 <= took < 15, "the daemon took %.1f s to stop" % took)
+    check(d.find_log(r"^hand-off server pid %d still running 5 s after "
+                     r"SIGTERM at shutdown; killed$" % pid, 0),
+          "no line about the kill")
+    try:
+        os.kill(pid, 0)
+        raise Failure("hand-off server %d outlived the daemon" % pid)
+    except ProcessLookupError:
+        pass
+    c.close()
+
+
 def check_never_accepted(d, p):
     """One client of a port-mode server that never listens: closed,
     logged, counted failed once and not accepted; stops the daemon."""
