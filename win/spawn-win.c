@@ -474,7 +474,7 @@ spawn_kill(pid_t pid, int hard)
 
 /*
  * End servers at shutdown: without SIGTERM there is nothing to wait for,
- * so each is terminated at once.
+ * so each is terminated at once (with SIGTERM's status, as before).
  */
 void
 spawn_end(pid_t *pids, int n, UNUSED int seconds)
@@ -482,5 +482,5 @@ spawn_end(pid_t *pids, int n, UNUSED int seconds)
 	int	i;
 
 	for (i = 0; i < n; i++)
-		spawn_kill(pids[i], 1);
+		spawn_kill(pids[i], 0);
 }
