@@ -278,7 +278,8 @@ xinetd_defbad(struct xinetd_parse *xp, const char *path, int line)
 
 /*
  * A service of a kind xinetd has and pinetd does not (type RPC, TCPMUX or
- * TCPMUXPLUS, flags SENSOR) is skipped with a warning, not refused as an error: it is
+ * TCPMUXPLUS, flags SENSOR, xinetd's built-ins tcpmux, servers and
+ * services) is skipped with a warning, not refused as an error: it is
  * no mistake in the file, and an error would make every reload of an
  * otherwise good file change nothing.
  */
@@ -299,6 +300,15 @@ xinetd_unsupported(const char *file, const struct xattr *svc,
 				log_warnx("%s:%d: service '%s' skipped: pinetd "
 				    "has no type %s services", at, line, name,
 				    types[i]);
+				skip = 1;
+			} else if (strcmp(types[i], "INTERNAL") == 0 &&
+			    (strcmp(name, "tcpmux") == 0 ||
+			    strcmp(name, "servers") == 0 ||
+			    strcmp(name, "services") == 0)) {
+				/* xinetd's own built-ins, not the RFC ones. */
+				log_warnx("%s:%d: service '%s' skipped: pinetd "
+				    "has no built-in '%s'", at, line, name,
+				    name);
 				skip = 1;
 			}
 		}

@@ -234,6 +234,7 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 	const struct xattr_known	*xk;
 	struct xattr			*xa;
 	char				*p = text, *start, *name, *op, *word;
+	int				 len;
 
 	*ignored = 0;
 	while (*p == ' ' || *p == '\t')
@@ -246,9 +247,10 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 		conf_error(file, line, "expected an attribute, not '%s'", text);
 		return (NULL);
 	}
-	name = xmalloc(p - start + 1);
-	memcpy(name, start, p - start);
-	name[p - start] = '\0';
+	len = (int)(p - start);
+	name = xmalloc(len + 1);
+	memcpy(name, start, len);
+	name[len] = '\0';
 	for (word = name; *word != '\0'; word++)	/* Port is port */
 		*word = tolower((unsigned char)*word);
 	while (*p == ' ' || *p == '\t')
@@ -278,8 +280,8 @@ xattr_parse(const char *file, int line, char *text, int where, int *ignored)
 		free(name);
 		return (NULL);
 	}
-	if ((xk = xattr_find(name)) == NULL) {
-		conf_error(file, line, "unknown attribute '%s'", name);
+	if ((xk = xattr_find(name)) == NULL) {	/* said as written */
+		conf_error(file, line, "unknown attribute '%.*s'", len, start);
 		free(name);
 		return (NULL);
 	}

@@ -1681,8 +1681,9 @@ def flags_id_interface_max_load():
 
 @test
 def rpc_and_tcpmux_services_skipped():
-    """a service of type RPC or TCPMUX, or a SENSOR (xinetd has them,
-    pinetd not), is skipped with a warning, not an error: -n exits 0 and a reload of the
+    """a service of type RPC or TCPMUX, a SENSOR, or xinetd's own built-in
+    servers (xinetd has them, pinetd not) is skipped with a warning, not
+    an error: -n exits 0 and a reload of the
     file applies (an error made every reload change nothing)"""
     p, q = free_port(), free_port()
     conf = ("service rstatd\n{\n\ttype = RPC UNLISTED\n\tsocket_type = "
@@ -1692,13 +1693,16 @@ def rpc_and_tcpmux_services_skipped():
             "stream\n\twait = no\n\tuser = root\n\tserver = /bin/cat\n}\n"
             "service ftp\n{\n\ttype = INTERNAL\n\tflags = SENSOR\n"
             "\tsocket_type = stream\n\twait = no\n}\n"
+            "service servers\n{\n\ttype = INTERNAL UNLISTED\n"
+            "\tsocket_type = stream\n\twait = no\n}\n"
             + service_block("good", p, "env"))
     rc, out, err = run_pinetd(["-n", write_conf(conf)])
     check_eq(rc, 0, "pinetd -n status (stderr %r)" % err)
     for rx in (r":3: service 'rstatd' skipped: pinetd has no type RPC "
                r"services", r":13: service 'myserv' skipped: pinetd has no "
                r"type TCPMUXPLUS services", r":22: service 'ftp' skipped: "
-               r"pinetd has no SENSOR services"):
+               r"pinetd has no SENSOR services", r":28: service 'servers' "
+               r"skipped: pinetd has no built-in 'servers'"):
         check(re.search(rx, err), "no /%s/ in %r" % (rx, err))
     d = Daemon(conf + service_block("notsensor", free_port(), "env",
                                     "\tflags = SENSOR\n\tflags -= SENSOR\n"))
@@ -1737,6 +1741,10 @@ def keywords_in_any_case():
     d.wait_log(r"^dump: mixed/tcp: .*instances 5, per_source unlimited",
                pos=m)
     d.stop()
+    # An unknown one is named as written.
+    check_load_error(service_block("x", free_port(), "env",
+                                   "\tOnly_Form = 10.0.0.1\n"),
+                     r":10: unknown attribute 'Only_Form'$")
 
 
 @test
