@@ -37,7 +37,7 @@
 static void
 th_usage(void)
 {
-	fprintf(stderr, "usage: testhelper peer|id|env|echo-once|udpwait|"
+	fprintf(stderr, "usage: testhelper peer|id|env|echo-once|udpwait [N]|"
 	    "streamwait|args|proc|stderr|limits|affinity|sockopts|bufsizes|"
 	    "fdtypes|flood|sleep N|exit N\n");
 	exit(2);
@@ -212,9 +212,12 @@ th_echo_once(void)
 	return (th_write_all(1, out, strlen(out)) == 0 ? 0 : 1);
 }
 
-/* Mode udpwait: answer datagrams on fd 0 until one idle second. */
+/*
+ * Mode udpwait [N]: answer datagrams on fd 0 until N idle seconds (1). A
+ * test that reloads while the server must still run gives it longer.
+ */
 static int
-th_udpwait(void)
+th_udpwait(int idle)
 {
 	struct sockaddr_storage	ss;
 	struct pollfd		pfd;
@@ -227,7 +230,7 @@ th_udpwait(void)
 		pfd.fd = 0;
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		r = poll(&pfd, 1, 1000);
+		r = poll(&pfd, 1, idle * 1000);
 		if (r == -1 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -511,8 +514,8 @@ main(int argc, char **argv)
 		return (th_env());
 	if (strcmp(mode, "echo-once") == 0)
 		return (th_echo_once());
-	if (strcmp(mode, "udpwait") == 0)
-		return (th_udpwait());
+	if (strcmp(mode, "udpwait") == 0 && argc <= 3)
+		return (th_udpwait(argc == 3 ? th_number(argv[2]) : 1));
 	if (strcmp(mode, "streamwait") == 0)
 		return (th_streamwait());
 	if (strcmp(mode, "args") == 0)

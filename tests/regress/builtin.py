@@ -410,10 +410,15 @@ def udp_chargen():
 
 @test
 def udp_discard():
-    """udp discard: no answer, and the daemon still serves afterwards"""
-    daemon()
+    """udp discard: the datagram is taken (counted) and not answered, and
+    the daemon still serves afterwards"""
+    d = daemon()
+    label = r"127\.0\.0\.1:%d/udp" % PORT["discard"]
+    before = d.counters(label)[0]
     u = udp_socket()
     u.sendto(b"to be discarded", ("127.0.0.1", PORT["discard"]))
+    wait_until(lambda: d.counters(label)[0] > before,
+               what="discard to count the datagram")
     check(udp_recv(u, 0.5) is None, "discard answered")
     check_eq(udp_query(PORT["echo"], b"after", sock=u), b"after", "echo")
     u.close()
@@ -464,8 +469,11 @@ def udp_from_builtin_port():
 def udp_from_configured_builtin_port():
     """udp echo on a non-standard port: a datagram from that same port, or
     from another UDP built-in's port, on another address is not answered
-    (two such echoes would bounce one datagram for ever)"""
-    daemon()
+    (two such echoes would bounce one datagram for ever); each is counted
+    refused"""
+    d = daemon()
+    label = r"127\.0\.0\.1:%d/udp" % PORT["echo"]
+    before = d.counters(label)
     for name in ("echo", "chargen"):
         try:
             u = udp_socket("127.0.0.2", PORT[name])
@@ -479,6 +487,10 @@ def udp_from_configured_builtin_port():
             u.close()
     check_eq(udp_query(PORT["echo"], b"normal"), b"normal",
              "echo from an ordinary port")
+    # Queued before "normal", so read (and refused) before it was answered.
+    after = d.counters(label)
+    check_eq((after[0] - before[0], after[1] - before[1]), (1, 2),
+             "accepted and refused since the test began")
 
 
 @test
@@ -532,6 +544,8 @@ def udp_guard_follows_reload():
     finally:
         u.close()
     check_eq(udp_query(p, b"normal"), b"normal", "echo from an ordinary port")
+    check_eq(d.counters(r"127\.0\.0\.1:%d/udp" % p)[:2], (1, 1),
+             "accepted and refused")
     d.stop()
 
 

@@ -27,8 +27,9 @@ def trip(d, port, n, pause=1):
     """Make n served connections, then one that must trip the limit."""
     for i in range(n):
         served(port)
-    how = expect_closed_without_data(port)
+    # Before the tripping client, so the pause cannot start before t.
     t = time.monotonic()
+    how = expect_closed_without_data(port)
     lab = r"127\.0\.0\.1:%d/tcp" % port
     d.wait_log(r"^%s: too many starts \(more than %d in 60 s\); paused for "
                r"%d s$" % (lab, n, pause))

@@ -15,12 +15,17 @@ UDP_RE = re.compile(rb"^pid=(\d+) got=(.*)$", re.S)
 
 
 def udp_ask(sock, port, data):
-    r = udp_query(port, data, sock=sock)
-    check(r is not None, "no answer to %r" % data)
-    m = UDP_RE.match(r)
-    check(m, "unexpected answer %r" % r)
-    check_eq(m.group(2), data, "data echoed by udpwait")
-    return int(m.group(1))
+    """Send data to udpwait on port; the pid that answered it. Late answers
+    to earlier datagrams (a retry loop's) are passed over."""
+    sock.sendto(data, ("127.0.0.1", port))
+    deadline = time.monotonic() + 5
+    while True:
+        r = udp_recv(sock, max(0.01, deadline - time.monotonic()))
+        check(r is not None, "no answer to %r" % data)
+        m = UDP_RE.match(r)
+        check(m, "unexpected answer %r" % r)
+        if m.group(2) == data:
+            return int(m.group(1))
 
 
 def live_children(d):
@@ -139,10 +144,11 @@ def reload_of_busy_udp_wait_keeps_one_server():
     socket bound beside the server's and a second server started)"""
     p = free_port()
     line = "127.0.0.1:%d dgram udp,rcvbuf=%s wait root %s\n"
-    d = Daemon(line % (p, "64k", helper("udpwait")))
+    # The server outlives the reload by idling 3 s, not 1.
+    d = Daemon(line % (p, "64k", helper("udpwait", 3)))
     u = udp_socket()
     first = udp_ask(u, p, b"before")
-    write_file(d.conf, line % (p, "128k", helper("udpwait")))
+    write_file(d.conf, line % (p, "128k", helper("udpwait", 3)))
     check(re.search(r"1 changed", d.hup().group(0)), "reload changed it")
     check_eq(udp_ask(u, p, b"after"), first, "pid answering after reload")
     check_eq(d.counters(r"127\.0\.0\.1:%d/udp" % p), (1, 0, 0),
@@ -162,7 +168,8 @@ def busy_udp_wait_removed_and_added_back():
     exits (with SO_REUSEADDR the new socket bound beside the server's and
     a second server answered)"""
     p = free_port()
-    line = "127.0.0.1:%d dgram udp wait root %s\n" % (p, helper("udpwait"))
+    line = "127.0.0.1:%d dgram udp wait root %s\n" % (p,
+                                                      helper("udpwait", 3))
     other = "127.0.0.1:%d stream tcp nowait root internal echo\n" % (
         free_port())
     d = Daemon(line + other)
@@ -193,7 +200,7 @@ def deferred_reopen_dropped_by_a_move():
     block = ("service wd\n{\n\ttype = UNLISTED\n\tsocket_type = dgram\n"
              "\tprotocol = udp\n\twait = yes\n\tuser = root\n"
              "\tport = %d\n\tbind = 127.0.0.1\n\trcvbuf = %d\n"
-             "\tserver = %s\n\tserver_args = udpwait\n}\n")
+             "\tserver = %s\n\tserver_args = udpwait 3\n}\n")
     d = Daemon(block % (p, 65536, TESTHELPER))
     u = udp_socket()
     first = udp_ask(u, p, b"A")
@@ -246,7 +253,7 @@ def wait_stream_not_watched_while_child_runs():
         skip("no /proc to count children")
     p = free_port()
     d = Daemon("127.0.0.1:%d stream tcp wait root %s\n"
-               % (p, helper("sleep", 5)))
+               % (p, helper("sleep", 30)))
     # The child sleeps with the listening socket and never accepts, so the
     # socket stays readable; a daemon still watching it would spawn again.
     c1 = connect(p)

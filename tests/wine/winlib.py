@@ -32,8 +32,10 @@ WINHELPER = os.path.abspath(os.environ.get(
     "WINHELPER", "./tests/helpers/winhelper.exe"))
 FAKEQ = os.path.abspath(os.environ.get("FAKEQ", "./tests/helpers/fakeq.exe"))
 
-# Wine starts processes slowly the first time: allow more than on POSIX.
+# Wine starts processes slowly the first time: allow more than on POSIX,
+# for each wait and for a whole test (which chains several waits).
 lib.TIMEOUT = 30
+lib.TEST_TIMEOUT = 240
 
 _names = [0]
 
