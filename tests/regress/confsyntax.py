@@ -3,8 +3,10 @@
 host names, tabs and comments."""
 
 import os
+import pwd
 import re
 import socket
+import subprocess
 import sys
 
 sys.dont_write_bytecode = True
@@ -298,6 +300,45 @@ def bsd_directory_with_b():
                                 r"inetd\.conf line\? -b reads a file or "
                                 r"directory of them\)", err),
           "pinetd -n without -b: %d %r" % (rc, err))
+
+
+@test
+def bsd_directory_unreadable_file():
+    """-b DIR with a file the daemon cannot read is an error naming that
+    file, not a file skipped in silence (a service would go missing)"""
+    top = tmpdir()
+    os.chmod(top, 0o755)
+    d = os.path.join(top, "inetd.d")
+    os.mkdir(d)
+    write_file(os.path.join(d, "echo"), "127.0.0.1:%d stream tcp nowait "
+               "root internal echo\n" % free_port())
+    secret = os.path.join(d, "secret")
+    write_file(secret, "127.0.0.1:%d stream tcp nowait root internal "
+               "echo\n" % free_port())
+    os.chmod(secret, 0)
+    preexec = None
+    if IS_ROOT:
+        # Root reads a file of mode 0: check as nobody.
+        try:
+            pw = pwd.getpwnam("nobody")
+        except KeyError:
+            skip("no user 'nobody'")
+        if not all(os.access(x, os.X_OK) for x in (PINETD, top)):
+            skip("nobody cannot run the daemon here")
+
+        def preexec():
+            os.setgroups([])
+            os.setgid(pw.pw_gid)
+            os.setuid(pw.pw_uid)
+    p = subprocess.run([PINETD, "-n", "-b", d], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       preexec_fn=preexec, timeout=TIMEOUT)
+    err = p.stderr.decode(errors="replace")
+    if IS_ROOT and "Permission denied" in err and secret not in err:
+        skip("nobody cannot run the daemon here: %s" % err.strip())
+    check(p.returncode == 1 and re.search(r"%s: Permission denied"
+                                          % re.escape(secret), err),
+          "pinetd -n -b: %d %r" % (p.returncode, err))
 
 
 @test
