@@ -296,9 +296,9 @@ main(int argc, char **argv)
 	if ((rc = daemon_command(&argc, &argv)) != -1)
 		return (rc);
 	parse_options(argc, argv);
+	/* Before -n too: Winsock looks up no name until it is started. */
+	daemon_prepare();
 	if (opts.check_only)
 		return (check_config());
-
-	daemon_prepare();
 	return (daemon_run(pinetd_run_cb));
 }

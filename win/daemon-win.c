@@ -133,7 +133,7 @@ daemon_ask_cb(void *arg, UNUSED BOOLEAN timedout)
 	win_wake(da->da_wake, NULL);
 }
 
-/* Winsock, and no error dialog boxes from a daemon. */
+/* Winsock (for -n too: names are looked up), and no error dialog boxes. */
 void
 daemon_prepare(void)
 {

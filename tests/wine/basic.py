@@ -333,6 +333,34 @@ def non_ascii_environment():
 
 
 @test
+def check_mode_resolves_names():
+    """pinetd -n looks names up as the daemon does: a service name (telnet),
+    a host name (localhost) and a redirect's port name load without error.
+    Winsock answers no lookup before WSAStartup, which -n skipped (every
+    name was an error on Windows; Wine answers anyway)"""
+    path = os.path.join(tmpdir(), "names.conf")
+    with open(path, "w") as f:
+        f.write("telnet stream tcp nowait root internal echo\n"
+                "localhost:%d stream tcp nowait root internal echo\n"
+                % free_port())
+    r = subprocess.run(launcher() + [lib.PINETD, "-n", "-b", winpath(path)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
+    out = r.stdout.decode(errors="replace")
+    check(r.returncode == 0 and "names.conf:" not in out,
+          "inetd.conf: status %d, %r" % (r.returncode, out))
+    with open(path, "w") as f:
+        f.write(xservice("r", free_port(), "type = UNLISTED\n\t"
+                         "redirect = localhost telnet"))
+    r = subprocess.run(launcher() + [lib.PINETD, "-n", "-x", winpath(path)],
+                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
+    out = r.stdout.decode(errors="replace")
+    check(r.returncode == 0 and "names.conf:" not in out,
+          "xinetd redirect: status %d, %r" % (r.returncode, out))
+
+
+@test
 def include_read_once():
     """an xinetd file including itself 8 times is read once, with one
     FILE:LINE error per include (it was read 8^9 times); Windows has no
