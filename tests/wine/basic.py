@@ -236,17 +236,13 @@ def non_utf8_program_is_a_load_error():
         with open(path, "wb") as f:
             f.write(b"127.0.0.1:%d stream tcp nowait root C:\\caf%s.exe "
                     b"cafe\r\n" % (free_port(), seq))
-        r = subprocess.run(launcher() + [lib.PINETD, "-n", winpath(path)],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
-        out = r.stdout.decode(errors="replace")
+        rc, out = check_conf(path)
         if seq in bad:
-            check(r.returncode == 1 and ":1: " in out and
-                  "is not UTF-8" in out,
-                  "%r: status %d, %r" % (seq, r.returncode, out))
+            check(rc == 1 and ":1: " in out and "is not UTF-8" in out,
+                  "%r: status %d, %r" % (seq, rc, out))
         else:
-            check(r.returncode == 0 and "UTF-8" not in out,
-                  "%r: status %d, %r" % (seq, r.returncode, out))
+            check(rc == 0 and "UTF-8" not in out,
+                  "%r: status %d, %r" % (seq, rc, out))
 
 
 @test
@@ -343,21 +339,15 @@ def check_mode_resolves_names():
         f.write("telnet stream tcp nowait root internal echo\n"
                 "localhost:%d stream tcp nowait root internal echo\n"
                 % free_port())
-    r = subprocess.run(launcher() + [lib.PINETD, "-n", "-b", winpath(path)],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
-    out = r.stdout.decode(errors="replace")
-    check(r.returncode == 0 and "names.conf:" not in out,
-          "inetd.conf: status %d, %r" % (r.returncode, out))
+    rc, out = check_conf(path, "-b")
+    check(rc == 0 and "names.conf:" not in out,
+          "inetd.conf: status %d, %r" % (rc, out))
     with open(path, "w") as f:
         f.write(xservice("r", free_port(), "type = UNLISTED\n\t"
                          "redirect = localhost telnet"))
-    r = subprocess.run(launcher() + [lib.PINETD, "-n", "-x", winpath(path)],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
-    out = r.stdout.decode(errors="replace")
-    check(r.returncode == 0 and "names.conf:" not in out,
-          "xinetd redirect: status %d, %r" % (r.returncode, out))
+    rc, out = check_conf(path, "-x")
+    check(rc == 0 and "names.conf:" not in out,
+          "xinetd redirect: status %d, %r" % (rc, out))
 
 
 @test
@@ -370,14 +360,10 @@ def include_read_once():
     nlines = good.count("\n")
     with open(path, "w") as f:
         f.write(good + ("include %s\n" % winpath(path)) * 8)
-    r = subprocess.run(launcher() + [lib.PINETD, "-n", winpath(path)],
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, timeout=lib.TIMEOUT)
-    out = r.stdout.decode(errors="replace")
+    rc, out = check_conf(path)
     lines = re.findall(r":(\d+): include '[^']*': already read", out)
-    check(r.returncode == 1 and lines == [str(nlines + i) for i in
-                                          range(1, 9)],
-          "status %d, %r" % (r.returncode, out[:800]))
+    check(rc == 1 and lines == [str(nlines + i) for i in range(1, 9)],
+          "status %d, %r" % (rc, out[:800]))
 
 
 @test

@@ -52,6 +52,15 @@ def launcher():
     return [] if NATIVE else [WINE]
 
 
+def check_conf(path, *flags):
+    """pinetd -n [flags] on the file path: (exit status, output)."""
+    r = subprocess.run(launcher() + [lib.PINETD, "-n"] + list(flags)
+                       + [winpath(path)], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=lib.TIMEOUT)
+    return r.returncode, r.stdout.decode(errors="replace")
+
+
 def winhelper(*args):
     """The server and server_args of the Windows test helper (xinetd)."""
     return "server = %s\n\tserver_args = %s" % (
