@@ -20,6 +20,12 @@
 #include <strings.h>
 #include <unistd.h>
 
+/*
+ * The attributes that say what a service is (type, flags, socket_type,
+ * protocol, wait, user, server, port, bind), which an inetd.conf line gives
+ * in its fields: checked against each other and set on se. -1 after an
+ * error, each naming its attribute's line.
+ */
 static int
 xinetd_core(const char *file, struct service *se, const char *name,
     const struct xattr *def, const struct xattr *svc)
