@@ -177,6 +177,25 @@ handoff_self(struct bufferevent *bev)
 	    me.sin_addr.s_addr == peer.sin_addr.s_addr);
 }
 
+/*
+ * Whether what accepted on the port is the server, where the system tells
+ * (portowner_check): a local user quicker than the server could have bound
+ * the port, and would receive the client (a q login included).
+ */
+static int
+handoff_owned(struct handoff *ho, struct bufferevent *bev)
+{
+	char	who[128];
+
+	if (portowner_check(ho->ho_se, ho->ho_pid, bufferevent_getfd(bev), who,
+	    sizeof who) != 0)
+		return (1);
+	log_warnx("%s: port %d is held by %s; client of pid %ld closed",
+	    ho->ho_se->se_label, ntohs(ho->ho_addr.sin_port), who,
+	    (long)ho->ho_pid);
+	return (0);
+}
+
 /* The server accepted, or refused this try. */
 static void
 handoff_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -185,6 +204,14 @@ handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct timeval	 tv = { 0, HANDOFF_RETRY * 1000 };
 
 	if ((what & BEV_EVENT_CONNECTED) && !handoff_self(bev)) {
+		if (!handoff_owned(ho, bev)) {
+			bufferevent_free(bev);
+			ho->ho_target = NULL;
+			if (!ho->ho_failed)
+				service_start_failed(ho->ho_se);
+			handoff_free(ho, 1);
+			return;
+		}
 		relay_server(ho->ho_se, ho->ho_client, bev, bev,
 		    ho->ho_reaped ? -1 : ho->ho_pid);
 		handoff_free(ho, 0);

@@ -437,6 +437,10 @@ void		 handoff_shutdown(void);
 void		 handoff_start_failed(pid_t);
 void		 handoff_forget(pid_t);
 
+/* portowner.c (POSIX), win/portowner-win.c */
+int		 portowner_check(const struct service *, pid_t, int, char *,
+		    size_t);
+
 /* tls.c */
 int		 tls_load(const char *, int, struct service *, const char *,
 		    const char *);
@@ -587,5 +591,6 @@ int		 spawn_pipe(int [2], int);
 void		 spawn_close(int);
 void		 spawn_kill(pid_t, int);
 void		 spawn_end(pid_t *, int, int);
+uid_t		 spawn_uid(const struct service *);
 
 #endif /* PINETD_H */

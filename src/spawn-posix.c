@@ -292,6 +292,20 @@ spawn_child_stdio(struct service *se, const int *fds, int *console)
 	return (0);
 }
 
+/* Whether a server of se changes its user: the daemon's own uid otherwise. */
+static int
+spawn_changes_user(const struct service *se)
+{
+	return (se->se_setuser || (se->se_nogroups && geteuid() == 0));
+}
+
+/* The uid a server of se runs as (portowner.c compares listeners with it). */
+uid_t
+spawn_uid(const struct service *se)
+{
+	return (spawn_changes_user(se) ? se->se_uid : geteuid());
+}
+
 /*
  * In the child, as root: affinity, umask and nice (a negative nice needs
  * root); the service's groups; then, with only the effective uid switched,
@@ -307,7 +321,7 @@ spawn_child(struct service *se, const int *fds, char **argv, char **envp,
 {
 	int	console, user;
 
-	user = se->se_setuser || (se->se_nogroups && geteuid() == 0);
+	user = spawn_changes_user(se);
 	spawn_child_signals();
 	setsid();
 	if (se->se_childsetup && conf_child_setup(se) != 0)

@@ -5,6 +5,7 @@ and the daemon relays the client to it); both end the server with the
 client."""
 
 import os
+import pwd
 import re
 import socket
 import sys
@@ -62,6 +63,71 @@ def pipe_mode_bulk_and_half_close():
     check(got == payload, "1 MiB echoed exactly (%d bytes back)" % len(got))
     s.close()
     d.wait_log(r"pid \d+ exited, status 0$")
+    d.stop()
+
+
+THIEF = """import os, socket, sys, time
+port, user = int(sys.argv[1]), sys.argv[2]
+if user != "-":
+    import pwd
+    pw = pwd.getpwnam(user)
+    os.setgroups([])
+    os.setgid(pw.pw_gid)
+    os.setuid(pw.pw_uid)
+s = socket.socket()
+s.bind(("127.0.0.1", port))
+s.listen(1)
+c = s.accept()[0]
+c.sendall(b"from uid %d\\n" % os.getuid())
+time.sleep(30)
+"""
+
+
+@test
+def port_mode_listener_of_another_user():
+    """handoff = port relays a client only to a listener of the server's
+    own user (Linux, from /proc/net/tcp): one of another user on %PORT% (a
+    local user who bound the port before q would have received the
+    client's login) gets nothing, the client is closed and the server
+    ended; one of the server's user, root's or another's by 'user', is
+    relayed"""
+    if not IS_ROOT:
+        skip("a listener of another user needs root")
+    if not os.path.exists("/proc/net/tcp"):
+        skip("no /proc/net/tcp: the owner of a port is not checked here")
+    try:
+        nobody = pwd.getpwnam("nobody")
+    except KeyError:
+        skip("no user 'nobody'")
+    script = os.path.join(tmpdir(), "thief.py")
+    write_file(script, THIEF)
+    os.chmod(os.path.dirname(script), 0o755)
+    os.chmod(script, 0o644)
+    # nobody must be able to run it: the system's python, not a private one.
+    py = "/usr/bin/python3"
+    if not os.path.exists(py):
+        skip("no %s" % py)
+    p, q, r = free_port(), free_port(), free_port()
+    line = "127.0.0.1:%d stream tcp nowait %s %s python3 %s %%PORT%% %s\n" \
+        "\thandoff = port\n"
+    d = Daemon(line % (p, "root", py, script, "nobody")
+               + line % (q, "root", py, script, "-")
+               + line % (r, "nobody", py, script, "-"))
+    s = connect(p)
+    check_eq(recv_all(s, timeout=15), b"", "bytes from another user's "
+             "listener")
+    s.close()
+    m = d.wait_log(r"^127\.0\.0\.1:%d/tcp: port (\d+) is held by uid %d, "
+                   r"not the server's uid 0; client of pid (\d+) closed$"
+                   % (p, nobody.pw_uid))
+    d.wait_log(r"^127\.0\.0\.1:%d/tcp: pid %s (exited|killed)" % (p, m.group(2)))
+    check_eq(d.counters(r"127\.0\.0\.1:%d/tcp" % p), (0, 0, 1),
+             "accepted, refused, failed")
+    for port, uid in ((q, 0), (r, nobody.pw_uid)):
+        s = connect(port)
+        check_eq(recv_line(s, timeout=15), b"from uid %d\n" % uid,
+                 "relayed from the server's own listener")
+        s.close()
     d.stop()
 
 
