@@ -450,7 +450,7 @@ conf_bsd_line(struct conf_bsd *cb, int line, char *text, int *nerr)
 			w[i] = w[i + 1];
 		for (i = 1; i < 6; i++)
 			wl[i] = wl[i + 1];
-		nw--;
+		w[--nw] = NULL;		/* the list ends as it did */
 	}
 	if (nw < 6) {
 		conf_error(cb->cb_file, wl[6], "missing fields after '%s' "

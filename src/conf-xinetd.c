@@ -604,7 +604,9 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 				state = 0;
 				continue;
 			}
-			sscanf(p, "%31s", word);
+			/* A line of \f or \v alone has no word. */
+			if (sscanf(p, "%31s", word) != 1)
+				word[0] = '\0';
 			if (strcasecmp(word, "service") == 0 ||
 			    strcasecmp(word, "defaults") == 0 ||
 			    strcasecmp(word, "includedir") == 0) {
@@ -638,6 +640,8 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			conf_error(path, line, "expected '{' after '%s', not "
 			    "'%s'", name != NULL ? name : "defaults", p);
 			xp->xp_out->co_nerr++;
+			if (name == NULL)
+				xinetd_defbad(xp, path, bline);
 			free(name);
 			name = NULL;
 			state = 0;
@@ -661,6 +665,7 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			conf_error(path, line, "expected '{' after 'defaults', "
 			    "not '%s'", p + 8 + strspn(p + 8, " \t"));
 			xp->xp_out->co_nerr++;
+			xinetd_defbad(xp, path, line);
 		} else if (strncasecmp(p, "defaults", 8) == 0) {
 			name = NULL;
 			bline = line;
@@ -693,6 +698,9 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 		conf_error(path, bline, "missing '}' for '%s' at the end of the "
 		    "file", name != NULL ? name : "defaults");
 		xp->xp_out->co_nerr++;
+		/* An include's defaults would have restricted what follows. */
+		if (name == NULL)
+			xinetd_defbad(xp, path, bline);
 		if (name != NULL || attrs != xp->xp_defaults)
 			xattr_free(attrs);
 		free(name);

@@ -484,19 +484,27 @@ def check_load_errors(good, cases):
 
 @test
 def broken_defaults_leave_services_out():
-    """an error in a defaults block (a bad line, a NUL byte, a missing '}')
-    leaves out the services after it, with an error naming both (they ran
-    without what the block said, so a no_access there was lost)"""
-    for bad in ("\tno_access = 127.0.0.1\n\tno_access 127.0.0.2\n}\n",
-                "\tno_access = 127.0.0.1\0 127.0.0.2\n}\n",
-                "\tno_access = 127.0.0.1\n"):
+    """an error in a defaults block (a bad line, a NUL byte, a missing '}',
+    a word after 'defaults', no '{' at all, a block an included file leaves
+    open) leaves out the services after it, with an error naming both (they
+    ran without what the block said, so a no_access there was lost; the
+    last three forms, found by fuzzing the parser, still let them run)"""
+    inc = os.path.join(tmpdir(), "open-defaults.conf")
+    write_file(inc, "defaults\n{\n\tno_access = 127.0.0.1\n")
+    for bad, where in (
+            ("defaults\n{\n\tno_access = 127.0.0.1\n\tno_access "
+             "127.0.0.2\n}\n", None),
+            ("defaults\n{\n\tno_access = 127.0.0.1\0 127.0.0.2\n}\n", None),
+            ("defaults\n{\n\tno_access = 127.0.0.1\n", None),
+            ("defaults x\n{\n\tno_access = 127.0.0.1\n}\n", None),
+            ("defaults\n\tno_access = 127.0.0.1\n", None),
+            ("include %s\n" % inc, inc)):
         p = free_port()
-        d = Daemon("defaults\n{\n%s" % bad + service_block("after", p,
-                                                           "env"),
-                   ready=False)
+        d = Daemon(bad + service_block("after", p, "env"), ready=False)
         d.wait_log(r"^%s:\d+: service 'after' left out: the defaults at "
                    r"%s:1 have errors$" % (re.escape(d.conf),
-                                            re.escape(d.conf)), pos=0)
+                                            re.escape(where or d.conf)),
+                   pos=0)
         d.wait_log(r"^ready: 0 services$", pos=0)
         expect_refused(p)
         d.stop()

@@ -156,6 +156,17 @@ main(void)
 	    "bad network");
 	bad("bogus line\n", "expected 'service', 'defaults', 'include' or "
 	    "'includedir', not 'bogus line'", "stray line");
+	/*
+	 * A line of a form feed alone has no word: it was taken for the
+	 * last word read (here 'service', from the line that closed 'a').
+	 */
+	se = load("service a\n{\nservice t\n{\n\f\n\tsocket_type = stream\n"
+	    "\twait = no\n\tuser = root\n\tport = 5000\n"
+	    "\tserver = /bin/cat\n}\n", &nerr);
+	if (!tap_ok(se == NULL && strstr(logged(), "missing '}' for 't'") ==
+	    NULL, "a form-feed line is no stale 'service' word"))
+		printf("# log: %s", logged());
+	conf_free_list(se);
 	tap_ok(intern_count() == 0, "every shared string given back, after "
 	    "good and bad blocks");
 
