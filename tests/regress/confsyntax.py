@@ -316,6 +316,8 @@ def bsd_directory_unreadable_file():
     write_file(secret, "127.0.0.1:%d stream tcp nowait root internal "
                "echo\n" % free_port())
     os.chmod(secret, 0)
+    if not IS_ROOT and os.access(secret, os.R_OK):
+        skip("a file of mode 0 is still readable here")
     preexec = None
     if IS_ROOT:
         # Root reads a file of mode 0: check as nobody.
