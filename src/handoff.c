@@ -244,6 +244,7 @@ handoff_try_cb(UNUSED evutil_socket_t fd, UNUSED short events, void *arg)
 		handoff_free(ho, 1);
 		return;
 	}
+	PLATFORM_LOOPBACK_CONNECT(bufferevent_getfd(ho->ho_target));
 	bufferevent_setcb(ho->ho_target, NULL, NULL, handoff_event_cb, ho);
 	if (bufferevent_socket_connect(ho->ho_target,
 	    (struct sockaddr *)&ho->ho_addr, sizeof ho->ho_addr) != 0)

@@ -48,7 +48,10 @@
  */
 #define PLATFORM_SO_REUSE	SO_EXCLUSIVEADDRUSE
 #define PLATFORM_REUSE_DGRAM	1	/* exclusive for datagrams too */
+/* A refused loopback connect fails at once (no SYN resends). */
+#define PLATFORM_LOOPBACK_CONNECT(fd)	win_loopback_connect(fd)
 #else
+#define PLATFORM_LOOPBACK_CONNECT(fd)	((void)(fd))	/* it does */
 #define PLATFORM_UTF8_ARGS	0	/* execve takes bytes as they are */
 #define PLATFORM_SOCK_ERRNO()	(errno)	/* a socket call's error */
 #define PLATFORM_SO_REUSE	SO_REUSEADDR	/* rebind past TIME_WAIT */

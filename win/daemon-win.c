@@ -50,12 +50,17 @@ win_wake(int type, void *arg)
 	const char		*p = (const char *)&dw;
 	int			 n, left = (int)sizeof dw;
 
+	/*
+	 * Looked at under the lock: daemon_events_done closes the pair under
+	 * it, and a closed socket's handle value may be another socket's.
+	 */
+	EnterCriticalSection(&daemon_wake_lock);
 	if (daemon_sv[1] == -1) {
+		LeaveCriticalSection(&daemon_wake_lock);
 		if (type == WAKE_STOP)
 			InterlockedExchange(&daemon_stop_early, 1);
 		return;
 	}
-	EnterCriticalSection(&daemon_wake_lock);
 	while (left > 0 && (n = send(daemon_sv[1], p, left, 0)) > 0) {
 		p += n;
 		left -= n;

@@ -486,8 +486,14 @@ svc_control_service(DWORD control, DWORD *err)
 	*err = ERROR_SUCCESS;
 	if ((scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT)) == NULL)
 		return (-1);
-	svc = OpenServiceW(scm, svc_wname, SERVICE_PAUSE_CONTINUE |
-	    SERVICE_QUERY_STATUS | SERVICE_USER_DEFINED_CONTROL);
+	/*
+	 * Only the right the control needs: a user-defined one (the dump)
+	 * is open to every user by the default DACL, PARAMCHANGE (reload)
+	 * needs PAUSE_CONTINUE, which only administrators have.
+	 */
+	svc = OpenServiceW(scm, svc_wname, SERVICE_QUERY_STATUS |
+	    (control == SERVICE_CONTROL_PARAMCHANGE ? SERVICE_PAUSE_CONTINUE :
+	    SERVICE_USER_DEFINED_CONTROL));
 	if (svc == NULL) {
 		if (GetLastError() != ERROR_SERVICE_DOES_NOT_EXIST)
 			*err = GetLastError();

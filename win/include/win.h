@@ -40,6 +40,7 @@ typedef int	gid_t;
 /* win/compat-win.c */
 int		 win_socket(int, int, int);
 int		 win_socketpair(int, int, int, evutil_socket_t[2]);
+void		 win_loopback_connect(int);
 char		*win_strerror(int);
 const char	*win_syserror(unsigned long);
 wchar_t		*win_wide_cp(const char *, UINT);
