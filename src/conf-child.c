@@ -125,16 +125,35 @@ conf_child_banner(const char *file, int line, const char *path, char **buf,
 	return (0);
 }
 
+/*
+ * One or two digits of a clock time, at most max, followed by sep, moving
+ * *p past both; -1 otherwise. (sscanf's %d took signs, any number of
+ * digits and wrapped past INT_MAX: 4294967304:00 was 8:00.)
+ */
+static int
+conf_child_clock(const char **p, int max, char sep)
+{
+	int	v = 0, n;
+
+	for (n = 0; n < 2 && **p >= '0' && **p <= '9'; n++, (*p)++)
+		v = v * 10 + (**p - '0');
+	if (n == 0 || v > max || **p != sep)
+		return (-1);
+	if (sep != '\0')
+		(*p)++;
+	return (v);
+}
+
 /* "hh:mm-hh:mm" into minutes since midnight. */
 static int
 conf_child_interval(const char *word, int *from, int *to)
 {
 	int	h1, m1, h2, m2;
-	char	c;
 
-	if (sscanf(word, "%d:%d-%d:%d%c", &h1, &m1, &h2, &m2, &c) != 4 ||
-	    h1 < 0 || h1 > 23 || h2 < 0 || h2 > 23 || m1 < 0 || m1 > 59 ||
-	    m2 < 0 || m2 > 59)
+	if ((h1 = conf_child_clock(&word, 23, ':')) == -1 ||
+	    (m1 = conf_child_clock(&word, 59, '-')) == -1 ||
+	    (h2 = conf_child_clock(&word, 23, ':')) == -1 ||
+	    (m2 = conf_child_clock(&word, 59, '\0')) == -1)
 		return (-1);
 	*from = h1 * 60 + m1;
 	*to = h2 * 60 + m2;

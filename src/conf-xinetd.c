@@ -653,10 +653,18 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			name = xstrdup(p);
 			name[strcspn(name, " \t{")] = '\0';
 			bline = line;
+			p += strcspn(p, " \t{");
 			state = strchr(p, '{') != NULL ? 2 : 1;
 			blockbad = 0;
 			if (*name == '\0') {
 				conf_error(path, line, "service without a name");
+				xp->xp_out->co_nerr++;
+				blockbad = 1;	/* read to its '}', not loaded */
+			} else if (!xinetd_opens(p)) {
+				/* "{ no_access = ..." was dropped unread. */
+				conf_error(path, line, "expected '{' after "
+				    "service '%s', not '%s'", name,
+				    p + strspn(p, " \t"));
 				xp->xp_out->co_nerr++;
 				blockbad = 1;	/* read to its '}', not loaded */
 			}

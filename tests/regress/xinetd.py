@@ -512,9 +512,9 @@ def broken_defaults_leave_services_out():
 
 @test
 def errors_name_file_line_attribute():
-    """unknown attribute, bad value, missing brace, missing socket_type:
-    FILE:LINE errors naming the word; the good service still runs; a bad
-    reload changes nothing"""
+    """unknown attribute, bad value, missing brace, missing socket_type,
+    words after a service's name: FILE:LINE errors naming the word; the
+    good service still runs; a bad reload changes nothing"""
     p, q = free_port(), free_port()
     good = service_block("good", p, "env")
     cases = [
@@ -534,6 +534,18 @@ def errors_name_file_line_attribute():
          r":20: bad umask '999'"),
         (service_block("bad", q, "env", "\taccess_times = 25:00-26:00\n"),
          r":20: bad access_times '25:00-26:00'"),
+        # Each field 1 or 2 digits: %d wrapped 4294967304 to 8.
+        (service_block("bad", q, "env", "\taccess_times = "
+                       "4294967304:00-17:00\n"),
+         r":20: bad access_times '4294967304:00-17:00'"),
+        (service_block("bad", q, "env", "\taccess_times = +8:00-17:00\n"),
+         r":20: bad access_times '\+8:00-17:00'"),
+        # What follows '{' on the service line was dropped unread.
+        ("service bad { no_access = 0.0.0.0/0\n\twait = no\n}\n",
+         r":11: expected '\{' after service 'bad', not '\{ no_access = "
+         r"0\.0\.0\.0/0'"),
+        ("service bad junk\n{\n\twait = no\n}\n",
+         r":11: expected '\{' after service 'bad', not 'junk'"),
         (service_block("echo", q, "", "\ttype = INTERNAL\n"
                        "\tredirect = 127.0.0.1 1\n"),
          r":21: redirect on the built-in 'echo'"),
