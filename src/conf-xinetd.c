@@ -534,7 +534,7 @@ void
 conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 {
 	struct xattr	 *attrs = NULL, **dtail;
-	const char	 *saved = xp->xp_file, *why;
+	const char	 *saved = xp->xp_file, *why, *rest;
 	FILE		 *f;
 	char		 *buf = NULL, *p, *name = NULL, word[32];
 	size_t		  bufsize = 0;
@@ -654,17 +654,18 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 			name[strcspn(name, " \t{")] = '\0';
 			bline = line;
 			p += strcspn(p, " \t{");
-			state = strchr(p, '{') != NULL ? 2 : 1;
+			p += strspn(p, " \t");
+			state = *p == '{' ? 2 : 1;
+			rest = *p == '{' ? p + 1 + strspn(p + 1, " \t") : p;
 			blockbad = 0;
 			if (*name == '\0') {
 				conf_error(path, line, "service without a name");
 				xp->xp_out->co_nerr++;
 				blockbad = 1;	/* read to its '}', not loaded */
-			} else if (!xinetd_opens(p)) {
+			} else if (*rest != '\0' && *rest != '#') {
 				/* "{ no_access = ..." was dropped unread. */
 				conf_error(path, line, "expected '{' after "
-				    "service '%s', not '%s'", name,
-				    p + strspn(p, " \t"));
+				    "service '%s', not '%s'", name, p);
 				xp->xp_out->co_nerr++;
 				blockbad = 1;	/* read to its '}', not loaded */
 			}

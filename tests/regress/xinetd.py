@@ -579,6 +579,19 @@ def errors_name_file_line_attribute():
 
 
 @test
+def service_line_comment():
+    """a '#' comment after a service's name or its '{' is no error (only
+    other words there are); the block loads"""
+    p, q = free_port(), free_port()
+    body = "\ttype = INTERNAL\n\tsocket_type = stream\n\twait = no\n"
+    conf = write_conf("service echo # the echo\n{\n%s\tport = %d\n}\n"
+                      "service echo { # again, elsewhere\n%s\tport = %d\n}\n"
+                      % (body, p, body, q))
+    rc, out, err = run_pinetd(["-n", "-x", conf])
+    check(rc == 0 and err == "", "pinetd -n: status %d, %r" % (rc, err))
+
+
+@test
 def errors_name_the_attribute_line():
     """each core attribute's error names its own line (not the service
     line); disable takes yes or no only; include and defaults errors name
