@@ -421,12 +421,23 @@ xinetd_trim(char *buf)
 	return (p);
 }
 
-/* Whether what follows "defaults" is nothing or the block's '{'. */
+/*
+ * What follows "defaults" or a service's name: nothing, or the block's
+ * '{', either with perhaps a '#' comment after it. 2 with the brace (the
+ * parser's state inside a block), 1 without (waiting for it), 0 if
+ * anything else follows: an attribute there would be lost unread.
+ */
 static int
 xinetd_opens(const char *p)
 {
+	int	brace;
+
 	p += strspn(p, " \t");
-	return (*p == '\0' || strcmp(p, "{") == 0);
+	if ((brace = *p == '{'))
+		p += 1 + strspn(p + 1, " \t");
+	if (*p != '\0' && *p != '#')
+		return (0);
+	return (brace ? 2 : 1);
 }
 
 /* Whether a directory entry is one xinetd would read (no '.', no '~'). */
@@ -534,10 +545,10 @@ void
 conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 {
 	struct xattr	 *attrs = NULL, **dtail;
-	const char	 *saved = xp->xp_file, *why, *rest;
+	const char	 *saved = xp->xp_file, *why;
 	FILE		 *f;
 	char		 *buf = NULL, *p, *name = NULL, word[32];
-	size_t		  bufsize = 0;
+	size_t		  bufsize = 0, len;
 	ssize_t		  n;
 	int		  line = 0, bline = 0, state = 0;
 	int		  blockbad = 0;
@@ -650,35 +661,39 @@ conf_xinetd_file(struct xinetd_parse *xp, const char *path, int from)
 		    p[7] == '\t')) {
 			p += 8;
 			p += strspn(p, " \t");
+			len = strcspn(p, " \t{");
 			name = xstrdup(p);
-			name[strcspn(name, " \t{")] = '\0';
+			name[len] = '\0';
+			p += len;
 			bline = line;
-			p += strcspn(p, " \t{");
-			p += strspn(p, " \t");
-			state = *p == '{' ? 2 : 1;
-			rest = *p == '{' ? p + 1 + strspn(p + 1, " \t") : p;
 			blockbad = 0;
+			if ((state = xinetd_opens(p)) == 0) {
+				/* Read to its '}', not loaded. */
+				p += strspn(p, " \t");
+				state = *p == '{' ? 2 : 1;
+				blockbad = 1;
+				if (*name != '\0') {
+					conf_error(path, line, "expected '{' "
+					    "after service '%s', not '%s'",
+					    name, p);
+					xp->xp_out->co_nerr++;
+				}
+			}
 			if (*name == '\0') {
 				conf_error(path, line, "service without a name");
 				xp->xp_out->co_nerr++;
 				blockbad = 1;	/* read to its '}', not loaded */
-			} else if (*rest != '\0' && *rest != '#') {
-				/* "{ no_access = ..." was dropped unread. */
-				conf_error(path, line, "expected '{' after "
-				    "service '%s', not '%s'", name, p);
-				xp->xp_out->co_nerr++;
-				blockbad = 1;	/* read to its '}', not loaded */
 			}
-		} else if (strncasecmp(p, "defaults", 8) == 0 &&
-		    !xinetd_opens(p + 8)) {
-			conf_error(path, line, "expected '{' after 'defaults', "
-			    "not '%s'", p + 8 + strspn(p + 8, " \t"));
-			xp->xp_out->co_nerr++;
-			xinetd_defbad(xp, path, line);
 		} else if (strncasecmp(p, "defaults", 8) == 0) {
+			if ((state = xinetd_opens(p + 8)) == 0) {
+				conf_error(path, line, "expected '{' after "
+				    "'defaults', not '%s'",
+				    p + 8 + strspn(p + 8, " \t"));
+				xp->xp_out->co_nerr++;
+				xinetd_defbad(xp, path, line);
+			}
 			name = NULL;
 			bline = line;
-			state = strchr(p, '{') != NULL ? 2 : 1;
 			blockbad = 0;
 		} else if (strncasecmp(p, "includedir", 10) == 0 &&
 		    (p[10] == ' ' || p[10] == '\t')) {

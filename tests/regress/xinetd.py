@@ -580,11 +580,14 @@ def errors_name_file_line_attribute():
 
 @test
 def service_line_comment():
-    """a '#' comment after a service's name or its '{' is no error (only
-    other words there are); the block loads"""
+    """a '#' comment after a service's name or 'defaults', or after the
+    '{' that follows, is no error (only other words there are), and a '{'
+    inside it opens nothing; the blocks load"""
     p, q = free_port(), free_port()
     body = "\ttype = INTERNAL\n\tsocket_type = stream\n\twait = no\n"
-    conf = write_conf("service echo # the echo\n{\n%s\tport = %d\n}\n"
+    conf = write_conf("defaults # a { in a comment\n{\n\tinstances = 5\n}\n"
+                      "defaults { # more\n\tper_source = 2\n}\n"
+                      "service echo # the echo\n{\n%s\tport = %d\n}\n"
                       "service echo { # again, elsewhere\n%s\tport = %d\n}\n"
                       % (body, p, body, q))
     rc, out, err = run_pinetd(["-n", "-x", conf])
