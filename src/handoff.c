@@ -196,22 +196,28 @@ handoff_owned(struct handoff *ho, struct bufferevent *bev)
 	return (0);
 }
 
+/*
+ * Give up on a hand-off: its start counts as failed (unless the server's
+ * own report already counted it), the client is closed, the server ended.
+ */
+static void
+handoff_fail(struct handoff *ho)
+{
+	if (!ho->ho_failed)
+		service_start_failed(ho->ho_se);
+	handoff_free(ho, 1);
+}
+
 /* The server accepted, or refused this try. */
 static void
 handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct handoff	*ho = arg;
 	struct timeval	 tv = { 0, HANDOFF_RETRY * 1000 };
+	int		 connected;
 
-	if ((what & BEV_EVENT_CONNECTED) && !handoff_self(bev)) {
-		if (!handoff_owned(ho, bev)) {
-			bufferevent_free(bev);
-			ho->ho_target = NULL;
-			if (!ho->ho_failed)
-				service_start_failed(ho->ho_se);
-			handoff_free(ho, 1);
-			return;
-		}
+	connected = (what & BEV_EVENT_CONNECTED) && !handoff_self(bev);
+	if (connected && handoff_owned(ho, bev)) {
 		relay_server(ho->ho_se, ho->ho_client, bev, bev,
 		    ho->ho_reaped ? -1 : ho->ho_pid);
 		handoff_free(ho, 0);
@@ -219,17 +225,16 @@ handoff_event_cb(struct bufferevent *bev, short what, void *arg)
 	}
 	bufferevent_free(bev);
 	ho->ho_target = NULL;
-	if (ho->ho_reaped || !child_alive(ho->ho_pid) ||
+	if (connected)			/* to another user's socket; logged */
+		handoff_fail(ho);
+	else if (ho->ho_reaped || !child_alive(ho->ho_pid) ||
 	    time(NULL) > ho->ho_deadline) {
 		log_warnx("%s: pid %ld never accepted on port %d",
 		    ho->ho_se->se_label, (long)ho->ho_pid,
 		    ntohs(ho->ho_addr.sin_port));
-		if (!ho->ho_failed)
-			service_start_failed(ho->ho_se);
-		handoff_free(ho, 1);
-		return;
-	}
-	evtimer_add(ho->ho_timer, &tv);
+		handoff_fail(ho);
+	} else
+		evtimer_add(ho->ho_timer, &tv);
 }
 
 /* Try to connect to the port-mode server once more. */
@@ -240,8 +245,7 @@ handoff_try_cb(UNUSED evutil_socket_t fd, UNUSED short events, void *arg)
 
 	if ((ho->ho_target = relay_connector(AF_INET)) == NULL) {
 		log_warn("%s: hand-off: socket", ho->ho_se->se_label);
-		service_start_failed(ho->ho_se);
-		handoff_free(ho, 1);
+		handoff_fail(ho);
 		return;
 	}
 	PLATFORM_LOOPBACK_CONNECT(bufferevent_getfd(ho->ho_target));
