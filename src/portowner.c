@@ -10,6 +10,7 @@
 
 #include <netinet/in.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,10 @@
 
 #define PORTOWNER_TCP	"/proc/net/tcp"
 #define PORTOWNER_TCP6	"/proc/net/tcp6"
+
+/* An IPv4 address's place in 16 bytes, as IPv6 maps it. */
+static const unsigned char	portowner_mapped[12] = { 0, 0, 0, 0, 0, 0, 0,
+				    0, 0, 0, 0xff, 0xff };
 
 /* One end of a connection as the tables give it: 16 bytes (v4 mapped). */
 struct portowner_end {
@@ -32,17 +37,15 @@ struct portowner_end {
 static int
 portowner_addr(const char *hex, unsigned char *out)
 {
-	static const unsigned char	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0,
-					    0, 0, 0xff, 0xff };
-	size_t				 i, words = strlen(hex) / 8;
-	unsigned int			 w;
-	char				 one[9];
-	uint32_t			 v;
+	size_t		i, words = strlen(hex) / 8;
+	unsigned int	w;
+	char		one[9];
+	uint32_t	v;
 
 	if ((words != 1 && words != 4) || strlen(hex) != words * 8)
 		return (-1);
 	if (words == 1)
-		memcpy(out, mapped, sizeof mapped);
+		memcpy(out, portowner_mapped, sizeof portowner_mapped);
 	for (i = 0; i < words; i++) {
 		memcpy(one, hex + i * 8, 8);
 		one[8] = '\0';
@@ -63,7 +66,7 @@ portowner_sockend(const struct sockaddr_storage *ss, struct portowner_end *pe)
 
 	memset(pe, 0, sizeof *pe);
 	if (ss->ss_family == AF_INET) {
-		pe->pe_addr[10] = pe->pe_addr[11] = 0xff;
+		memcpy(pe->pe_addr, portowner_mapped, sizeof portowner_mapped);
 		memcpy(pe->pe_addr + 12, &sin->sin_addr, 4);
 		pe->pe_port = ntohs(sin->sin_port);
 		return (0);
@@ -78,8 +81,9 @@ portowner_sockend(const struct sockaddr_storage *ss, struct portowner_end *pe)
 
 /*
  * Look for the connection whose local end is srv and remote end is us in
- * one table: 1 with its uid in *uid, 0 if it is not there, -1 if the file
- * cannot be read.
+ * one table: 1 with its uid in *uid, 0 if it is not there, -1 if the
+ * system has no such file, -2 (errno set) if it has one that cannot be
+ * read now (a full descriptor table).
  */
 static int
 portowner_table(const char *path, const struct portowner_end *srv,
@@ -91,7 +95,7 @@ portowner_table(const char *path, const struct portowner_end *srv,
 	int			 found = 0;
 
 	if ((f = fopen(path, "r")) == NULL)
-		return (-1);
+		return (errno == ENOENT || errno == ENOTDIR ? -1 : -2);
 	while (!found && fgets(line, sizeof line, f) != NULL) {
 		/* sl local rem st tx:rx tr:when retrnsmt uid */
 		if (sscanf(line, " %*d: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%x "
@@ -111,8 +115,9 @@ portowner_table(const char *path, const struct portowner_end *srv,
 
 /*
  * Whether the server's end of the connection fd belongs to the server's
- * user: 1 if so, 0 if another user's (who says whose), -1 where the
- * system does not say or the connection is gone.
+ * user: 1 if so, 0 if another user's or the table that would say cannot
+ * be read (who says which), -1 where the system keeps no such table or
+ * the connection is gone.
  */
 int
 portowner_check(const struct service *se, UNUSED pid_t pid, int fd,
@@ -131,8 +136,16 @@ portowner_check(const struct service *se, UNUSED pid_t pid, int fd,
 	    portowner_sockend(&peer, &srv) == -1)
 		return (-1);
 	/* A dual-stack server's end is in the IPv6 table, mapped. */
-	if ((r = portowner_table(PORTOWNER_TCP, &srv, &us, &owner)) != 1 &&
-	    (r = portowner_table(PORTOWNER_TCP6, &srv, &us, &owner)) != 1)
+	if ((r = portowner_table(PORTOWNER_TCP, &srv, &us, &owner)) == 0 ||
+	    r == -1)
+		r = portowner_table(PORTOWNER_TCP6, &srv, &us, &owner);
+	if (r == -2) {
+		/* Not knowing is no licence to hand the client over. */
+		snprintf(who, len, "an owner that cannot be read: %s",
+		    strerror(errno));
+		return (0);
+	}
+	if (r != 1)
 		return (-1);
 	if (owner == (unsigned long)uid)
 		return (1);
