@@ -507,8 +507,16 @@ conf_child_apply(const char *file, struct service *se, const struct xattr *def,
 			    "or a wait program, which accepts for itself; "
 			    "ignored", file, line, banners[i]);
 	}
+	/*
+	 * An empty list is an error: xinetd would refuse every client with
+	 * it, and serving every client instead would widen a defaults' times.
+	 */
 	if ((n = xattr_values(def, svc, "access_times", &v, &file,
-	    &line)) > 0) {
+	    &line)) == 0) {
+		conf_error(file, line, "access_times names no interval (want "
+		    "hh:mm-hh:mm ...)");
+		bad++;
+	} else if (n > 0) {
 		se->se_times = xcalloc(n, sizeof *se->se_times);
 		for (i = 0; i < n; i++) {
 			if (conf_child_interval(v[i], &se->se_times[i].at_from,

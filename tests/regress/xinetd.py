@@ -540,6 +540,10 @@ def errors_name_file_line_attribute():
          r":20: bad access_times '4294967304:00-17:00'"),
         (service_block("bad", q, "env", "\taccess_times = +8:00-17:00\n"),
          r":20: bad access_times '\+8:00-17:00'"),
+        # Empty: it served everyone, widening a defaults' access_times.
+        ("defaults\n{\n\taccess_times = 08:00-17:00\n}\n"
+         + service_block("bad", q, "env", "\taccess_times =\n"),
+         r":24: access_times names no interval \(want hh:mm-hh:mm \.\.\.\)"),
         # What follows '{' on the service line was dropped unread.
         ("service bad { no_access = 0.0.0.0/0\n\twait = no\n}\n",
          r":11: expected '\{' after service 'bad', not '\{ no_access = "
@@ -1090,8 +1094,11 @@ def process_attributes():
 @test
 def banners_and_times():
     """banner before the server's output, banner_fail to a refused client;
-    access_times outside now refuses, 00:00-23:59 serves"""
+    access_times outside now refuses, 00:00-23:59 serves; an interval past
+    midnight serves inside it (from the next hour round to this one) and
+    refuses outside it (from two hours on round to the last one)"""
     p, q, r = free_port(), free_port(), free_port()
+    w, x = free_port(), free_port()
     top = tmpdir()
     ok_banner = write_file(os.path.join(top, "hello"), "welcome\n")
     no_banner = write_file(os.path.join(top, "go"), "go away\n")
@@ -1103,7 +1110,13 @@ def banners_and_times():
             + service_block("late", q, "env", "\taccess_times = %02d:00-%02d:"
                             "30\n" % (later, later))
             + service_block("always", r, "args y",
-                            "\taccess_times = 00:00-23:59\n"))
+                            "\taccess_times = 00:00-23:59\n")
+            + service_block("wrapin", w, "args w",
+                            "\taccess_times = %02d:00-%02d:59\n"
+                            % ((t.tm_hour + 1) % 24, t.tm_hour))
+            + service_block("wrapout", x, "args x",
+                            "\taccess_times = %02d:00-%02d:59\n"
+                            % ((t.tm_hour + 2) % 24, (t.tm_hour + 23) % 24)))
     d = Daemon(conf, dlflags=("-d", "-l"))
     s = connect(p)
     check_eq(recv_all(s).decode(), "welcome\nargc=3 argv=testhelper|args|x\n",
@@ -1121,6 +1134,14 @@ def banners_and_times():
     check_eq(recv_all(s).decode(), "argc=3 argv=testhelper|args|y\n",
              "inside access_times")
     s.close()
+    s = connect(w)
+    check_eq(recv_all(s).decode(), "argc=3 argv=testhelper|args|w\n",
+             "inside an interval past midnight")
+    s.close()
+    s = connect(x)
+    check_eq(recv_all(s), b"", "outside an interval past midnight")
+    s.close()
+    d.wait_log(r"^wrapout/tcp: connection from .* refused: access_times$")
     d.stop()
 
 
