@@ -248,8 +248,6 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 			std[i] = console;
 			continue;
 		}
-		/* A socket child reads with ReadFile: blocking mode. */
-		ioctlsocket(WIN_SOCKET(fds[i]), FIONBIO, &blocking);
 		for (j = 0; j < i; j++) {
 			if (fds[j] == fds[i])
 				break;
@@ -258,6 +256,8 @@ spawn_start(struct service *se, const int *fds, char **argv, char **envp,
 			std[i] = std[j];
 			continue;
 		}
+		/* A socket child reads with ReadFile: blocking mode. */
+		ioctlsocket(WIN_SOCKET(fds[i]), FIONBIO, &blocking);
 		if (!DuplicateHandle(self, WIN_HANDLE(fds[i]), self, &std[i],
 		    0, TRUE, DUPLICATE_SAME_ACCESS)) {
 			log_warnx("%s: DuplicateHandle: error %lu",
