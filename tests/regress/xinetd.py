@@ -1126,21 +1126,14 @@ def banners_and_times():
     check_eq(recv_all(s).decode(), "welcome\ngo away\n",
              "banner and banner_fail to a refused client")
     s.close()
-    s = connect(q)
-    check_eq(recv_all(s), b"", "outside access_times")
-    s.close()
+    check_eq(expect_closed_without_data(q), "closed", "outside access_times")
     d.wait_log(r"^late/tcp: connection from .* refused: access_times$")
-    s = connect(r)
-    check_eq(recv_all(s).decode(), "argc=3 argv=testhelper|args|y\n",
+    check_eq(answer(r), "argc=3 argv=testhelper|args|y\n",
              "inside access_times")
-    s.close()
-    s = connect(w)
-    check_eq(recv_all(s).decode(), "argc=3 argv=testhelper|args|w\n",
+    check_eq(answer(w), "argc=3 argv=testhelper|args|w\n",
              "inside an interval past midnight")
-    s.close()
-    s = connect(x)
-    check_eq(recv_all(s), b"", "outside an interval past midnight")
-    s.close()
+    check_eq(expect_closed_without_data(x), "closed",
+             "outside an interval past midnight")
     d.wait_log(r"^wrapout/tcp: connection from .* refused: access_times$")
     d.stop()
 
