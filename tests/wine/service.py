@@ -31,17 +31,27 @@ st = {"installed": []}
 
 
 def wine(*args, timeout=None):
-    """Run a Wine program to completion; return (status, stdout + stderr)."""
-    try:
-        r = subprocess.run([WINE] + [str(a) for a in args],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT,
-                           timeout=timeout or lib.TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise Failure("wine %s did not finish within %gs"
-                      % (" ".join(str(a) for a in args),
-                         timeout or lib.TIMEOUT))
-    return (r.returncode, r.stdout.decode(errors="replace"))
+    """Run a Wine program to completion; return (status, stdout + stderr).
+    Wine, rarely, fails to start the program at all (its launcher says
+    "ShellExecuteEx failed: Internal error", seen once in CI running reg,
+    before the program ran a line): then once more, said in the output."""
+    for attempt in (1, 2):
+        try:
+            r = subprocess.run([WINE] + [str(a) for a in args],
+                               stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT,
+                               timeout=timeout or lib.TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Failure("wine %s did not finish within %gs"
+                          % (" ".join(str(a) for a in args),
+                             timeout or lib.TIMEOUT))
+        out = r.stdout.decode(errors="replace")
+        if attempt == 2 or "ShellExecuteEx failed" not in out:
+            break
+        print("# Wine could not start %s (%s); once more"
+              % (args[0], out.strip().replace("\n", " ")))
+    return (r.returncode, out)
 
 
 def pinetd(*args):
